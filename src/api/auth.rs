@@ -1,0 +1,229 @@
+//! Login, refresh, logout and invite-based registration.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::views::UserView;
+use super::Body;
+use crate::auth::{password, secrets};
+use crate::db::throttle::{self, Policy};
+use crate::db::{invites, patients, tokens, users, DbConnection};
+use crate::domain::accounts::{self, Role};
+use crate::error::{ApiError, FieldErrors};
+use crate::state::{now, AppState};
+
+const ACCOUNT_POLICY: Policy = Policy {
+    max_failures: 5,
+    window: Duration::minutes(15),
+    block_for: Duration::minutes(15),
+};
+const ADDRESS_POLICY: Policy = Policy {
+    max_failures: 30,
+    window: Duration::minutes(15),
+    block_for: Duration::minutes(15),
+};
+
+#[derive(Serialize)]
+pub struct TokenPair {
+    access_token: String,
+    refresh_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    user: UserView,
+}
+
+/// Starts a session (a new refresh-token family) or continues one.
+fn issue(conn: &mut DbConnection, state: &AppState, user: users::User, family_id: Option<String>, at: DateTime<Utc>) -> Result<TokenPair, ApiError> {
+    let role: Role = user.role.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+    let access_token = state
+        .tokens
+        .issue(&user.id, role, user.patient_id.as_deref(), at)
+        .map_err(ApiError::Internal)?;
+    let refresh_token = secrets::random_token();
+    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    tokens::insert(
+        conn,
+        &tokens::NewRefreshToken {
+            id: &uuid::Uuid::new_v4().to_string(),
+            user_id: &user.id,
+            family_id: &family_id,
+            token_hash: &secrets::sha256_hex(&refresh_token),
+            created_at: at.naive_utc(),
+            expires_at: (at + Duration::days(i64::from(state.settings.refresh_token_ttl_days))).naive_utc(),
+        },
+    )?;
+    Ok(TokenPair {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.ttl_seconds,
+        user: user.into(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn login(state: web::Data<AppState>, req: HttpRequest, Body(body): Body<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let email = body.email.trim().to_lowercase();
+    let address = req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default();
+    let keys = [
+        (format!("account:{}", secrets::sha256_hex(&email)), ACCOUNT_POLICY),
+        (format!("address:{address}"), ADDRESS_POLICY),
+    ];
+    let at = now();
+    let lookup_keys = keys.clone();
+    let user = state
+        .db
+        .run(move |conn| {
+            for (key, _) in &lookup_keys {
+                if let Some(retry_after) = throttle::blocked_for(conn, key, at.naive_utc())? {
+                    return Err(ApiError::TooManyAttempts { retry_after });
+                }
+            }
+            users::find_by_email(conn, &email)
+        })
+        .await?;
+    let verified = password::verify(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let state_for_db = state.clone();
+    state
+        .db
+        .run(move |conn| match user {
+            Some(user) if verified => {
+                throttle::clear(conn, &keys[0].0)?;
+                conn_transaction(conn, |conn| issue(conn, &state_for_db, user, None, at))
+            }
+            _ => {
+                for (key, policy) in &keys {
+                    throttle::record_failure(conn, key, *policy, at.naive_utc())?;
+                }
+                tracing::info!("login failed");
+                Err(ApiError::InvalidCredentials)
+            }
+        })
+        .await
+        .map(|pair| HttpResponse::Ok().json(pair))
+}
+
+fn conn_transaction<T>(conn: &mut DbConnection, work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    use diesel::Connection;
+    conn.transaction(work)
+}
+
+#[derive(Deserialize)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+enum Refreshed {
+    Pair(TokenPair),
+    Reused,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn refresh(state: web::Data<AppState>, Body(body): Body<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let hash = secrets::sha256_hex(body.refresh_token.trim());
+    let at = now();
+    let state_for_db = state.clone();
+    // The family's revocation must commit even though the caller gets an
+    // error, so the transaction returns `Reused` as a value.
+    let outcome = state
+        .db
+        .transaction(move |conn| {
+            let token = tokens::find_by_hash(conn, &hash)?.ok_or(ApiError::InvalidRefreshToken)?;
+            if token.spent_at.is_some() {
+                tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
+                return Ok(Refreshed::Reused);
+            }
+            if token.revoked_at.is_some() || token.expires_at <= at.naive_utc() {
+                return Err(ApiError::InvalidRefreshToken);
+            }
+            if !tokens::spend(conn, &token.id, at.naive_utc())? {
+                tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
+                return Ok(Refreshed::Reused);
+            }
+            let user = users::find(conn, &token.user_id)?.ok_or(ApiError::InvalidRefreshToken)?;
+            issue(conn, &state_for_db, user, Some(token.family_id), at).map(Refreshed::Pair)
+        })
+        .await?;
+    match outcome {
+        Refreshed::Pair(pair) => Ok(HttpResponse::Ok().json(pair)),
+        Refreshed::Reused => {
+            tracing::warn!("refresh token reused; its family was revoked");
+            Err(ApiError::RefreshTokenReused)
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn logout(state: web::Data<AppState>, Body(body): Body<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let hash = secrets::sha256_hex(body.refresh_token.trim());
+    let at = now();
+    state
+        .db
+        .run(move |conn| {
+            if let Some(token) = tokens::find_by_hash(conn, &hash)? {
+                tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+pub struct RegisterRequest {
+    invite_code: String,
+    email: String,
+    password: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn register(state: web::Data<AppState>, Body(body): Body<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::new();
+    let email = accounts::normalize_email(&body.email).map_err(|m| errors.add("email", m)).ok();
+    let _ = accounts::check_password(&body.password).map_err(|m| errors.add("password", m));
+    let code = secrets::normalize_invite_code(&body.invite_code);
+    if code.is_empty() {
+        errors.add("invite_code", "is required");
+    }
+    errors.into_result()?;
+    let email = email.ok_or_else(|| ApiError::internal(anyhow::anyhow!("validated email missing")))?;
+    let password_hash = password::hash(body.password).await?;
+    let at = now();
+    let state_for_db = state.clone();
+    let pair = state
+        .db
+        .transaction(move |conn| {
+            let patient_id = invites::redeem(conn, &secrets::sha256_hex(&code), at.naive_utc())?.ok_or(ApiError::InvalidInvite)?;
+            if users::find_by_patient(conn, &patient_id)?.is_some() {
+                return Err(ApiError::InvalidInvite);
+            }
+            let patient = patients::find(conn, &patient_id)?.ok_or(ApiError::InvalidInvite)?;
+            let id = uuid::Uuid::new_v4().to_string();
+            users::insert(
+                conn,
+                &users::NewUser {
+                    id: &id,
+                    email: &email,
+                    password_hash: &password_hash,
+                    role: Role::Patient.as_str(),
+                    display_name: &patient.display_name,
+                    patient_id: Some(&patient.id),
+                    timezone: &patient.timezone,
+                    locale: &patient.locale,
+                    created_at: at.naive_utc(),
+                    updated_at: at.naive_utc(),
+                },
+            )?;
+            let user = users::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+            issue(conn, &state_for_db, user, None, at)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(pair))
+}

@@ -1,0 +1,54 @@
+//! Adding and removing physicians on a patient's care team. Admins and the
+//! team's own physicians manage it.
+
+use actix_web::{web, HttpResponse};
+
+use crate::auth::{access, AuthUser};
+use crate::db::{care_team, users};
+use crate::domain::accounts::Role;
+use crate::error::ApiError;
+use crate::state::{now, AppState};
+
+#[derive(serde::Deserialize)]
+pub struct MemberPath {
+    patient_id: uuid::Uuid,
+    physician_id: uuid::Uuid,
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = %path.patient_id))]
+pub async fn add(state: web::Data<AppState>, user: AuthUser, path: web::Path<MemberPath>) -> Result<HttpResponse, ApiError> {
+    let (patient_id, physician_id) = (path.patient_id.to_string(), path.physician_id.to_string());
+    state
+        .db
+        .transaction(move |conn| {
+            if user.role == Role::Patient {
+                return Err(ApiError::NotFound);
+            }
+            access::patient_for(conn, &user, &patient_id)?;
+            if !users::is_physician(conn, &physician_id)? {
+                return Err(ApiError::NotFound);
+            }
+            care_team::add(conn, &patient_id, &physician_id, Some(&user.id), now().naive_utc())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = %path.patient_id))]
+pub async fn remove(state: web::Data<AppState>, user: AuthUser, path: web::Path<MemberPath>) -> Result<HttpResponse, ApiError> {
+    let (patient_id, physician_id) = (path.patient_id.to_string(), path.physician_id.to_string());
+    state
+        .db
+        .transaction(move |conn| {
+            if user.role == Role::Patient {
+                return Err(ApiError::NotFound);
+            }
+            access::patient_for(conn, &user, &patient_id)?;
+            if !users::is_physician(conn, &physician_id)? {
+                return Err(ApiError::NotFound);
+            }
+            care_team::remove(conn, &patient_id, &physician_id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

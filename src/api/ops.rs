@@ -1,0 +1,44 @@
+//! Operations: liveness, readiness, metrics and the API description.
+
+use actix_web::{web, HttpResponse, ResponseError};
+use prometheus::{Encoder, TextEncoder};
+use serde_json::json;
+
+use crate::db;
+use crate::state::AppState;
+use crate::Metrics;
+
+pub const OPENAPI: &str = include_str!("../../openapi.yaml");
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// 200 when the database answers, else 503 so load balancers route away.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if db::ping(&state.db).await {
+        HttpResponse::Ok().json(json!({"status": "ready"}))
+    } else {
+        crate::error::ApiError::Unavailable.error_response()
+    }
+}
+
+pub async fn metrics(metrics: web::Data<Metrics>, state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.db.pool().state();
+    metrics.pool_connections.set(i64::from(pool.connections));
+    metrics.pool_idle.set(i64::from(pool.idle_connections));
+    let mut buffer = Vec::new();
+    let encoder = TextEncoder::new();
+    if let Err(error) = encoder.encode(&metrics.registry.gather(), &mut buffer) {
+        return crate::error::ApiError::internal(error).error_response();
+    }
+    HttpResponse::Ok()
+        .content_type(encoder.format_type())
+        .body(buffer)
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(OPENAPI)
+}

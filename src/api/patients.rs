@@ -1,0 +1,165 @@
+//! Patient records: created by physicians with an invite for the patient's
+//! app, listed and read within the caller's care teams.
+
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, Duration};
+use serde::{Deserialize, Serialize};
+
+use super::paging::{page, PageQuery};
+use super::views::{InviteView, PatientView};
+use super::Body;
+use crate::auth::{access, secrets, AuthUser};
+use crate::db::{care_team, invites, patients, users, DbConnection};
+use crate::domain::accounts::{self, Locale, Role};
+use crate::error::{ApiError, FieldErrors};
+use crate::state::{now, AppState};
+
+#[derive(Deserialize)]
+pub struct CreatePatient {
+    display_name: String,
+    birth_year: Option<i32>,
+    timezone: String,
+    locale: String,
+}
+
+struct NewPatient {
+    display_name: String,
+    birth_year: Option<i32>,
+    timezone: String,
+    locale: Locale,
+}
+
+impl TryFrom<CreatePatient> for NewPatient {
+    type Error = ApiError;
+    fn try_from(body: CreatePatient) -> Result<Self, ApiError> {
+        let mut errors = FieldErrors::new();
+        let display_name = accounts::normalize_display_name(&body.display_name).map_err(|m| errors.add("display_name", m));
+        if let Some(year) = body.birth_year {
+            let _ = accounts::check_birth_year(year, now().year()).map_err(|m| errors.add("birth_year", m));
+        }
+        let _ = accounts::check_timezone(&body.timezone).map_err(|m| errors.add("timezone", m));
+        let locale = body.locale.parse::<Locale>().map_err(|m| errors.add("locale", m));
+        errors.into_result()?;
+        match (display_name, locale) {
+            (Ok(display_name), Ok(locale)) => Ok(Self {
+                display_name,
+                birth_year: body.birth_year,
+                timezone: body.timezone,
+                locale,
+            }),
+            _ => Err(ApiError::internal(anyhow::anyhow!("validation let an error through"))),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PatientCreated {
+    #[serde(flatten)]
+    patient: PatientView,
+    invite: InviteView,
+}
+
+/// Voids the patient's open invites and makes a new one.
+fn new_invite(conn: &mut DbConnection, state: &AppState, patient_id: &str, created_by: &str) -> Result<InviteView, ApiError> {
+    let at = now();
+    let code = secrets::invite_code();
+    let expires_at = at + Duration::days(i64::from(state.settings.invite_ttl_days));
+    invites::replace(
+        conn,
+        &invites::NewInvite {
+            id: &uuid::Uuid::new_v4().to_string(),
+            patient_id,
+            code_hash: &secrets::sha256_hex(&secrets::normalize_invite_code(&code)),
+            created_by: Some(created_by),
+            created_at: at.naive_utc(),
+            expires_at: expires_at.naive_utc(),
+        },
+    )?;
+    Ok(InviteView { code, expires_at })
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(state: web::Data<AppState>, user: AuthUser, Body(body): Body<CreatePatient>) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Physician, Role::Admin])?;
+    let patient = NewPatient::try_from(body)?;
+    let state_for_db = state.clone();
+    let created = state
+        .db
+        .transaction(move |conn| {
+            let id = uuid::Uuid::new_v4().to_string();
+            let at = now().naive_utc();
+            patients::insert(
+                conn,
+                &patients::NewPatient {
+                    id: &id,
+                    display_name: &patient.display_name,
+                    birth_year: patient.birth_year,
+                    timezone: &patient.timezone,
+                    locale: patient.locale.as_str(),
+                    created_by: Some(&user.id),
+                    created_at: at,
+                },
+            )?;
+            if user.role == Role::Physician {
+                care_team::add(conn, &id, &user.id, Some(&user.id), at)?;
+            }
+            let invite = new_invite(conn, &state_for_db, &id, &user.id)?;
+            let patient = patients::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+            Ok(PatientCreated {
+                patient: patient.into(),
+                invite,
+            })
+        })
+        .await?;
+    tracing::info!(patient_id = %created.patient.id, "patient created");
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(state: web::Data<AppState>, user: AuthUser, query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit()?;
+    let after = query.after()?;
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = match user.role {
+                Role::Admin => patients::Scope::All,
+                Role::Physician => patients::Scope::CareTeamOf(&user.id),
+                Role::Patient => patients::Scope::Only(user.patient_id.as_deref().unwrap_or_default()),
+            };
+            patients::list(conn, scope, after, limit + 1)
+        })
+        .await?;
+    let body = page(rows, limit, |p| (p.created_at, p.id.clone()), PatientView::from);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = %path))]
+pub async fn get(state: web::Data<AppState>, user: AuthUser, path: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+    let patient_id = path.into_inner().to_string();
+    let patient = state
+        .db
+        .run(move |conn| access::patient_for(conn, &user, &patient_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(PatientView::from(patient)))
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = %path))]
+pub async fn invite(state: web::Data<AppState>, user: AuthUser, path: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+    let patient_id = path.into_inner().to_string();
+    let state_for_db = state.clone();
+    let invite = state
+        .db
+        .transaction(move |conn| {
+            if user.role == Role::Patient {
+                return Err(ApiError::NotFound);
+            }
+            access::patient_for(conn, &user, &patient_id)?;
+            if users::find_by_patient(conn, &patient_id)?.is_some() {
+                return Err(ApiError::PatientAlreadyRegistered);
+            }
+            new_invite(conn, &state_for_db, &patient_id, &user.id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(invite))
+}

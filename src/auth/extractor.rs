@@ -1,0 +1,63 @@
+//! The `AuthUser` extractor: a handler that takes one is authenticated.
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::domain::accounts::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The caller, as their access token names them.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub id: String,
+    pub role: Role,
+    /// Set for patients: their own patient record.
+    pub patient_id: Option<String>,
+}
+
+impl AuthUser {
+    /// Refuses roles that may never call a route (403).
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated)?;
+    let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => return Err(ApiError::InvalidToken),
+    };
+    let claims = state.tokens.verify(token).ok_or(ApiError::InvalidToken)?;
+    if claims.role == Role::Patient && claims.pid.is_none() {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(AuthUser {
+        id: claims.sub,
+        role: claims.role,
+        patient_id: claims.pid,
+    })
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}

@@ -1,0 +1,10 @@
+//! Who is calling: passwords, access and refresh tokens, the request
+//! extractor, and the per-patient access check.
+
+pub mod access;
+pub mod extractor;
+pub mod password;
+pub mod secrets;
+pub mod tokens;
+
+pub use extractor::AuthUser;

@@ -1,0 +1,230 @@
+//! Settings from the environment, read and validated once at start.
+//!
+//! Every variable has a default that runs the service on a fresh machine;
+//! a value that is set but invalid stops the start with a message naming it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// Path of the embedded database file.
+    Sqlite(String),
+    /// A libpq connection URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path.contains(":memory:") {
+                bail!("DATABASE_URL: a SQLite database needs a file path, as in sqlite://aftercare.db");
+            }
+            Ok(Self::Sqlite(path.to_owned()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            bail!("DATABASE_URL must start with sqlite:// or postgres://")
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub jwt_secret: Option<String>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub emergency_number: String,
+    pub persistence_days: u32,
+    pub overdue_minutes: u32,
+    pub webhook_retry_schedule: Vec<u64>,
+    pub webhook_allow_http: bool,
+    pub webhook_allow_private: bool,
+    pub auto_migrate: bool,
+    pub db_pool_size: u32,
+    pub db_checkout_timeout: Duration,
+    pub invite_ttl_days: u32,
+    pub access_token_ttl_seconds: u32,
+    pub refresh_token_ttl_days: u32,
+    pub log_json: bool,
+}
+
+/// Where the settings come from: the process environment, or a map in tests.
+pub trait Source {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+pub struct Environment;
+
+impl Source for Environment {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|value| !value.is_empty())
+    }
+}
+
+impl Source for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).cloned()
+    }
+}
+
+fn number<T: std::str::FromStr>(source: &dyn Source, name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match source.get(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|error| anyhow::anyhow!("{name}={raw:?} is not a valid number: {error}")),
+    }
+}
+
+fn flag(source: &dyn Source, name: &str, default: bool) -> anyhow::Result<bool> {
+    match source.get(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => bail!("{name}={other:?} must be true or false"),
+    }
+}
+
+fn positive(name: &str, value: u32) -> anyhow::Result<u32> {
+    if value == 0 {
+        bail!("{name} must be at least 1");
+    }
+    Ok(value)
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_source(&Environment)
+    }
+
+    pub fn from_source(source: &dyn Source) -> anyhow::Result<Self> {
+        let database_url = DatabaseUrl::parse(
+            &source
+                .get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://aftercare.db".to_owned()),
+        )?;
+        let jwt_secret = source.get("AFTERCARE_JWT_SECRET");
+        if let Some(secret) = &jwt_secret {
+            if secret.len() < 32 {
+                bail!("AFTERCARE_JWT_SECRET must be at least 32 bytes long");
+            }
+        }
+        let admin_email = source.get("AFTERCARE_ADMIN_EMAIL");
+        let admin_password = source.get("AFTERCARE_ADMIN_PASSWORD");
+        if admin_email.is_some() != admin_password.is_some() {
+            bail!("AFTERCARE_ADMIN_EMAIL and AFTERCARE_ADMIN_PASSWORD are set together or not at all");
+        }
+        let schedule = source.get("AFTERCARE_WEBHOOK_RETRY_SCHEDULE").unwrap_or_else(|| {
+            "5,300,1800,7200,18000,36000,50400,72000,86400".to_owned()
+        });
+        let webhook_retry_schedule = schedule
+            .split(',')
+            .map(|part| part.trim().parse::<u64>())
+            .collect::<Result<Vec<_>, _>>()
+            .context("AFTERCARE_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds")?;
+        let emergency_number = source
+            .get("AFTERCARE_EMERGENCY_NUMBER")
+            .unwrap_or_else(|| "119".to_owned());
+        if emergency_number.trim().is_empty() || emergency_number.len() > 20 {
+            bail!("AFTERCARE_EMERGENCY_NUMBER must be a phone number of at most 20 characters");
+        }
+        let log_format = source.get("AFTERCARE_LOG_FORMAT").unwrap_or_else(|| "text".into());
+        if log_format != "text" && log_format != "json" {
+            bail!("AFTERCARE_LOG_FORMAT must be text or json");
+        }
+        Ok(Self {
+            database_url,
+            bind: source
+                .get("AFTERCARE_BIND")
+                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            jwt_secret,
+            admin_email,
+            admin_password,
+            emergency_number,
+            persistence_days: positive(
+                "AFTERCARE_PERSISTENCE_DAYS",
+                number(source, "AFTERCARE_PERSISTENCE_DAYS", 7)?,
+            )?,
+            overdue_minutes: positive(
+                "AFTERCARE_OVERDUE_MINUTES",
+                number(source, "AFTERCARE_OVERDUE_MINUTES", 10)?,
+            )?,
+            webhook_retry_schedule,
+            webhook_allow_http: flag(source, "AFTERCARE_WEBHOOK_ALLOW_HTTP", false)?,
+            webhook_allow_private: flag(source, "AFTERCARE_WEBHOOK_ALLOW_PRIVATE", false)?,
+            auto_migrate: flag(source, "AFTERCARE_AUTO_MIGRATE", true)?,
+            db_pool_size: positive(
+                "AFTERCARE_DB_POOL_SIZE",
+                number(source, "AFTERCARE_DB_POOL_SIZE", 10)?,
+            )?,
+            db_checkout_timeout: Duration::from_millis(u64::from(positive(
+                "AFTERCARE_DB_CHECKOUT_TIMEOUT_MS",
+                number(source, "AFTERCARE_DB_CHECKOUT_TIMEOUT_MS", 3000)?,
+            )?)),
+            invite_ttl_days: positive(
+                "AFTERCARE_INVITE_TTL_DAYS",
+                number(source, "AFTERCARE_INVITE_TTL_DAYS", 14)?,
+            )?,
+            access_token_ttl_seconds: positive(
+                "AFTERCARE_ACCESS_TOKEN_TTL_SECONDS",
+                number(source, "AFTERCARE_ACCESS_TOKEN_TTL_SECONDS", 900)?,
+            )?,
+            refresh_token_ttl_days: positive(
+                "AFTERCARE_REFRESH_TOKEN_TTL_DAYS",
+                number(source, "AFTERCARE_REFRESH_TOKEN_TTL_DAYS", 30)?,
+            )?,
+            log_json: log_format == "json",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_source(&map)
+    }
+
+    #[test]
+    fn defaults_run_on_embedded_sqlite() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DatabaseUrl::Sqlite("aftercare.db".into()));
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.emergency_number, "119");
+        assert_eq!(s.persistence_days, 7);
+        assert_eq!(s.overdue_minutes, 10);
+        assert_eq!(s.webhook_retry_schedule.len(), 9);
+        assert!(!s.webhook_allow_http && !s.webhook_allow_private && s.auto_migrate);
+    }
+
+    #[test]
+    fn invalid_values_are_refused_with_their_name() {
+        for (name, value) in [
+            ("AFTERCARE_JWT_SECRET", "short"),
+            ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_URL", "sqlite://:memory:"),
+            ("AFTERCARE_PERSISTENCE_DAYS", "0"),
+            ("AFTERCARE_OVERDUE_MINUTES", "ten"),
+            ("AFTERCARE_WEBHOOK_ALLOW_HTTP", "maybe"),
+            ("AFTERCARE_WEBHOOK_RETRY_SCHEDULE", "5,x"),
+        ] {
+            let error = settings(&[(name, value)]).unwrap_err().to_string();
+            assert!(error.contains(name), "{name}: {error}");
+        }
+        assert!(settings(&[("AFTERCARE_ADMIN_EMAIL", "a@b.c")]).is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! Storage: one connection type over SQLite or PostgreSQL, the pool, the
+//! migrations, and one module per aggregate.
+
+pub mod care_team;
+pub mod invites;
+pub mod patients;
+pub mod schema;
+pub mod service_settings;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Either backend; diesel runs portable queries on both through this enum.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(diesel::SqliteConnection),
+    Postgres(diesel::PgConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(sqlite) = conn {
+            sqlite
+                .batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The handle every handler uses: pool checkout and blocking work off the
+/// async workers, in one place.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    pub fn connect(url: &DatabaseUrl, size: u32, checkout_timeout: Duration) -> anyhow::Result<Self> {
+        let raw = match url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        };
+        let manager = ConnectionManager::<DbConnection>::new(raw);
+        let pool = Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(checkout_timeout)
+            .connection_customizer(Box::new(ConnectionSetup))
+            .build(manager)
+            .context("cannot open the database")?;
+        Ok(Self {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.url, DatabaseUrl::Postgres(_))
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Runs `work` on a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Runs `work` inside one transaction: all of it commits, or none.
+    pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(work)).await
+    }
+
+    /// Applies pending migrations; safe to call from several replicas.
+    pub fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.get().context("cannot connect to the database")?;
+        run_migrations(&mut conn)
+    }
+}
+
+fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            sqlite
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|error| anyhow::anyhow!("SQLite migrations failed: {error}"))?;
+        }
+        DbConnection::Postgres(pg) => {
+            // Replicas starting together take turns instead of racing.
+            pg.batch_execute("SELECT pg_advisory_lock(727274)")?;
+            let result = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|error| anyhow::anyhow!("PostgreSQL migrations failed: {error}"));
+            pg.batch_execute("SELECT pg_advisory_unlock(727274)")?;
+            result?;
+        }
+    }
+    Ok(())
+}
+
+/// Answers whether the database takes queries right now.
+pub async fn ping(db: &Db) -> bool {
+    db.run(|conn| {
+        conn.batch_execute("SELECT 1")
+            .map_err(ApiError::from)
+    })
+    .await
+    .is_ok()
+}
+
+impl From<diesel::ConnectionError> for ApiError {
+    fn from(error: diesel::ConnectionError) -> Self {
+        tracing::warn!(error = %error, "database connection failed");
+        ApiError::Unavailable
+    }
+}

@@ -1,0 +1,92 @@
+//! Failed-login counters per account and per client address, kept in the
+//! database so that every replica sees the same counts.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::login_throttle;
+use super::DbConnection;
+use crate::error::ApiError;
+
+/// How many failures within `window` block a key, and for how long.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    pub max_failures: i32,
+    pub window: Duration,
+    pub block_for: Duration,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = login_throttle)]
+struct Counter {
+    failures: i32,
+    window_started_at: NaiveDateTime,
+    blocked_until: Option<NaiveDateTime>,
+}
+
+/// Seconds until `key` may try again, if it is blocked now.
+pub fn blocked_for(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> Result<Option<u64>, ApiError> {
+    let until: Option<Option<NaiveDateTime>> = login_throttle::table
+        .find(key)
+        .select(login_throttle::blocked_until)
+        .first(conn)
+        .optional()?;
+    Ok(until
+        .flatten()
+        .filter(|until| *until > now)
+        .map(|until| retry_after_seconds(until - now)))
+}
+
+fn retry_after_seconds(wait: Duration) -> u64 {
+    u64::try_from(wait.num_seconds()).unwrap_or(0).max(1)
+}
+
+/// Counts one failure; returns the block in seconds if this one starts it.
+pub fn record_failure(
+    conn: &mut DbConnection,
+    key: &str,
+    policy: Policy,
+    now: NaiveDateTime,
+) -> Result<Option<u64>, ApiError> {
+    let counter: Option<Counter> = login_throttle::table
+        .find(key)
+        .select(Counter::as_select())
+        .first(conn)
+        .optional()?;
+    let (failures, window_started_at) = match counter {
+        Some(c) if now - c.window_started_at < policy.window && c.blocked_until.is_none_or(|u| u <= now) => {
+            (c.failures + 1, c.window_started_at)
+        }
+        _ => (1, now),
+    };
+    let blocked_until = (failures >= policy.max_failures).then(|| now + policy.block_for);
+    let values = (
+        login_throttle::failures.eq(if blocked_until.is_some() { 0 } else { failures }),
+        login_throttle::window_started_at.eq(window_started_at),
+        login_throttle::blocked_until.eq(blocked_until),
+    );
+    let updated = diesel::update(login_throttle::table.find(key))
+        .set(values)
+        .execute(conn)?;
+    if updated == 0 {
+        let inserted = diesel::insert_into(login_throttle::table)
+            .values((login_throttle::key.eq(key), values.0, values.1, values.2))
+            .execute(conn);
+        match inserted {
+            Ok(_) => {}
+            // A concurrent first failure inserted the row: this one is lost,
+            // which only makes the count a little more lenient.
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(blocked_until.map(|until| retry_after_seconds(until - now)))
+}
+
+pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), ApiError> {
+    diesel::delete(login_throttle::table.find(key)).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Pure clinic logic: plain values in, plain values out; no I/O, no diesel.
+
+pub mod accounts;

@@ -1,0 +1,253 @@
+//! The one error type of the API and its problem+json rendering (RFC 9457).
+//!
+//! This is the only place that knows status codes. Which variant to use:
+//! - a request that cannot be parsed at all: `MalformedJson`, `InvalidQuery`,
+//!   `InvalidCursor`, `PayloadTooLarge`, `UnsupportedMediaType`;
+//! - a request that parses but has invalid fields: `Validation`, built with
+//!   [`FieldErrors`] so that every bad field is named at once;
+//! - anything the caller may not see, or that does not exist: `NotFound`
+//!   (the two are indistinguishable on purpose); a role that may never call
+//!   the route: `Forbidden`;
+//! - a database that is down, locked or out of connections: `Unavailable`,
+//!   which clients retry;
+//! - a bug or an unexpected failure: `Internal`; its source chain is logged
+//!   and the client sees a bare 500.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Field name -> messages, in the `errors` member of a 422 problem.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_default().push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when no field failed, else the 422 error carrying them all.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self))
+        }
+    }
+
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        ApiError::Validation(errors)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("invalid query parameters: {0}")]
+    InvalidQuery(String),
+    #[error("the cursor is not one this service issued")]
+    InvalidCursor,
+    #[error("the invite code is unknown, used, void or expired")]
+    InvalidInvite,
+    #[error("this request needs a bearer access token")]
+    Unauthenticated,
+    #[error("the access token is invalid or expired")]
+    InvalidToken,
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    #[error("the refresh token is invalid, expired or revoked")]
+    InvalidRefreshToken,
+    #[error("the refresh token was already used; its session has been revoked")]
+    RefreshTokenReused,
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error("no such resource")]
+    NotFound,
+    #[error("this method is not allowed on this resource")]
+    MethodNotAllowed,
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("this patient already has an account")]
+    PatientAlreadyRegistered,
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    #[error("some fields are invalid")]
+    Validation(FieldErrors),
+    #[error("too many failed attempts; try again later")]
+    TooManyAttempts { retry_after: u64 },
+    #[error("the service is temporarily unavailable; try again shortly")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// Seconds a client should wait before retrying a 503.
+const UNAVAILABLE_RETRY_AFTER: u64 = 2;
+
+impl ApiError {
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    /// The stable machine code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "malformed_json",
+            Self::InvalidQuery(_) => "invalid_query",
+            Self::InvalidCursor => "invalid_cursor",
+            Self::InvalidInvite => "invalid_invite",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidToken => "invalid_token",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidRefreshToken => "invalid_refresh_token",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::EmailTaken => "email_taken",
+            Self::PatientAlreadyRegistered => "patient_already_registered",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Validation(_) => "validation_failed",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::Unavailable => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts { retry_after } => Some(*retry_after),
+            Self::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Problem<'a> {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'a str,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<&'a FieldErrors>,
+}
+
+/// A problem body for a status code that did not come from an `ApiError`.
+pub fn problem_response(status: StatusCode, code: &str, detail: String) -> HttpResponse {
+    let problem = Problem {
+        kind: format!("urn:aftercare:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        code,
+        errors: None,
+    };
+    HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .json(problem)
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::InvalidQuery(_) | Self::InvalidCursor => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::InvalidInvite => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated
+            | Self::InvalidToken
+            | Self::InvalidCredentials
+            | Self::InvalidRefreshToken
+            | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::EmailTaken | Self::PatientAlreadyRegistered => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let detail = match self {
+            Self::Internal(source) => {
+                tracing::error!(error = ?source, "internal error");
+                "an unexpected error occurred; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let problem = Problem {
+            kind: format!("urn:aftercare:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail,
+            code: self.code(),
+            errors: match self {
+                Self::Validation(errors) => Some(errors),
+                _ => None,
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type(PROBLEM_JSON);
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if matches!(self, Self::Unauthenticated | Self::InvalidToken) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(problem)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &error {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => Self::Unavailable,
+            // SQLite answers a writer elsewhere holding the lock past
+            // busy_timeout this way; it is transient, not a bug.
+            Error::DatabaseError(_, info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("database is busy") =>
+            {
+                Self::Unavailable
+            }
+            _ => Self::Internal(error.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %error, "database pool checkout failed");
+        Self::Unavailable
+    }
+}

@@ -1,0 +1,153 @@
+//! aftercare: follow-up of patients after exosome treatments. Patients
+//! check in from the app; the service triages each report and alerts the
+//! physicians on their care team.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod middleware;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use base64::Engine;
+use prometheus::{IntGauge, Registry};
+use rand::RngCore;
+
+use crate::api::users::{create_staff, NewStaff};
+use crate::auth::tokens::TokenKeys;
+use crate::config::{DatabaseUrl, Settings};
+use crate::db::{service_settings, users, Db};
+use crate::domain::accounts::{self, Locale, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The Prometheus registry and the gauges the service sets itself.
+pub struct Metrics {
+    pub registry: Registry,
+    pub pool_connections: IntGauge,
+    pub pool_idle: IntGauge,
+}
+
+impl Metrics {
+    fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        let pool_connections = IntGauge::new("aftercare_db_pool_connections", "Open database connections in the pool")?;
+        let pool_idle = IntGauge::new("aftercare_db_pool_idle_connections", "Idle database connections in the pool")?;
+        registry.register(Box::new(pool_connections.clone()))?;
+        registry.register(Box::new(pool_idle.clone()))?;
+        Ok(Self {
+            registry,
+            pool_connections,
+            pool_idle,
+        })
+    }
+}
+
+/// Connects, migrates as configured, and loads the signing secret: all a
+/// server or a command-line task needs.
+pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    let db = Db::connect(&settings.database_url, settings.db_pool_size, settings.db_checkout_timeout)?;
+    if matches!(settings.database_url, DatabaseUrl::Sqlite(_)) || settings.auto_migrate {
+        let migrating = db.clone();
+        web::block(move || migrating.migrate()).await??;
+    }
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => db
+            .run(|conn| {
+                service_settings::get_or_insert(conn, "jwt_secret", || {
+                    let mut bytes = [0u8; 48];
+                    rand::rngs::OsRng.fill_bytes(&mut bytes);
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                })
+            })
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot load the signing secret: {error}"))?,
+    };
+    let tokens = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl_seconds);
+    Ok(AppState { db, tokens, settings })
+}
+
+/// Creates the admin named by AFTERCARE_ADMIN_EMAIL if it does not exist.
+async fn ensure_admin(state: &AppState) -> anyhow::Result<()> {
+    let (Some(email), Some(password)) = (&state.settings.admin_email, &state.settings.admin_password) else {
+        return Ok(());
+    };
+    let email = accounts::normalize_email(email).map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_EMAIL {m}"))?;
+    accounts::check_password(password).map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_PASSWORD {m}"))?;
+    let lookup = email.clone();
+    let exists = state.db.run(move |conn| users::email_exists(conn, &lookup)).await;
+    if exists.map_err(|e| anyhow::anyhow!("{e}"))? {
+        return Ok(());
+    }
+    let staff = NewStaff {
+        email,
+        password: password.clone(),
+        role: Role::Admin,
+        display_name: "Administrator".to_owned(),
+        timezone: "Asia/Tokyo".to_owned(),
+        locale: Locale::Ja,
+    };
+    match create_staff(state, staff).await {
+        // Another replica created it at the same moment.
+        Ok(_) | Err(ApiError::EmailTaken) => Ok(()),
+        Err(error) => Err(anyhow::anyhow!("cannot create the admin: {error}")),
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = prepare(settings).await?;
+        ensure_admin(&state).await?;
+        let state = web::Data::new(state);
+        let metrics = web::Data::new(Metrics::new()?);
+        let http_metrics = actix_web_prom::PrometheusMetricsBuilder::new("aftercare")
+            .registry(metrics.registry.clone())
+            .mask_unmatched_patterns("unmatched")
+            .build()
+            .map_err(|error| anyhow::anyhow!("cannot set up metrics: {error}"))?;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+                .app_data(web::QueryConfig::default().error_handler(|error, _| ApiError::InvalidQuery(error.to_string()).into()))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+                .wrap(middleware::problem_for_every_error())
+                .wrap(middleware::security_headers())
+                .wrap(http_metrics.clone())
+                .wrap_fn(middleware::request_id_header)
+                .wrap(tracing_actix_web::TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(30)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

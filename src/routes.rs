@@ -1,0 +1,60 @@
+//! Every route of the service, in one table. The same table lists the
+//! (method, path) pairs that the contract test compares with openapi.yaml.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+
+use crate::api::{auth, care_team, me, ops, patients, users};
+use crate::error::ApiError;
+
+macro_rules! routes {
+    ($($path:literal => { $($method:ident : $handler:path),+ $(,)? }),* $(,)?) => {
+        /// (method, path) of every route, as openapi.yaml names them.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)+)*];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $(.route(web::$method().to($handler)))+
+                        .default_service(web::to(method_not_allowed)),
+                );
+            )*
+        }
+    };
+}
+
+routes! {
+    "/healthz" => { get: ops::healthz },
+    "/readyz" => { get: ops::readyz },
+    "/metrics" => { get: ops::metrics },
+    "/openapi.yaml" => { get: ops::openapi },
+    "/v1/auth/login" => { post: auth::login },
+    "/v1/auth/refresh" => { post: auth::refresh },
+    "/v1/auth/logout" => { post: auth::logout },
+    "/v1/auth/register" => { post: auth::register },
+    "/v1/me" => { get: me::get, patch: me::update },
+    "/v1/users" => { post: users::create },
+    "/v1/patients" => { get: patients::list, post: patients::create },
+    "/v1/patients/{patient_id}" => { get: patients::get },
+    "/v1/patients/{patient_id}/invite" => { post: patients::invite },
+    "/v1/patients/{patient_id}/care-team/{physician_id}" => { put: care_team::add, delete: care_team::remove },
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let pattern = req.match_pattern().unwrap_or_default();
+    let allow: Vec<String> = ROUTES
+        .iter()
+        .filter(|(_, path)| *path == pattern)
+        .map(|(method, _)| method.to_ascii_uppercase())
+        .collect();
+    let mut response = ApiError::MethodNotAllowed.error_response();
+    if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

@@ -1,0 +1,19 @@
+//! What every handler shares: the database, the token keys, the settings.
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub settings: Settings,
+}
+
+/// Now, to the microsecond both databases keep, so that what is returned
+/// equals what is read back later.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
