@@ -135,7 +135,7 @@ impl Application {
                 .wrap(middleware::security_headers())
                 .wrap(http_metrics.clone())
                 .wrap_fn(middleware::request_id_header)
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<telemetry::RequestSpan>::new())
         })
         .listen(listener)?
         .shutdown_timeout(30)

@@ -19,3 +19,41 @@ pub fn init(json: bool) {
     // A second call (as in tests) keeps the first subscriber.
     drop(result);
 }
+
+/// The root span of every request, and one line when it ends. Errors are
+/// logged by their stable code only: their messages may quote a client's
+/// input, and that input may be health data.
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        tracing_actix_web::root_span!(level = tracing::Level::INFO, request, error.code = tracing::field::Empty)
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let (status, error) = match outcome {
+            Ok(response) => (response.status(), response.response().error()),
+            Err(error) => (error.as_response_error().status_code(), Some(error)),
+        };
+        let code = error.map(|error| {
+            error
+                .as_error::<crate::error::ApiError>()
+                .map_or("http_error", crate::error::ApiError::code)
+        });
+        span.record("http.status_code", status.as_u16());
+        span.record("otel.status_code", if status.is_server_error() { "ERROR" } else { "OK" });
+        if let Some(code) = code {
+            span.record("error.code", code);
+        }
+        span.in_scope(|| {
+            if status.is_server_error() {
+                tracing::error!(status = status.as_u16(), code, "request failed");
+            } else {
+                tracing::info!(status = status.as_u16(), code, "request finished");
+            }
+        });
+    }
+}

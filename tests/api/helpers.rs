@@ -1,0 +1,266 @@
+//! The test client: a fresh service and database per test, and requests
+//! whose every response is checked against openapi.yaml.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use aftercare::config::{DatabaseUrl, Settings};
+use aftercare::Application;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+pub const ADMIN_EMAIL: &str = "admin@clinic.example";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PASSWORD: &str = "a long enough password";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database: DatabaseUrl,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+/// The PostgreSQL server to test against, when the suite runs on it.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("AFTERCARE_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())
+}
+
+/// `postgres://.../name` with another database name.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let (database, sqlite_dir, pg_admin) = match postgres_url() {
+        Some(url) => {
+            let name = format!("aftercare_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = PgConnection::establish(&url)
+                .unwrap_or_else(|e| panic!("AFTERCARE_TEST_POSTGRES_URL is set but unreachable: {e}"));
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+            (with_database(&url, &name), None, Some((url, name)))
+        }
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("aftercare.db");
+            (format!("sqlite://{}", path.display()), Some(dir), None)
+        }
+    };
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", database.as_str()),
+        ("AFTERCARE_BIND", "127.0.0.1:0"),
+        ("AFTERCARE_JWT_SECRET", "test-secret-test-secret-test-secret-0123"),
+        ("AFTERCARE_ADMIN_EMAIL", ADMIN_EMAIL),
+        ("AFTERCARE_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        ("AFTERCARE_DB_POOL_SIZE", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (k, v) in extra {
+        env.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let settings = Settings::from_source(&env).unwrap();
+    let application = Application::build(settings.clone()).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    actix_web::rt::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        database: settings.database_url,
+        _sqlite_dir: sqlite_dir,
+        pg_admin,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((url, name)) = &self.pg_admin {
+            if let Ok(mut admin) = PgConnection::establish(url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// Sends a request and checks the reply against openapi.yaml.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method.clone(), format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = self.send(request).await;
+        check_against_spec(method.as_str(), path, &reply);
+        reply
+    }
+
+    /// Sends a request as built, without the contract check (for raw or
+    /// malformed requests).
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request failed");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post("/v1/auth/login", None, json!({"email": email, "password": password})).await
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let reply = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A physician account and its access token.
+    pub async fn physician(&self, name: &str) -> (String, String) {
+        let admin = self.admin_token().await;
+        let email = format!("{}@clinic.example", name.to_lowercase().replace(' ', "."));
+        let reply = self
+            .post("/v1/users", Some(&admin), json!({"email": email, "password": PASSWORD, "role": "physician", "display_name": name}))
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        let id = reply.body["id"].as_str().unwrap().to_owned();
+        let login = self.login(&email, PASSWORD).await;
+        (id, login.body["access_token"].as_str().unwrap().to_owned())
+    }
+
+    /// A patient created by the physician; returns (patient id, invite code).
+    pub async fn patient(&self, physician_token: &str, name: &str) -> (String, String) {
+        let reply = self
+            .post("/v1/patients", Some(physician_token), json!({"display_name": name, "birth_year": 1980, "timezone": "Asia/Tokyo", "locale": "ja"}))
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        (reply.body["id"].as_str().unwrap().to_owned(), reply.body["invite"]["code"].as_str().unwrap().to_owned())
+    }
+
+    /// Registers the patient's account; returns the token pair body.
+    pub async fn register(&self, code: &str, email: &str) -> Value {
+        let reply = self.post("/v1/auth/register", None, json!({"invite_code": code, "email": email, "password": PASSWORD})).await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body
+    }
+}
+
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+        serde_yaml_ng::from_str(&text).unwrap()
+    })
+}
+
+/// The spec's path template that matches a concrete path.
+pub fn template_for(path: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    spec()["paths"].as_object()?.keys().find(|template| {
+        let parts: Vec<&str> = template.split('/').collect();
+        parts.len() == segments.len()
+            && parts.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
+    }).cloned()
+}
+
+/// Fails the test when a reply is not one the spec documents.
+pub fn check_against_spec(method: &str, path: &str, reply: &Reply) {
+    let template = template_for(path).unwrap_or_else(|| panic!("{path} is not in openapi.yaml"));
+    let operation = &spec()["paths"][&template][method.to_lowercase()];
+    assert!(operation.is_object(), "{method} {template} is not in openapi.yaml");
+    let status = reply.status.to_string();
+    let response = match &operation["responses"][&status] {
+        Value::Null => &operation["responses"]["default"],
+        found => found,
+    };
+    assert!(response.is_object(), "{method} {template} answered {status}, which openapi.yaml does not document: {:?}", reply.body);
+    let response = resolve(response);
+    let Some(content) = response["content"].as_object() else {
+        assert!(reply.body.is_null(), "{method} {template} {status} has a body the spec does not describe");
+        return;
+    };
+    let content_type = reply.header("content-type").unwrap_or_default().split(';').next().unwrap_or_default().to_owned();
+    let media = content.get(&content_type).unwrap_or_else(|| panic!("{method} {template} {status}: content type {content_type} is not in the spec"));
+    if content_type.contains("json") {
+        let schema = json!({"components": spec()["components"], "allOf": [media["schema"]]});
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&reply.body).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+        assert!(errors.is_empty(), "{method} {template} {status}: body disagrees with openapi.yaml: {errors:?}\n{:#}", reply.body);
+    }
+}
+
+fn resolve(node: &Value) -> &Value {
+    match node["$ref"].as_str() {
+        Some(reference) => {
+            let pointer = reference.trim_start_matches('#');
+            resolve(spec().pointer(pointer).unwrap_or_else(|| panic!("dangling $ref {reference}")))
+        }
+        None => node,
+    }
+}
+
+impl TestApp {
+    /// A direct connection to the app's database, for arranging and
+    /// checking rows.
+    pub fn connection(&self) -> aftercare::db::DbConnection {
+        let url = match &self.database {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        };
+        aftercare::db::DbConnection::establish(&url).unwrap()
+    }
+
+    pub fn execute(&self, sql: &str) {
+        let mut conn = self.connection();
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.connection();
+        diesel::sql_query(sql).get_result::<Count>(&mut conn).unwrap().n
+    }
+}
