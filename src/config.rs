@@ -121,11 +121,13 @@ impl Settings {
         let admin_email = source.get("AFTERCARE_ADMIN_EMAIL");
         let admin_password = source.get("AFTERCARE_ADMIN_PASSWORD");
         if admin_email.is_some() != admin_password.is_some() {
-            bail!("AFTERCARE_ADMIN_EMAIL and AFTERCARE_ADMIN_PASSWORD are set together or not at all");
+            bail!(
+                "AFTERCARE_ADMIN_EMAIL and AFTERCARE_ADMIN_PASSWORD are set together or not at all"
+            );
         }
-        let schedule = source.get("AFTERCARE_WEBHOOK_RETRY_SCHEDULE").unwrap_or_else(|| {
-            "5,300,1800,7200,18000,36000,50400,72000,86400".to_owned()
-        });
+        let schedule = source
+            .get("AFTERCARE_WEBHOOK_RETRY_SCHEDULE")
+            .unwrap_or_else(|| "5,300,1800,7200,18000,36000,50400,72000,86400".to_owned());
         let webhook_retry_schedule = schedule
             .split(',')
             .map(|part| part.trim().parse::<u64>())
@@ -137,7 +139,9 @@ impl Settings {
         if emergency_number.trim().is_empty() || emergency_number.len() > 20 {
             bail!("AFTERCARE_EMERGENCY_NUMBER must be a phone number of at most 20 characters");
         }
-        let log_format = source.get("AFTERCARE_LOG_FORMAT").unwrap_or_else(|| "text".into());
+        let log_format = source
+            .get("AFTERCARE_LOG_FORMAT")
+            .unwrap_or_else(|| "text".into());
         if log_format != "text" && log_format != "json" {
             bail!("AFTERCARE_LOG_FORMAT must be text or json");
         }

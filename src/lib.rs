@@ -2,6 +2,7 @@
 //! check in from the app; the service triages each report and alerts the
 //! physicians on their care team.
 #![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
 pub mod auth;
@@ -41,8 +42,14 @@ pub struct Metrics {
 impl Metrics {
     fn new() -> anyhow::Result<Self> {
         let registry = Registry::new();
-        let pool_connections = IntGauge::new("aftercare_db_pool_connections", "Open database connections in the pool")?;
-        let pool_idle = IntGauge::new("aftercare_db_pool_idle_connections", "Idle database connections in the pool")?;
+        let pool_connections = IntGauge::new(
+            "aftercare_db_pool_connections",
+            "Open database connections in the pool",
+        )?;
+        let pool_idle = IntGauge::new(
+            "aftercare_db_pool_idle_connections",
+            "Idle database connections in the pool",
+        )?;
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
         Ok(Self {
@@ -56,7 +63,11 @@ impl Metrics {
 /// Connects, migrates as configured, and loads the signing secret: all a
 /// server or a command-line task needs.
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
-    let db = Db::connect(&settings.database_url, settings.db_pool_size, settings.db_checkout_timeout)?;
+    let db = Db::connect(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.db_checkout_timeout,
+    )?;
     if matches!(settings.database_url, DatabaseUrl::Sqlite(_)) || settings.auto_migrate {
         let migrating = db.clone();
         web::block(move || migrating.migrate()).await??;
@@ -75,18 +86,29 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             .map_err(|error| anyhow::anyhow!("cannot load the signing secret: {error}"))?,
     };
     let tokens = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl_seconds);
-    Ok(AppState { db, tokens, settings })
+    Ok(AppState {
+        db,
+        tokens,
+        settings,
+    })
 }
 
 /// Creates the admin named by AFTERCARE_ADMIN_EMAIL if it does not exist.
 async fn ensure_admin(state: &AppState) -> anyhow::Result<()> {
-    let (Some(email), Some(password)) = (&state.settings.admin_email, &state.settings.admin_password) else {
+    let (Some(email), Some(password)) =
+        (&state.settings.admin_email, &state.settings.admin_password)
+    else {
         return Ok(());
     };
-    let email = accounts::normalize_email(email).map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_EMAIL {m}"))?;
-    accounts::check_password(password).map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_PASSWORD {m}"))?;
+    let email = accounts::normalize_email(email)
+        .map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_EMAIL {m}"))?;
+    accounts::check_password(password)
+        .map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_PASSWORD {m}"))?;
     let lookup = email.clone();
-    let exists = state.db.run(move |conn| users::email_exists(conn, &lookup)).await;
+    let exists = state
+        .db
+        .run(move |conn| users::email_exists(conn, &lookup))
+        .await;
     if exists.map_err(|e| anyhow::anyhow!("{e}"))? {
         return Ok(());
     }
@@ -112,7 +134,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = prepare(settings).await?;
         ensure_admin(&state).await?;
@@ -127,8 +150,13 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
-                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
-                .app_data(web::QueryConfig::default().error_handler(|error, _| ApiError::InvalidQuery(error.to_string()).into()))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|error, _| ApiError::InvalidQuery(error.to_string()).into()),
+                )
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
                 .wrap(middleware::problem_for_every_error())

@@ -1,4 +1,6 @@
 //! The command line: serve (the default), migrate, and user create.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Read;
 
@@ -10,7 +12,11 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "aftercare", version, about = "Follow-up of patients after exosome treatments")]
+#[command(
+    name = "aftercare",
+    version,
+    about = "Follow-up of patients after exosome treatments"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -63,25 +69,50 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied");
         }
         Command::User {
-            command: UserCommand::Create { role, email, display_name, timezone, locale },
+            command:
+                UserCommand::Create {
+                    role,
+                    email,
+                    display_name,
+                    timezone,
+                    locale,
+                },
         } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             if role == Role::Patient {
                 bail!("patients register with an invite code; create physicians or admins here");
             }
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("cannot read the password from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             accounts::check_password(&password).map_err(|m| anyhow::anyhow!("password {m}"))?;
-            let email = accounts::normalize_email(&email).map_err(|m| anyhow::anyhow!("email {m}"))?;
-            let display_name = if display_name.trim().is_empty() { email.clone() } else { display_name };
-            let display_name = accounts::normalize_display_name(&display_name).map_err(|m| anyhow::anyhow!("display name {m}"))?;
+            let email =
+                accounts::normalize_email(&email).map_err(|m| anyhow::anyhow!("email {m}"))?;
+            let display_name = if display_name.trim().is_empty() {
+                email.clone()
+            } else {
+                display_name
+            };
+            let display_name = accounts::normalize_display_name(&display_name)
+                .map_err(|m| anyhow::anyhow!("display name {m}"))?;
             accounts::check_timezone(&timezone).map_err(|m| anyhow::anyhow!("timezone {m}"))?;
             let locale: Locale = locale.parse().map_err(|m| anyhow::anyhow!("locale {m}"))?;
             let state = aftercare::prepare(settings).await?;
-            let user = create_staff(&state, NewStaff { email, password, role, display_name, timezone, locale })
-                .await
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            let user = create_staff(
+                &state,
+                NewStaff {
+                    email,
+                    password,
+                    role,
+                    display_name,
+                    timezone,
+                    locale,
+                },
+            )
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
             println!("{}", user.id);
         }
     }

@@ -15,7 +15,10 @@ pub fn security_headers() -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
         .add((header::CACHE_CONTROL, "no-store"))
 }
 
@@ -28,7 +31,9 @@ pub fn problem_for_every_error<B: 'static>() -> ErrorHandlers<B> {
             .get(header::CONTENT_TYPE)
             .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
         if is_problem {
-            return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+            return Ok(ErrorHandlerResponse::Response(
+                response.map_into_left_body(),
+            ));
         }
         let status = response.status();
         let code = match status.as_u16() {
@@ -42,17 +47,24 @@ pub fn problem_for_every_error<B: 'static>() -> ErrorHandlers<B> {
             500..=599 => "internal_error",
             _ => "request_failed",
         };
-        let detail = status.canonical_reason().unwrap_or("request failed").to_lowercase();
+        let detail = status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_lowercase();
         let (request, _) = response.into_parts();
         let problem = problem_response(status, code, detail);
-        let response: ServiceResponse<EitherBody<B, BoxBody>> = ServiceResponse::new(request, problem).map_into_right_body();
+        let response: ServiceResponse<EitherBody<B, BoxBody>> =
+            ServiceResponse::new(request, problem).map_into_right_body();
         Ok(ErrorHandlerResponse::Response(response))
     })
 }
 
 /// Echoes the request id that every log line of the request carries, so a
 /// client's report can be matched to the logs.
-pub fn request_id_header<S, B>(request: ServiceRequest, service: &S) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>
+pub fn request_id_header<S, B>(
+    request: ServiceRequest,
+    service: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
@@ -62,7 +74,9 @@ where
         let mut response = response.await?;
         if let Some(id) = request_id {
             if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
-                response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), value);
             }
         }
         Ok(response)

@@ -7,11 +7,17 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_env("AFTERCARE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_env("AFTERCARE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = if json {
         registry
-            .with(tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(false))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
             .try_init()
     } else {
         registry.with(tracing_subscriber::fmt::layer()).try_init()
@@ -27,7 +33,11 @@ pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        tracing_actix_web::root_span!(level = tracing::Level::INFO, request, error.code = tracing::field::Empty)
+        tracing_actix_web::root_span!(
+            level = tracing::Level::INFO,
+            request,
+            error.code = tracing::field::Empty
+        )
     }
 
     fn on_request_end<B: actix_web::body::MessageBody>(
@@ -44,7 +54,14 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
                 .map_or("http_error", crate::error::ApiError::code)
         });
         span.record("http.status_code", status.as_u16());
-        span.record("otel.status_code", if status.is_server_error() { "ERROR" } else { "OK" });
+        span.record(
+            "otel.status_code",
+            if status.is_server_error() {
+                "ERROR"
+            } else {
+                "OK"
+            },
+        );
         if let Some(code) = code {
             span.record("error.code", code);
         }

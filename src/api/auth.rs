@@ -34,8 +34,17 @@ pub struct TokenPair {
 }
 
 /// Starts a session (a new refresh-token family) or continues one.
-fn issue(conn: &mut DbConnection, state: &AppState, user: users::User, family_id: Option<String>, at: DateTime<Utc>) -> Result<TokenPair, ApiError> {
-    let role: Role = user.role.parse().map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+fn issue(
+    conn: &mut DbConnection,
+    state: &AppState,
+    user: users::User,
+    family_id: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<TokenPair, ApiError> {
+    let role: Role = user
+        .role
+        .parse()
+        .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
     let access_token = state
         .tokens
         .issue(&user.id, role, user.patient_id.as_deref(), at)
@@ -50,7 +59,8 @@ fn issue(conn: &mut DbConnection, state: &AppState, user: users::User, family_id
             family_id: &family_id,
             token_hash: &secrets::sha256_hex(&refresh_token),
             created_at: at.naive_utc(),
-            expires_at: (at + Duration::days(i64::from(state.settings.refresh_token_ttl_days))).naive_utc(),
+            expires_at: (at + Duration::days(i64::from(state.settings.refresh_token_ttl_days)))
+                .naive_utc(),
         },
     )?;
     Ok(TokenPair {
@@ -69,11 +79,21 @@ pub struct LoginRequest {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn login(state: web::Data<AppState>, req: HttpRequest, Body(body): Body<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Body(body): Body<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let email = body.email.trim().to_lowercase();
-    let address = req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default();
+    let address = req
+        .peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_default();
     let keys = [
-        (format!("account:{}", secrets::sha256_hex(&email)), ACCOUNT_POLICY),
+        (
+            format!("account:{}", secrets::sha256_hex(&email)),
+            ACCOUNT_POLICY,
+        ),
         (format!("address:{address}"), ADDRESS_POLICY),
     ];
     let at = now();
@@ -89,7 +109,11 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, Body(body): Bod
             users::find_by_email(conn, &email)
         })
         .await?;
-    let verified = password::verify(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let verified = password::verify(
+        body.password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
     let state_for_db = state.clone();
     state
         .db
@@ -110,7 +134,10 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, Body(body): Bod
         .map(|pair| HttpResponse::Ok().json(pair))
 }
 
-fn conn_transaction<T>(conn: &mut DbConnection, work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>) -> Result<T, ApiError> {
+fn conn_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     use diesel::Connection;
     conn.transaction(work)
 }
@@ -121,12 +148,15 @@ pub struct RefreshRequest {
 }
 
 enum Refreshed {
-    Pair(TokenPair),
+    Pair(Box<TokenPair>),
     Reused,
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn refresh(state: web::Data<AppState>, Body(body): Body<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    Body(body): Body<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     let hash = secrets::sha256_hex(body.refresh_token.trim());
     let at = now();
     let state_for_db = state.clone();
@@ -148,7 +178,7 @@ pub async fn refresh(state: web::Data<AppState>, Body(body): Body<RefreshRequest
                 return Ok(Refreshed::Reused);
             }
             let user = users::find(conn, &token.user_id)?.ok_or(ApiError::InvalidRefreshToken)?;
-            issue(conn, &state_for_db, user, Some(token.family_id), at).map(Refreshed::Pair)
+            issue(conn, &state_for_db, user, Some(token.family_id), at).map(|pair| Refreshed::Pair(Box::new(pair)))
         })
         .await?;
     match outcome {
@@ -161,7 +191,10 @@ pub async fn refresh(state: web::Data<AppState>, Body(body): Body<RefreshRequest
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn logout(state: web::Data<AppState>, Body(body): Body<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    Body(body): Body<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     let hash = secrets::sha256_hex(body.refresh_token.trim());
     let at = now();
     state
@@ -184,23 +217,30 @@ pub struct RegisterRequest {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn register(state: web::Data<AppState>, Body(body): Body<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    Body(body): Body<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::new();
-    let email = accounts::normalize_email(&body.email).map_err(|m| errors.add("email", m)).ok();
+    let email = accounts::normalize_email(&body.email)
+        .map_err(|m| errors.add("email", m))
+        .ok();
     let _ = accounts::check_password(&body.password).map_err(|m| errors.add("password", m));
     let code = secrets::normalize_invite_code(&body.invite_code);
     if code.is_empty() {
         errors.add("invite_code", "is required");
     }
     errors.into_result()?;
-    let email = email.ok_or_else(|| ApiError::internal(anyhow::anyhow!("validated email missing")))?;
+    let email =
+        email.ok_or_else(|| ApiError::internal(anyhow::anyhow!("validated email missing")))?;
     let password_hash = password::hash(body.password).await?;
     let at = now();
     let state_for_db = state.clone();
     let pair = state
         .db
         .transaction(move |conn| {
-            let patient_id = invites::redeem(conn, &secrets::sha256_hex(&code), at.naive_utc())?.ok_or(ApiError::InvalidInvite)?;
+            let patient_id = invites::redeem(conn, &secrets::sha256_hex(&code), at.naive_utc())?
+                .ok_or(ApiError::InvalidInvite)?;
             if users::find_by_patient(conn, &patient_id)?.is_some() {
                 return Err(ApiError::InvalidInvite);
             }

@@ -16,7 +16,11 @@ pub struct MemberPath {
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path.patient_id))]
-pub async fn add(state: web::Data<AppState>, user: AuthUser, path: web::Path<MemberPath>) -> Result<HttpResponse, ApiError> {
+pub async fn add(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<MemberPath>,
+) -> Result<HttpResponse, ApiError> {
     let (patient_id, physician_id) = (path.patient_id.to_string(), path.physician_id.to_string());
     state
         .db
@@ -28,14 +32,24 @@ pub async fn add(state: web::Data<AppState>, user: AuthUser, path: web::Path<Mem
             if !users::is_physician(conn, &physician_id)? {
                 return Err(ApiError::NotFound);
             }
-            care_team::add(conn, &patient_id, &physician_id, Some(&user.id), now().naive_utc())
+            care_team::add(
+                conn,
+                &patient_id,
+                &physician_id,
+                Some(&user.id),
+                now().naive_utc(),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path.patient_id))]
-pub async fn remove(state: web::Data<AppState>, user: AuthUser, path: web::Path<MemberPath>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<MemberPath>,
+) -> Result<HttpResponse, ApiError> {
     let (patient_id, physician_id) = (path.patient_id.to_string(), path.physician_id.to_string());
     state
         .db

@@ -28,17 +28,30 @@ pub struct UpdateMe {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn update(state: web::Data<AppState>, user: AuthUser, Body(body): Body<UpdateMe>) -> Result<HttpResponse, ApiError> {
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    Body(body): Body<UpdateMe>,
+) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::new();
     let mut changes = users::UserChanges::default();
     if let Some(name) = &body.display_name {
-        changes.display_name = accounts::normalize_display_name(name).map_err(|m| errors.add("display_name", m)).ok();
+        changes.display_name = accounts::normalize_display_name(name)
+            .map_err(|m| errors.add("display_name", m))
+            .ok();
     }
     if let Some(zone) = &body.timezone {
-        changes.timezone = accounts::check_timezone(zone).map_err(|m| errors.add("timezone", m)).ok().map(|_| zone.clone());
+        changes.timezone = accounts::check_timezone(zone)
+            .map_err(|m| errors.add("timezone", m))
+            .ok()
+            .map(|_| zone.clone());
     }
     if let Some(locale) = &body.locale {
-        changes.locale = locale.parse::<Locale>().map_err(|m| errors.add("locale", m)).ok().map(|l| l.as_str().to_owned());
+        changes.locale = locale
+            .parse::<Locale>()
+            .map_err(|m| errors.add("locale", m))
+            .ok()
+            .map(|l| l.as_str().to_owned());
     }
     errors.into_result()?;
     changes.updated_at = Some(now().naive_utc());
@@ -49,7 +62,12 @@ pub async fn update(state: web::Data<AppState>, user: AuthUser, Body(body): Body
             // A patient who moves or switches language gets their schedule
             // and guidance in the new zone and language.
             if let Some(patient_id) = &user.patient_id {
-                patients::set_preferences(conn, patient_id, changes.timezone.as_deref(), changes.locale.as_deref())?;
+                patients::set_preferences(
+                    conn,
+                    patient_id,
+                    changes.timezone.as_deref(),
+                    changes.locale.as_deref(),
+                )?;
             }
             users::find(conn, &user.id)?.ok_or(ApiError::InvalidToken)
         })

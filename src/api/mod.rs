@@ -36,7 +36,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(BODY_LIMIT, |limit| limit.0);
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map_or(BODY_LIMIT, |limit| limit.0);
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -44,7 +46,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             .and_then(|value| value.split(';').next())
             .map(|media| {
                 let media = media.trim().to_ascii_lowercase();
-                media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+                media == "application/json"
+                    || (media.starts_with("application/") && media.ends_with("+json"))
             })
             .unwrap_or(false);
         let declared = req
@@ -78,7 +81,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // PostgreSQL text cannot hold NUL; refuse it on both backends alike
     // rather than store it on one and fail on the other.
     if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
-        return Err(FieldErrors::single("body", "NUL characters are not accepted"));
+        return Err(FieldErrors::single(
+            "body",
+            "NUL characters are not accepted",
+        ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
@@ -111,13 +117,21 @@ fn strip_position(message: &str) -> String {
 /// serde reports a missing field at its parent; clients want it at the
 /// field itself.
 fn field_and_message(path: &str, message: &str) -> (String, String) {
-    let prefix = if path == "." { String::new() } else { format!("{path}.") };
+    let prefix = if path == "." {
+        String::new()
+    } else {
+        format!("{path}.")
+    };
     if let Some(rest) = message.strip_prefix("missing field `") {
         if let Some(name) = rest.split('`').next() {
             return (format!("{prefix}{name}"), "is required".to_owned());
         }
     }
-    let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    let field = if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
     (field, message.to_owned())
 }
 
@@ -148,10 +162,18 @@ mod tests {
     fn errors_name_the_field() {
         assert!(field_errors(parse(br#"{}"#)).contains(r#""name":["is required"]"#));
         assert!(field_errors(parse(br#"{"name": 3}"#)).contains(r#""name":"#));
-        assert!(field_errors(parse(br#"{"name":"a","inner":{"count":300}}"#)).contains("inner.count"));
+        assert!(
+            field_errors(parse(br#"{"name":"a","inner":{"count":300}}"#)).contains("inner.count")
+        );
         assert!(field_errors(parse(br#"{"name":"a\u0000"}"#)).contains("NUL"));
-        assert!(matches!(parse::<Sample>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
-        assert!(matches!(parse::<Sample>(b"{\"name\":\"a\"} x"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(
+            parse::<Sample>(b"{\"name\":"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse::<Sample>(b"{\"name\":\"a\"} x"),
+            Err(ApiError::MalformedJson(_))
+        ));
         assert!(parse::<Sample>(br#"{"name":"a"}"#).is_ok());
     }
 }

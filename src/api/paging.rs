@@ -21,7 +21,9 @@ impl PageQuery {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-            Some(_) => Err(ApiError::InvalidQuery(format!("limit must be 1 to {MAX_LIMIT}"))),
+            Some(_) => Err(ApiError::InvalidQuery(format!(
+                "limit must be 1 to {MAX_LIMIT}"
+            ))),
         }
     }
 
@@ -63,7 +65,12 @@ pub struct Page<T> {
 
 /// Builds a page from `limit + 1` loaded rows: the extra row only tells
 /// that another page exists.
-pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> (NaiveDateTime, String), view: impl Fn(R) -> T) -> Page<T> {
+pub fn page<R, T>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> (NaiveDateTime, String),
+    view: impl Fn(R) -> T,
+) -> Page<T> {
     let limit = usize::try_from(limit).unwrap_or(0);
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
@@ -86,10 +93,18 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let at = chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap().naive_utc();
-        let query = PageQuery { limit: None, cursor: Some(encode(at, "abc")) };
+        let at = chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456)
+            .unwrap()
+            .naive_utc();
+        let query = PageQuery {
+            limit: None,
+            cursor: Some(encode(at, "abc")),
+        };
         assert_eq!(query.after().unwrap(), Some((at, "abc".to_owned())));
-        let bad = PageQuery { limit: Some(0), cursor: Some("%%%".into()) };
+        let bad = PageQuery {
+            limit: Some(0),
+            cursor: Some("%%%".into()),
+        };
         assert!(matches!(bad.after(), Err(ApiError::InvalidCursor)));
         assert!(matches!(bad.limit(), Err(ApiError::InvalidQuery(_))));
         assert_eq!(PageQuery::default().limit().unwrap(), 50);

@@ -33,12 +33,17 @@ impl TryFrom<CreatePatient> for NewPatient {
     type Error = ApiError;
     fn try_from(body: CreatePatient) -> Result<Self, ApiError> {
         let mut errors = FieldErrors::new();
-        let display_name = accounts::normalize_display_name(&body.display_name).map_err(|m| errors.add("display_name", m));
+        let display_name = accounts::normalize_display_name(&body.display_name)
+            .map_err(|m| errors.add("display_name", m));
         if let Some(year) = body.birth_year {
-            let _ = accounts::check_birth_year(year, now().year()).map_err(|m| errors.add("birth_year", m));
+            let _ = accounts::check_birth_year(year, now().year())
+                .map_err(|m| errors.add("birth_year", m));
         }
         let _ = accounts::check_timezone(&body.timezone).map_err(|m| errors.add("timezone", m));
-        let locale = body.locale.parse::<Locale>().map_err(|m| errors.add("locale", m));
+        let locale = body
+            .locale
+            .parse::<Locale>()
+            .map_err(|m| errors.add("locale", m));
         errors.into_result()?;
         match (display_name, locale) {
             (Ok(display_name), Ok(locale)) => Ok(Self {
@@ -47,7 +52,9 @@ impl TryFrom<CreatePatient> for NewPatient {
                 timezone: body.timezone,
                 locale,
             }),
-            _ => Err(ApiError::internal(anyhow::anyhow!("validation let an error through"))),
+            _ => Err(ApiError::internal(anyhow::anyhow!(
+                "validation let an error through"
+            ))),
         }
     }
 }
@@ -60,7 +67,12 @@ struct PatientCreated {
 }
 
 /// Voids the patient's open invites and makes a new one.
-fn new_invite(conn: &mut DbConnection, state: &AppState, patient_id: &str, created_by: &str) -> Result<InviteView, ApiError> {
+fn new_invite(
+    conn: &mut DbConnection,
+    state: &AppState,
+    patient_id: &str,
+    created_by: &str,
+) -> Result<InviteView, ApiError> {
     let at = now();
     let code = secrets::invite_code();
     let expires_at = at + Duration::days(i64::from(state.settings.invite_ttl_days));
@@ -79,7 +91,11 @@ fn new_invite(conn: &mut DbConnection, state: &AppState, patient_id: &str, creat
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(state: web::Data<AppState>, user: AuthUser, Body(body): Body<CreatePatient>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    Body(body): Body<CreatePatient>,
+) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Physician, Role::Admin])?;
     let patient = NewPatient::try_from(body)?;
     let state_for_db = state.clone();
@@ -116,7 +132,11 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser, Body(body): Body
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: web::Data<AppState>, user: AuthUser, query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let limit = query.limit()?;
     let after = query.after()?;
     let rows = state
@@ -125,17 +145,28 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser, query: web::Query<
             let scope = match user.role {
                 Role::Admin => patients::Scope::All,
                 Role::Physician => patients::Scope::CareTeamOf(&user.id),
-                Role::Patient => patients::Scope::Only(user.patient_id.as_deref().unwrap_or_default()),
+                Role::Patient => {
+                    patients::Scope::Only(user.patient_id.as_deref().unwrap_or_default())
+                }
             };
             patients::list(conn, scope, after, limit + 1)
         })
         .await?;
-    let body = page(rows, limit, |p| (p.created_at, p.id.clone()), PatientView::from);
+    let body = page(
+        rows,
+        limit,
+        |p| (p.created_at, p.id.clone()),
+        PatientView::from,
+    );
     Ok(HttpResponse::Ok().json(body))
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path))]
-pub async fn get(state: web::Data<AppState>, user: AuthUser, path: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let patient_id = path.into_inner().to_string();
     let patient = state
         .db
@@ -145,7 +176,11 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, path: web::Path<uui
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path))]
-pub async fn invite(state: web::Data<AppState>, user: AuthUser, path: web::Path<uuid::Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn invite(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let patient_id = path.into_inner().to_string();
     let state_for_db = state.clone();
     let invite = state

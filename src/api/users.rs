@@ -44,10 +44,16 @@ impl TryFrom<CreateUser> for NewStaff {
                 None
             }
         };
-        let display_name = accounts::normalize_display_name(&body.display_name).map_err(|m| errors.add("display_name", m));
+        let display_name = accounts::normalize_display_name(&body.display_name)
+            .map_err(|m| errors.add("display_name", m));
         let timezone = body.timezone.unwrap_or_else(|| "Asia/Tokyo".to_owned());
         let _ = accounts::check_timezone(&timezone).map_err(|m| errors.add("timezone", m));
-        let locale = body.locale.as_deref().unwrap_or("ja").parse::<Locale>().map_err(|m| errors.add("locale", m));
+        let locale = body
+            .locale
+            .as_deref()
+            .unwrap_or("ja")
+            .parse::<Locale>()
+            .map_err(|m| errors.add("locale", m));
         errors.into_result()?;
         match (email, role, display_name, locale) {
             (Ok(email), Some(role), Ok(display_name), Ok(locale)) => Ok(Self {
@@ -58,7 +64,9 @@ impl TryFrom<CreateUser> for NewStaff {
                 timezone,
                 locale,
             }),
-            _ => Err(ApiError::internal(anyhow::anyhow!("validation let an error through"))),
+            _ => Err(ApiError::internal(anyhow::anyhow!(
+                "validation let an error through"
+            ))),
         }
     }
 }
@@ -93,7 +101,11 @@ pub async fn create_staff(state: &AppState, staff: NewStaff) -> Result<users::Us
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(state: web::Data<AppState>, user: AuthUser, Body(body): Body<CreateUser>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    Body(body): Body<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
     let staff = NewStaff::try_from(body)?;
     let created = create_staff(&state, staff).await?;

@@ -8,7 +8,11 @@ use crate::error::ApiError;
 
 use super::AuthUser;
 
-pub fn can_see_patient(conn: &mut DbConnection, user: &AuthUser, patient_id: &str) -> Result<bool, ApiError> {
+pub fn can_see_patient(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    patient_id: &str,
+) -> Result<bool, ApiError> {
     Ok(match user.role {
         Role::Admin => true,
         Role::Patient => user.patient_id.as_deref() == Some(patient_id),
@@ -17,7 +21,11 @@ pub fn can_see_patient(conn: &mut DbConnection, user: &AuthUser, patient_id: &st
 }
 
 /// Loads the patient if the caller may see it, else `NotFound`.
-pub fn patient_for(conn: &mut DbConnection, user: &AuthUser, patient_id: &str) -> Result<patients::Patient, ApiError> {
+pub fn patient_for(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    patient_id: &str,
+) -> Result<patients::Patient, ApiError> {
     if !can_see_patient(conn, user, patient_id)? {
         return Err(ApiError::NotFound);
     }

@@ -28,12 +28,16 @@ fn permits() -> Arc<Semaphore> {
         .clone()
 }
 
-async fn run_limited<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+async fn run_limited<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let _permit = permits()
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    actix_web::web::block(work).await.map_err(ApiError::internal)
+    actix_web::web::block(work)
+        .await
+        .map_err(ApiError::internal)
 }
 
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
@@ -52,7 +56,11 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
 
 fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            hasher()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -81,7 +89,10 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_at_owasp_cost_and_verify() {
         let hash = hash_blocking("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_blocking("correct horse battery", &hash));
         assert!(!verify_blocking("wrong horse battery", &hash));
         assert!(!verify_blocking("anything", "not a hash"));

@@ -49,7 +49,13 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user_id: &str, role: Role, patient_id: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        role: Role,
+        patient_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
             sub: user_id.to_owned(),
             role,
@@ -60,7 +66,11 @@ impl TokenKeys {
             nbf: now.timestamp(),
             exp: now.timestamp() + self.ttl_seconds,
         };
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// The claims of a valid token; `None` for anything else.
@@ -82,28 +92,43 @@ mod tests {
     #[test]
     fn a_fresh_token_verifies_and_carries_its_claims() {
         let keys = TokenKeys::new(SECRET, 900);
-        let token = keys.issue("u1", Role::Patient, Some("p1"), Utc::now()).unwrap();
+        let token = keys
+            .issue("u1", Role::Patient, Some("p1"), Utc::now())
+            .unwrap();
         let claims = keys.verify(&token).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.role, claims.pid.as_deref()), ("u1", Role::Patient, Some("p1")));
+        assert_eq!(
+            (claims.sub.as_str(), claims.role, claims.pid.as_deref()),
+            ("u1", Role::Patient, Some("p1"))
+        );
     }
 
     #[test]
     fn expired_future_foreign_and_tampered_tokens_are_refused() {
         let keys = TokenKeys::new(SECRET, 900);
-        let expired = keys.issue("u1", Role::Admin, None, Utc::now() - Duration::hours(1)).unwrap();
+        let expired = keys
+            .issue("u1", Role::Admin, None, Utc::now() - Duration::hours(1))
+            .unwrap();
         assert!(keys.verify(&expired).is_none());
-        let future = keys.issue("u1", Role::Admin, None, Utc::now() + Duration::hours(1)).unwrap();
+        let future = keys
+            .issue("u1", Role::Admin, None, Utc::now() + Duration::hours(1))
+            .unwrap();
         assert!(keys.verify(&future).is_none());
         let other = TokenKeys::new(b"another secret that is long enough!", 900);
-        assert!(keys.verify(&other.issue("u1", Role::Admin, None, Utc::now()).unwrap()).is_none());
+        assert!(keys
+            .verify(&other.issue("u1", Role::Admin, None, Utc::now()).unwrap())
+            .is_none());
         let token = keys.issue("u1", Role::Patient, None, Utc::now()).unwrap();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let parts: Vec<&str> = token.split('.').collect();
         let payload = String::from_utf8(b64.decode(parts[1]).unwrap()).unwrap();
         let forged = b64.encode(payload.replace("\"patient\"", "\"admin\""));
-        assert!(keys.verify(&format!("{}.{forged}.{}", parts[0], parts[2])).is_none());
+        assert!(keys
+            .verify(&format!("{}.{forged}.{}", parts[0], parts[2]))
+            .is_none());
         let none_header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
-        assert!(keys.verify(&format!("{none_header}.{}.", parts[1])).is_none());
+        assert!(keys
+            .verify(&format!("{none_header}.{}.", parts[1]))
+            .is_none());
         assert!(keys.verify("not.a.token").is_none());
     }
 }

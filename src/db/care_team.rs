@@ -7,7 +7,11 @@ use super::schema::care_team_members;
 use super::DbConnection;
 use crate::error::ApiError;
 
-pub fn is_member(conn: &mut DbConnection, patient_id: &str, physician_id: &str) -> Result<bool, ApiError> {
+pub fn is_member(
+    conn: &mut DbConnection,
+    patient_id: &str,
+    physician_id: &str,
+) -> Result<bool, ApiError> {
     let count: i64 = care_team_members::table
         .filter(care_team_members::patient_id.eq(patient_id))
         .filter(care_team_members::physician_id.eq(physician_id))
@@ -46,7 +50,11 @@ pub fn add(
     }
 }
 
-pub fn remove(conn: &mut DbConnection, patient_id: &str, physician_id: &str) -> Result<(), ApiError> {
+pub fn remove(
+    conn: &mut DbConnection,
+    patient_id: &str,
+    physician_id: &str,
+) -> Result<(), ApiError> {
     diesel::delete(
         care_team_members::table
             .filter(care_team_members::patient_id.eq(patient_id))

@@ -59,7 +59,11 @@ pub struct Db {
 }
 
 impl Db {
-    pub fn connect(url: &DatabaseUrl, size: u32, checkout_timeout: Duration) -> anyhow::Result<Self> {
+    pub fn connect(
+        url: &DatabaseUrl,
+        size: u32,
+        checkout_timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let raw = match url {
             DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
             DatabaseUrl::Postgres(url) => url.clone(),
@@ -140,12 +144,9 @@ fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
 
 /// Answers whether the database takes queries right now.
 pub async fn ping(db: &Db) -> bool {
-    db.run(|conn| {
-        conn.batch_execute("SELECT 1")
-            .map_err(ApiError::from)
-    })
-    .await
-    .is_ok()
+    db.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::from))
+        .await
+        .is_ok()
 }
 
 impl From<diesel::ConnectionError> for ApiError {

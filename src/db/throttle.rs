@@ -25,7 +25,11 @@ struct Counter {
 }
 
 /// Seconds until `key` may try again, if it is blocked now.
-pub fn blocked_for(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> Result<Option<u64>, ApiError> {
+pub fn blocked_for(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<Option<u64>, ApiError> {
     let until: Option<Option<NaiveDateTime>> = login_throttle::table
         .find(key)
         .select(login_throttle::blocked_until)
@@ -54,7 +58,10 @@ pub fn record_failure(
         .first(conn)
         .optional()?;
     let (failures, window_started_at) = match counter {
-        Some(c) if now - c.window_started_at < policy.window && c.blocked_until.is_none_or(|u| u <= now) => {
+        Some(c)
+            if now - c.window_started_at < policy.window
+                && c.blocked_until.is_none_or(|u| u <= now) =>
+        {
             (c.failures + 1, c.window_started_at)
         }
         _ => (1, now),

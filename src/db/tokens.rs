@@ -60,7 +60,11 @@ pub fn spend(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<bo
     Ok(updated == 1)
 }
 
-pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn revoke_family(
+    conn: &mut DbConnection,
+    family_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))

@@ -93,7 +93,10 @@ pub fn update(conn: &mut DbConnection, id: &str, changes: &UserChanges) -> Resul
 }
 
 /// The user who holds the patient record's account, if one registered.
-pub fn find_by_patient(conn: &mut DbConnection, patient_id: &str) -> Result<Option<User>, ApiError> {
+pub fn find_by_patient(
+    conn: &mut DbConnection,
+    patient_id: &str,
+) -> Result<Option<User>, ApiError> {
     Ok(users::table
         .filter(users::patient_id.eq(patient_id))
         .select(User::as_select())

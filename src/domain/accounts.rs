@@ -143,8 +143,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_or_refused() {
-        assert_eq!(normalize_email("  Dr.Sato@Clinic.JP ").unwrap(), "dr.sato@clinic.jp");
-        for bad in ["", "no-at", "@clinic.jp", "a@", "a@b", "a b@c.jp", "a@@c.jp", "a@.jp"] {
+        assert_eq!(
+            normalize_email("  Dr.Sato@Clinic.JP ").unwrap(),
+            "dr.sato@clinic.jp"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "@clinic.jp",
+            "a@",
+            "a@b",
+            "a b@c.jp",
+            "a@@c.jp",
+            "a@.jp",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad:?}");
         }
         assert!(normalize_email(&format!("{}@c.jp", "a".repeat(250))).is_err());
@@ -160,7 +172,10 @@ mod tests {
 
     #[test]
     fn display_names_timezones_and_years() {
-        assert_eq!(normalize_display_name("  Sato Hanako ").unwrap(), "Sato Hanako");
+        assert_eq!(
+            normalize_display_name("  Sato Hanako ").unwrap(),
+            "Sato Hanako"
+        );
         assert!(normalize_display_name("   ").is_err());
         assert!(normalize_display_name("a\u{0}b").is_err());
         assert!(normalize_display_name(&"x".repeat(201)).is_err());

@@ -10,25 +10,51 @@ use serde_json::json;
 const BIN: &str = env!("CARGO_BIN_EXE_aftercare");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[actix_web::test]
 async fn operators_migrate_create_users_and_serve_without_leaking_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let migrate = Command::new(BIN).arg("migrate").env("DATABASE_URL", &database).output().unwrap();
-    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let migrate = Command::new(BIN)
+        .arg("migrate")
+        .env("DATABASE_URL", &database)
+        .output()
+        .unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
 
     let password = "physician-password-9";
     let mut create = Command::new(BIN)
-        .args(["user", "create", "--role", "physician", "--email", "dr.mori@clinic.example", "--display-name", "Dr Mori"])
+        .args([
+            "user",
+            "create",
+            "--role",
+            "physician",
+            "--email",
+            "dr.mori@clinic.example",
+            "--display-name",
+            "Dr Mori",
+        ])
         .env("DATABASE_URL", &database)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    create.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
     let created = create.wait_with_output().unwrap();
     assert!(created.status.success());
     assert!(uuid::Uuid::parse_str(String::from_utf8_lossy(&created.stdout).trim()).is_ok());
@@ -47,7 +73,12 @@ async fn operators_migrate_create_users_and_serve_without_leaking_secrets() {
     let base = format!("http://127.0.0.1:{port}");
     let mut ready = false;
     for _ in 0..100 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             ready = true;
             break;
         }
@@ -76,7 +107,12 @@ async fn operators_migrate_create_users_and_serve_without_leaking_secrets() {
         .await
         .unwrap();
     let invite = created["invite"]["code"].as_str().unwrap().to_owned();
-    let bad = client.post(format!("{base}/v1/auth/login")).json(&json!({"email": "dr.mori@clinic.example", "password": "wrong-password-secret"})).send().await.unwrap();
+    let bad = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": "dr.mori@clinic.example", "password": "wrong-password-secret"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 401);
     server.kill().unwrap();
     server.wait().unwrap();
@@ -84,9 +120,19 @@ async fn operators_migrate_create_users_and_serve_without_leaking_secrets() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("request finished"), "{text}");
     for line in text.lines().filter(|l| l.contains("request finished")) {
-        assert!(line.contains("request_id"), "a request line without its id: {line}");
+        assert!(
+            line.contains("request_id"),
+            "a request line without its id: {line}"
+        );
     }
-    for secret in [password, "wrong-password-secret", &token, &refresh, &invite, "Secret Patient Name"] {
+    for secret in [
+        password,
+        "wrong-password-secret",
+        &token,
+        &refresh,
+        &invite,
+        "Secret Patient Name",
+    ] {
         assert!(!text.contains(secret), "the log leaks {secret:?}");
     }
 }

@@ -21,20 +21,34 @@ fn every_route_is_documented_and_every_documented_route_exists() {
     }
     let undocumented: Vec<_> = code.difference(&documented).collect();
     let missing: Vec<_> = documented.difference(&code).collect();
-    assert!(undocumented.is_empty(), "routes missing from openapi.yaml: {undocumented:?}");
-    assert!(missing.is_empty(), "openapi.yaml names routes the service lacks: {missing:?}");
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from openapi.yaml: {undocumented:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "openapi.yaml names routes the service lacks: {missing:?}"
+    );
 }
 
 #[test]
 fn every_error_code_the_service_can_answer_is_documented() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/error.rs")).unwrap();
-    for line in source.lines().filter(|l| l.contains("=> \"") && l.contains("Self::")) {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/error.rs")).unwrap();
+    for line in source
+        .lines()
+        .filter(|l| l.contains("=> \"") && l.contains("Self::"))
+    {
         let code = line.split("=> \"").nth(1).unwrap().trim_end_matches("\",");
         if code == "internal_error" {
             continue;
         }
-        assert!(text.contains(code), "error code {code} is not documented in openapi.yaml");
+        assert!(
+            text.contains(code),
+            "error code {code} is not documented in openapi.yaml"
+        );
     }
 }
 

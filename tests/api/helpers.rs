@@ -40,12 +40,16 @@ impl Reply {
 
 /// The PostgreSQL server to test against, when the suite runs on it.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("AFTERCARE_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())
+    std::env::var("AFTERCARE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 /// `postgres://.../name` with another database name.
 pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
     match query {
         Some(query) => format!("{base}/{name}?{query}"),
@@ -61,9 +65,12 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let (database, sqlite_dir, pg_admin) = match postgres_url() {
         Some(url) => {
             let name = format!("aftercare_test_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = PgConnection::establish(&url)
-                .unwrap_or_else(|e| panic!("AFTERCARE_TEST_POSTGRES_URL is set but unreachable: {e}"));
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+            let mut admin = PgConnection::establish(&url).unwrap_or_else(|e| {
+                panic!("AFTERCARE_TEST_POSTGRES_URL is set but unreachable: {e}")
+            });
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .unwrap();
             (with_database(&url, &name), None, Some((url, name)))
         }
         None => {
@@ -75,7 +82,10 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = [
         ("DATABASE_URL", database.as_str()),
         ("AFTERCARE_BIND", "127.0.0.1:0"),
-        ("AFTERCARE_JWT_SECRET", "test-secret-test-secret-test-secret-0123"),
+        (
+            "AFTERCARE_JWT_SECRET",
+            "test-secret-test-secret-test-secret-0123",
+        ),
         ("AFTERCARE_ADMIN_EMAIL", ADMIN_EMAIL),
         ("AFTERCARE_ADMIN_PASSWORD", ADMIN_PASSWORD),
         ("AFTERCARE_DB_POOL_SIZE", "4"),
@@ -92,7 +102,10 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     actix_web::rt::spawn(application.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         database: settings.database_url,
         _sqlite_dir: sqlite_dir,
         pg_admin,
@@ -103,7 +116,8 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((url, name)) = &self.pg_admin {
             if let Ok(mut admin) = PgConnection::establish(url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
             }
         }
     }
@@ -111,8 +125,16 @@ impl Drop for TestApp {
 
 impl TestApp {
     /// Sends a request and checks the reply against openapi.yaml.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        let mut request = self.client.request(method.clone(), format!("{}{path}", self.address));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.address));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -131,8 +153,16 @@ impl TestApp {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Reply { status, headers, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -144,7 +174,12 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
-        self.post("/v1/auth/login", None, json!({"email": email, "password": password})).await
+        self.post(
+            "/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     pub async fn admin_token(&self) -> String {
@@ -172,12 +207,21 @@ impl TestApp {
             .post("/v1/patients", Some(physician_token), json!({"display_name": name, "birth_year": 1980, "timezone": "Asia/Tokyo", "locale": "ja"}))
             .await;
         assert_eq!(reply.status, 201, "{:?}", reply.body);
-        (reply.body["id"].as_str().unwrap().to_owned(), reply.body["invite"]["code"].as_str().unwrap().to_owned())
+        (
+            reply.body["id"].as_str().unwrap().to_owned(),
+            reply.body["invite"]["code"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Registers the patient's account; returns the token pair body.
     pub async fn register(&self, code: &str, email: &str) -> Value {
-        let reply = self.post("/v1/auth/register", None, json!({"invite_code": code, "email": email, "password": PASSWORD})).await;
+        let reply = self
+            .post(
+                "/v1/auth/register",
+                None,
+                json!({"invite_code": code, "email": email, "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(reply.status, 201, "{:?}", reply.body);
         reply.body
     }
@@ -186,7 +230,8 @@ impl TestApp {
 pub fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
         serde_yaml_ng::from_str(&text).unwrap()
     })
 }
@@ -195,36 +240,68 @@ pub fn spec() -> &'static Value {
 pub fn template_for(path: &str) -> Option<String> {
     let path = path.split('?').next().unwrap_or(path);
     let segments: Vec<&str> = path.split('/').collect();
-    spec()["paths"].as_object()?.keys().find(|template| {
-        let parts: Vec<&str> = template.split('/').collect();
-        parts.len() == segments.len()
-            && parts.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
-    }).cloned()
+    spec()["paths"]
+        .as_object()?
+        .keys()
+        .find(|template| {
+            let parts: Vec<&str> = template.split('/').collect();
+            parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
+        })
+        .cloned()
 }
 
 /// Fails the test when a reply is not one the spec documents.
 pub fn check_against_spec(method: &str, path: &str, reply: &Reply) {
     let template = template_for(path).unwrap_or_else(|| panic!("{path} is not in openapi.yaml"));
     let operation = &spec()["paths"][&template][method.to_lowercase()];
-    assert!(operation.is_object(), "{method} {template} is not in openapi.yaml");
+    assert!(
+        operation.is_object(),
+        "{method} {template} is not in openapi.yaml"
+    );
     let status = reply.status.to_string();
     let response = match &operation["responses"][&status] {
         Value::Null => &operation["responses"]["default"],
         found => found,
     };
-    assert!(response.is_object(), "{method} {template} answered {status}, which openapi.yaml does not document: {:?}", reply.body);
+    assert!(
+        response.is_object(),
+        "{method} {template} answered {status}, which openapi.yaml does not document: {:?}",
+        reply.body
+    );
     let response = resolve(response);
     let Some(content) = response["content"].as_object() else {
-        assert!(reply.body.is_null(), "{method} {template} {status} has a body the spec does not describe");
+        assert!(
+            reply.body.is_null(),
+            "{method} {template} {status} has a body the spec does not describe"
+        );
         return;
     };
-    let content_type = reply.header("content-type").unwrap_or_default().split(';').next().unwrap_or_default().to_owned();
-    let media = content.get(&content_type).unwrap_or_else(|| panic!("{method} {template} {status}: content type {content_type} is not in the spec"));
+    let content_type = reply
+        .header("content-type")
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let media = content.get(&content_type).unwrap_or_else(|| {
+        panic!("{method} {template} {status}: content type {content_type} is not in the spec")
+    });
     if content_type.contains("json") {
         let schema = json!({"components": spec()["components"], "allOf": [media["schema"]]});
         let validator = jsonschema::draft202012::new(&schema).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&reply.body).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-        assert!(errors.is_empty(), "{method} {template} {status}: body disagrees with openapi.yaml: {errors:?}\n{:#}", reply.body);
+        let errors: Vec<String> = validator
+            .iter_errors(&reply.body)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {template} {status}: body disagrees with openapi.yaml: {errors:?}\n{:#}",
+            reply.body
+        );
     }
 }
 
@@ -232,7 +309,11 @@ fn resolve(node: &Value) -> &Value {
     match node["$ref"].as_str() {
         Some(reference) => {
             let pointer = reference.trim_start_matches('#');
-            resolve(spec().pointer(pointer).unwrap_or_else(|| panic!("dangling $ref {reference}")))
+            resolve(
+                spec()
+                    .pointer(pointer)
+                    .unwrap_or_else(|| panic!("dangling $ref {reference}")),
+            )
         }
         None => node,
     }
@@ -261,6 +342,9 @@ impl TestApp {
             n: i64,
         }
         let mut conn = self.connection();
-        diesel::sql_query(sql).get_result::<Count>(&mut conn).unwrap().n
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
     }
 }
