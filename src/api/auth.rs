@@ -178,7 +178,8 @@ pub async fn refresh(
                 return Ok(Refreshed::Reused);
             }
             let user = users::find(conn, &token.user_id)?.ok_or(ApiError::InvalidRefreshToken)?;
-            issue(conn, &state_for_db, user, Some(token.family_id), at).map(|pair| Refreshed::Pair(Box::new(pair)))
+            issue(conn, &state_for_db, user, Some(token.family_id), at)
+                .map(|pair| Refreshed::Pair(Box::new(pair)))
         })
         .await?;
     match outcome {
