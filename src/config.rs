@@ -51,6 +51,7 @@ pub struct Settings {
     pub access_token_ttl_seconds: u32,
     pub refresh_token_ttl_days: u32,
     pub log_json: bool,
+    pub job_interval: Duration,
 }
 
 /// Where the settings come from: the process environment, or a map in tests.
@@ -187,6 +188,10 @@ impl Settings {
                 number(source, "AFTERCARE_REFRESH_TOKEN_TTL_DAYS", 30)?,
             )?,
             log_json: log_format == "json",
+            job_interval: Duration::from_secs(u64::from(positive(
+                "AFTERCARE_JOB_INTERVAL_SECONDS",
+                number(source, "AFTERCARE_JOB_INTERVAL_SECONDS", 60)?,
+            )?)),
         })
     }
 }

@@ -90,6 +90,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("some fields are invalid")]
     Validation(FieldErrors),
+    #[error("the screening shows contraindications; give an override_reason to record the treatment anyway")]
+    Contraindicated(Vec<&'static str>),
+    #[error("this client_id was already used with a different check-in")]
+    IdempotencyConflict,
     #[error("too many failed attempts; try again later")]
     TooManyAttempts { retry_after: u64 },
     #[error("the service is temporarily unavailable; try again shortly")]
@@ -126,6 +130,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
+            Self::Contraindicated(_) => "contraindicated",
+            Self::IdempotencyConflict => "idempotency_conflict",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unavailable => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -151,6 +157,8 @@ pub struct Problem<'a> {
     pub code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<&'a FieldErrors>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contraindications: Option<&'a [&'static str]>,
 }
 
 /// A problem body for a status code that did not come from an `ApiError`.
@@ -162,6 +170,7 @@ pub fn problem_response(status: StatusCode, code: &str, detail: String) -> HttpR
         detail,
         code,
         errors: None,
+        contraindications: None,
     };
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
@@ -183,10 +192,12 @@ impl ResponseError for ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken | Self::PatientAlreadyRegistered => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::PatientAlreadyRegistered | Self::IdempotencyConflict => {
+                StatusCode::CONFLICT
+            }
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Contraindicated(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -194,6 +205,21 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if matches!(self, Self::Unauthenticated | Self::InvalidToken) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl ApiError {
+    /// The problem document, for answers that embed it (as sync does).
+    pub fn problem(&self) -> Problem<'_> {
         let status = self.status_code();
         let detail = match self {
             Self::Internal(source) => {
@@ -202,7 +228,7 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
-        let problem = Problem {
+        Problem {
             kind: format!("urn:aftercare:problem:{}", self.code()),
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
@@ -212,16 +238,11 @@ impl ResponseError for ApiError {
                 Self::Validation(errors) => Some(errors),
                 _ => None,
             },
-        };
-        let mut response = HttpResponse::build(status);
-        response.content_type(PROBLEM_JSON);
-        if let Some(seconds) = self.retry_after() {
-            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            contraindications: match self {
+                Self::Contraindicated(found) => Some(found.as_slice()),
+                _ => None,
+            },
         }
-        if matches!(self, Self::Unauthenticated | Self::InvalidToken) {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-        }
-        response.json(problem)
     }
 }
 

@@ -4,12 +4,14 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod alerting;
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod jobs;
 pub mod middleware;
 pub mod routes;
 pub mod state;
@@ -139,6 +141,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = prepare(settings).await?;
         ensure_admin(&state).await?;
+        jobs::spawn(state.db.clone(), state.settings.job_interval);
         let state = web::Data::new(state);
         let metrics = web::Data::new(Metrics::new()?);
         let http_metrics = actix_web_prom::PrometheusMetricsBuilder::new("aftercare")

@@ -4,7 +4,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use crate::api::{auth, care_team, me, ops, patients, users};
+use crate::api::{auth, care_team, checkins, me, ops, patients, schedule, treatments, users};
 use crate::error::ApiError;
 
 macro_rules! routes {
@@ -39,6 +39,11 @@ routes! {
     "/v1/patients/{patient_id}" => { get: patients::get },
     "/v1/patients/{patient_id}/invite" => { post: patients::invite },
     "/v1/patients/{patient_id}/care-team/{physician_id}" => { put: care_team::add, delete: care_team::remove },
+    "/v1/patients/{patient_id}/treatments" => { get: treatments::list, post: treatments::create },
+    "/v1/treatments/{treatment_id}" => { get: treatments::get },
+    "/v1/treatments/{treatment_id}/checkins" => { get: checkins::list, post: checkins::create },
+    "/v1/sync" => { post: checkins::sync::sync },
+    "/v1/me/schedule" => { get: schedule::mine },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {

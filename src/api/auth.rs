@@ -120,7 +120,7 @@ pub async fn login(
         .run(move |conn| match user {
             Some(user) if verified => {
                 throttle::clear(conn, &keys[0].0)?;
-                conn_transaction(conn, |conn| issue(conn, &state_for_db, user, None, at))
+                crate::db::transaction(conn, |conn| issue(conn, &state_for_db, user, None, at))
             }
             _ => {
                 for (key, policy) in &keys {
@@ -132,14 +132,6 @@ pub async fn login(
         })
         .await
         .map(|pair| HttpResponse::Ok().json(pair))
-}
-
-fn conn_transaction<T>(
-    conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    use diesel::Connection;
-    conn.transaction(work)
 }
 
 #[derive(Deserialize)]

@@ -4,10 +4,13 @@
 
 pub mod auth;
 pub mod care_team;
+pub mod checkins;
 pub mod me;
 pub mod ops;
 pub mod paging;
 pub mod patients;
+pub mod schedule;
+pub mod treatments;
 pub mod users;
 pub mod views;
 
@@ -23,22 +26,17 @@ use crate::error::{ApiError, FieldErrors};
 /// Largest request body accepted, except where a route says otherwise.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// A route's own body limit, set with `app_data` on its resource.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyLimit(pub usize);
+/// A JSON request body of at most `LIMIT` bytes: 415 for another media
+/// type, 413 above the limit, 400 for malformed JSON, 422 naming the field
+/// for a wrong type or value.
+pub struct Body<T, const LIMIT: usize = BODY_LIMIT>(pub T);
 
-/// A JSON request body: 415 for another media type, 413 above the limit,
-/// 400 for malformed JSON, 422 naming the field for a wrong type or value.
-pub struct Body<T>(pub T);
-
-impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for Body<T, LIMIT> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(BODY_LIMIT, |limit| limit.0);
+        let limit = LIMIT;
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -93,18 +91,25 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .end()
             .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
     }
-    result.map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = strip_position(&inner.to_string());
-                let (field, message) = field_and_message(&path, &message);
-                FieldErrors::single(field, message)
-            }
-            _ => ApiError::MalformedJson(inner.to_string()),
+    result.map_err(into_api_error)
+}
+
+/// Converts an already parsed JSON value, naming the field at fault.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(into_api_error)
+}
+
+fn into_api_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let message = strip_position(&inner.to_string());
+            let (field, message) = field_and_message(&path, &message);
+            FieldErrors::single(field, message)
         }
-    })
+        _ => ApiError::MalformedJson(inner.to_string()),
+    }
 }
 
 fn strip_position(message: &str) -> String {

@@ -1,13 +1,16 @@
 //! Storage: one connection type over SQLite or PostgreSQL, the pool, the
 //! migrations, and one module per aggregate.
 
+pub mod alerts;
 pub mod care_team;
+pub mod checkins;
 pub mod invites;
 pub mod patients;
 pub mod schema;
 pub mod service_settings;
 pub mod throttle;
 pub mod tokens;
+pub mod treatments;
 pub mod users;
 
 use std::time::Duration;
@@ -111,7 +114,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| conn.transaction(work)).await
+        self.run(move |conn| transaction(conn, work)).await
     }
 
     /// Applies pending migrations; safe to call from several replicas.
@@ -140,6 +143,35 @@ fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One transaction on this connection. SQLite's starts with BEGIN IMMEDIATE:
+/// a deferred transaction that reads and then writes fails at once with
+/// "database is locked" when another writer is active, instead of waiting
+/// its turn through busy_timeout.
+pub fn transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match conn {
+        DbConnection::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            match work(conn) {
+                Ok(value) => match conn.batch_execute("COMMIT") {
+                    Ok(()) => Ok(value),
+                    Err(error) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(error.into())
+                    }
+                },
+                Err(error) => {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    Err(error)
+                }
+            }
+        }
+        DbConnection::Postgres(_) => conn.transaction(work),
+    }
 }
 
 /// Answers whether the database takes queries right now.

@@ -78,10 +78,142 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    treatments (id) {
+        id -> Text,
+        patient_id -> Text,
+        physician_id -> Text,
+        kind -> Text,
+        sites -> Text,
+        product -> Text,
+        lot -> Nullable<Text>,
+        administered_at -> Timestamp,
+        cancer_treatment -> Bool,
+        pregnant -> Bool,
+        breastfeeding -> Bool,
+        planning_pregnancy -> Bool,
+        override_reason -> Nullable<Text>,
+        warnings -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checkins (id) {
+        id -> Text,
+        treatment_id -> Text,
+        patient_id -> Text,
+        client_id -> Text,
+        request_hash -> Text,
+        day -> Integer,
+        observed_at -> Timestamp,
+        received_at -> Timestamp,
+        glucose_value -> Nullable<Double>,
+        glucose_unit -> Nullable<Text>,
+        glucose_mg_dl -> Nullable<Double>,
+        systolic_bp -> Nullable<Double>,
+        temperature_c -> Nullable<Double>,
+        missed_normal_activities -> Nullable<Bool>,
+        missed_work -> Nullable<Bool>,
+        medical_care -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        triage_level -> Text,
+        response -> Text,
+    }
+}
+
+diesel::table! {
+    checkin_symptoms (checkin_id, symptom) {
+        checkin_id -> Text,
+        symptom -> Text,
+        severity -> Integer,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        checkin_id -> Text,
+        rule -> Text,
+        level -> Text,
+        reasons -> Text,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        patient_id -> Text,
+        treatment_id -> Text,
+        rule -> Text,
+        level -> Text,
+        level_rank -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        acknowledged_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        snoozed_until -> Nullable<Timestamp>,
+        snooze_reason -> Nullable<Text>,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        resolution_outcome -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        overdue_notified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    alert_evidence (id) {
+        id -> Text,
+        alert_id -> Text,
+        checkin_id -> Nullable<Text>,
+        observed_at -> Timestamp,
+        level -> Text,
+        reasons -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alert_events (id) {
+        id -> Text,
+        alert_id -> Text,
+        action -> Text,
+        actor_id -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        level -> Text,
+        detail -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> Text,
+        event_type -> Text,
+        alert_id -> Text,
+        patient_id -> Text,
+        treatment_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        dispatched_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(care_team_members -> patients (patient_id));
 diesel::joinable!(invites -> patients (patient_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(treatments -> patients (patient_id));
+diesel::joinable!(checkins -> treatments (treatment_id));
+diesel::joinable!(checkin_symptoms -> checkins (checkin_id));
+diesel::joinable!(findings -> checkins (checkin_id));
+diesel::joinable!(alerts -> treatments (treatment_id));
+diesel::joinable!(alert_evidence -> alerts (alert_id));
+diesel::joinable!(alert_events -> alerts (alert_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     patients,
@@ -91,4 +223,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     login_throttle,
     service_settings,
+    treatments,
+    checkins,
+    checkin_symptoms,
+    findings,
+    alerts,
+    alert_evidence,
+    alert_events,
+    outbox_events,
 );

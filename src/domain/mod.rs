@@ -6,4 +6,5 @@ pub mod guidance;
 pub mod schedule;
 pub mod screening;
 pub mod symptoms;
+pub mod treatments;
 pub mod triage;

@@ -58,16 +58,22 @@ async fn malformed_bodies_are_4xx_problems() {
         415,
         "unsupported_media_type",
     );
-    let nested = "[".repeat(10_000);
-    let reply = app
-        .send(
-            app.client
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(nested),
-        )
-        .await;
-    assert_problem(&reply, 400, "malformed_json");
+    let json = |body: String| {
+        app.client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let nested = format!(
+        r#"{{"email": "a@b.c", "password": "x", "extra": {}}}"#,
+        "[".repeat(10_000)
+    );
+    assert_problem(&app.send(json(nested)).await, 400, "malformed_json");
+    assert_problem(
+        &app.send(json("[".repeat(10_000))).await,
+        422,
+        "validation_failed",
+    );
 }
 
 #[actix_web::test]

@@ -348,3 +348,117 @@ impl TestApp {
             .n
     }
 }
+
+/// A clinic with one physician, one registered patient and one treatment.
+pub struct Clinic {
+    pub app: TestApp,
+    pub physician: String,
+    pub physician_id: String,
+    pub patient: String,
+    pub treatment_id: String,
+}
+
+impl Clinic {
+    /// The treatment was given `hours_ago` hours ago, on the face.
+    pub async fn new(hours_ago: i64) -> Self {
+        Self::with(spawn_app().await, hours_ago, "Asia/Tokyo", "ja").await
+    }
+
+    pub async fn with(app: TestApp, hours_ago: i64, timezone: &str, locale: &str) -> Self {
+        let (physician_id, physician) = app.physician("Dr Sato").await;
+        let reply = app
+            .post(
+                "/v1/patients",
+                Some(&physician),
+                json!({"display_name": "Tanaka Yui", "timezone": timezone, "locale": locale}),
+            )
+            .await;
+        let patient_id = reply.body["id"].as_str().unwrap().to_owned();
+        let code = reply.body["invite"]["code"].as_str().unwrap().to_owned();
+        let patient = app.register(&code, "yui@example.jp").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let treatment_id = Self::give(&app, &physician, &patient_id, hours_ago).await;
+        Self {
+            app,
+            physician,
+            physician_id,
+            patient,
+            treatment_id,
+        }
+    }
+
+    pub async fn give(app: &TestApp, physician: &str, patient_id: &str, hours_ago: i64) -> String {
+        let at = chrono::Utc::now() - chrono::Duration::hours(hours_ago);
+        let reply = app
+            .post(
+                &format!("/v1/patients/{patient_id}/treatments"),
+                Some(physician),
+                json!({"kind": "injection", "sites": ["face"], "product": "Exo-X", "lot": "L1", "administered_at": at,
+                       "screening": {"cancer_treatment": false, "pregnant": false, "breastfeeding": false, "planning_pregnancy": false}}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Posts a check-in as the patient.
+    pub async fn check_in(&self, body: Value) -> Reply {
+        self.app
+            .post(
+                &format!("/v1/treatments/{}/checkins", self.treatment_id),
+                Some(&self.patient),
+                body,
+            )
+            .await
+    }
+
+    /// A check-in observed `hours_after` the treatment, with these symptoms.
+    pub async fn report(&self, hours_after_treatment: i64, extra: Value) -> Reply {
+        let given = self.administered_at().await;
+        let mut body = json!({"client_id": uuid::Uuid::new_v4().to_string(), "observed_at": given + chrono::Duration::hours(hours_after_treatment), "symptoms": {}});
+        if let (Some(target), Some(fields)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in fields {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+        let reply = self.check_in(body).await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        reply
+    }
+
+    pub async fn administered_at(&self) -> chrono::DateTime<chrono::Utc> {
+        let t = self
+            .app
+            .get(
+                &format!("/v1/treatments/{}", self.treatment_id),
+                &self.physician,
+            )
+            .await;
+        t.body["administered_at"].as_str().unwrap().parse().unwrap()
+    }
+}
+
+pub fn rules(reply: &Reply) -> Vec<(String, String)> {
+    reply.body["triage"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["level"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn guidance_codes(reply: &Reply) -> Vec<String> {
+    reply.body["triage"]["guidance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["code"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -2,10 +2,13 @@
 //! when AFTERCARE_TEST_POSTGRES_URL is set.
 
 mod auth;
+mod checkins;
 mod cli;
 mod contract;
 mod errors;
 mod helpers;
 mod ops;
 mod patients;
+mod scenarios;
 mod storage;
+mod treatments;

@@ -1,0 +1,206 @@
+//! Turns findings into alert changes, inside the caller's transaction:
+//! the state machine of domain::alerts applied to stored alerts, with an
+//! evidence row per finding, a history row per change and an outbox row per
+//! event, so that a commit carries all of them or none.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::alerts::{self, Alert, NewEvent, NewEvidence, NewOutboxEvent};
+use crate::db::DbConnection;
+use crate::domain::alerts::{event_for, on_finding, Decision, Event, Status};
+use crate::domain::triage::{Level, Rule};
+use crate::error::ApiError;
+
+/// What an alert looked like after a change, as check-in answers list it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AlertChange {
+    pub id: String,
+    pub rule: String,
+    pub level: String,
+    pub status: String,
+}
+
+pub fn level_rank(level: Level) -> i32 {
+    match level {
+        Level::None => 0,
+        Level::Info => 1,
+        Level::Warning => 2,
+        Level::Urgent => 3,
+        Level::Emergency => 4,
+    }
+}
+
+/// One finding, as the alerting needs it.
+pub struct Input<'a> {
+    pub patient_id: &'a str,
+    pub treatment_id: &'a str,
+    pub checkin_id: Option<&'a str>,
+    pub observed_at: DateTime<Utc>,
+    pub rule: Rule,
+    pub level: Level,
+    pub reasons: &'a [String],
+}
+
+/// The thin webhook body: identifiers and levels, never health data.
+pub fn event_payload(event: Event, alert: &Alert, at: DateTime<Utc>) -> String {
+    json!({
+        "type": event.as_str(),
+        "timestamp": at,
+        "data": {
+            "alert_id": alert.id,
+            "patient_id": alert.patient_id,
+            "treatment_id": alert.treatment_id,
+            "rule": alert.rule,
+            "level": alert.level,
+            "status": alert.status,
+        }
+    })
+    .to_string()
+}
+
+/// Writes the event to the outbox.
+pub fn emit(
+    conn: &mut DbConnection,
+    event: Event,
+    alert: &Alert,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    alerts::add_outbox(
+        conn,
+        &NewOutboxEvent {
+            id: &uuid::Uuid::new_v4().to_string(),
+            event_type: event.as_str(),
+            alert_id: &alert.id,
+            patient_id: &alert.patient_id,
+            treatment_id: &alert.treatment_id,
+            payload: &event_payload(event, alert, at),
+            created_at: at.naive_utc(),
+        },
+    )
+}
+
+/// Records a state change in the alert's history.
+pub fn record(
+    conn: &mut DbConnection,
+    alert: &Alert,
+    action: &str,
+    actor: Option<&str>,
+    from: Option<&str>,
+    detail: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    alerts::add_event(
+        conn,
+        &NewEvent {
+            id: &uuid::Uuid::new_v4().to_string(),
+            alert_id: &alert.id,
+            action,
+            actor_id: actor,
+            from_status: from,
+            to_status: &alert.status,
+            level: &alert.level,
+            detail,
+            at: at.naive_utc(),
+        },
+    )
+}
+
+/// Applies one finding; returns the alert if it was opened or changed.
+pub fn apply(
+    conn: &mut DbConnection,
+    input: &Input<'_>,
+    at: DateTime<Utc>,
+) -> Result<Option<AlertChange>, ApiError> {
+    let active = alerts::find_active(conn, input.treatment_id, input.rule.as_str())?;
+    let Some(decision) = on_finding(
+        active.as_ref().and_then(|a| Level::parse(&a.level)),
+        input.level,
+    ) else {
+        return Ok(None);
+    };
+    let now = at.naive_utc();
+    let alert = match (decision, active) {
+        (Decision::Open, _) => {
+            let alert = Alert {
+                id: uuid::Uuid::new_v4().to_string(),
+                patient_id: input.patient_id.to_owned(),
+                treatment_id: input.treatment_id.to_owned(),
+                rule: input.rule.as_str().to_owned(),
+                level: input.level.as_str().to_owned(),
+                level_rank: level_rank(input.level),
+                status: Status::Open.as_str().to_owned(),
+                created_at: now,
+                updated_at: now,
+                acknowledged_by: None,
+                acknowledged_at: None,
+                snoozed_until: None,
+                snooze_reason: None,
+                resolved_by: None,
+                resolved_at: None,
+                resolution_outcome: None,
+                resolution_note: None,
+                overdue_notified_at: None,
+            };
+            alerts::insert(conn, &alert)?;
+            record(conn, &alert, "opened", None, None, None, at)?;
+            alert
+        }
+        (Decision::Escalate, Some(mut alert)) => {
+            let from_status = alert.status.clone();
+            let from_level = alert.level.clone();
+            alerts::escalate(
+                conn,
+                &alert.id,
+                input.level.as_str(),
+                level_rank(input.level),
+                now,
+            )?;
+            alert.level = input.level.as_str().to_owned();
+            alert.level_rank = level_rank(input.level);
+            alert.status = Status::Open.as_str().to_owned();
+            record(
+                conn,
+                &alert,
+                "escalated",
+                None,
+                Some(&from_status),
+                Some(&format!("from {from_level}")),
+                at,
+            )?;
+            alert
+        }
+        (_, Some(alert)) => {
+            alerts::touch(conn, &alert.id, now)?;
+            alert
+        }
+        (_, None) => {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "alert decision without an alert"
+            )))
+        }
+    };
+    let reasons = serde_json::to_string(input.reasons).map_err(ApiError::internal)?;
+    alerts::add_evidence(
+        conn,
+        &NewEvidence {
+            id: &uuid::Uuid::new_v4().to_string(),
+            alert_id: &alert.id,
+            checkin_id: input.checkin_id,
+            observed_at: input.observed_at.naive_utc(),
+            level: input.level.as_str(),
+            reasons: &reasons,
+            created_at: now,
+        },
+    )?;
+    if let Some(event) = event_for(decision) {
+        emit(conn, event, &alert, at)?;
+    }
+    Ok(Some(AlertChange {
+        id: alert.id,
+        rule: alert.rule,
+        level: alert.level,
+        status: alert.status,
+    }))
+}

@@ -1,0 +1,70 @@
+//! Daily check-ins: the patient (or a care-team physician on their behalf)
+//! reports symptoms, vitals and impact; the answer carries the triage, the
+//! guidance and the alerts it opened or changed.
+
+mod record;
+pub mod request;
+pub mod sync;
+
+use actix_web::{web, HttpResponse};
+use serde_json::Value;
+
+use super::paging::{page, PageQuery};
+use super::treatments::treatment_for;
+use super::Body;
+use crate::auth::AuthUser;
+use crate::db::checkins;
+use crate::error::ApiError;
+use crate::state::{now, AppState};
+
+pub use record::{record_checkin, Recorded};
+
+#[tracing::instrument(skip_all, fields(treatment_id = %path))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+    Body(body): Body<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let treatment_id = path.into_inner().to_string();
+    let recorded = record_checkin(&state, user, treatment_id, body, now()).await?;
+    Ok(recorded.into_response())
+}
+
+#[tracing::instrument(skip_all, fields(treatment_id = %path))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let treatment_id = path.into_inner().to_string();
+    let (limit, after) = (query.limit()?, query.after()?);
+    let body = state
+        .db
+        .run(move |conn| {
+            let (treatment, _) = treatment_for(conn, &user, &treatment_id)?;
+            let rows = checkins::list(conn, &treatment.id, after, limit + 1)?;
+            Ok(page(
+                rows,
+                limit,
+                |c| (c.observed_at, c.id.clone()),
+                list_item,
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// A stored check-in as the list shows it: the check-in object of its
+/// original answer, with its triage level.
+fn list_item(row: checkins::Checkin) -> Value {
+    let mut item = serde_json::from_str::<Value>(&row.response)
+        .ok()
+        .and_then(|mut answer| answer.get_mut("checkin").map(Value::take))
+        .unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut item {
+        fields.insert("triage_level".to_owned(), Value::String(row.triage_level));
+    }
+    item
+}

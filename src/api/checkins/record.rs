@@ -1,0 +1,290 @@
+//! Recording one check-in: the check-in, its symptoms and findings, the
+//! alert changes and their outbox events commit in one transaction.
+//! Idempotent by client_id: the same request again replays the stored
+//! answer; a different one under the same client_id is a conflict.
+
+use actix_web::http::header::ContentType;
+use actix_web::HttpResponse;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Map, Value};
+
+use super::request::{CheckinBody, NewCheckin};
+use crate::alerting::{self, AlertChange};
+use crate::api::from_value;
+use crate::api::treatments::{locale_of, treatment_for, zone_of};
+use crate::api::views::utc;
+use crate::auth::{secrets, AuthUser};
+use crate::db::checkins::{self, Checkin, NewFinding};
+use crate::db::DbConnection;
+use crate::domain::accounts::Role;
+use crate::domain::guidance;
+use crate::domain::schedule::{day_of, within_acute_window};
+use crate::domain::symptoms::{Severities, Symptom};
+use crate::domain::triage::{triage, History, Level, Observation, Thresholds};
+use crate::error::{ApiError, FieldErrors};
+use crate::state::AppState;
+
+/// The stored answer, and whether it was made now or replayed.
+#[derive(Debug)]
+pub enum Recorded {
+    Created(String),
+    Replayed(String),
+}
+
+impl Recorded {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Created(_) => 201,
+            Self::Replayed(_) => 200,
+        }
+    }
+
+    pub fn body(&self) -> &str {
+        match self {
+            Self::Created(body) | Self::Replayed(body) => body,
+        }
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        match self {
+            Self::Created(body) => HttpResponse::Created()
+                .content_type(ContentType::json())
+                .body(body),
+            Self::Replayed(body) => HttpResponse::Ok()
+                .content_type(ContentType::json())
+                .body(body),
+        }
+    }
+}
+
+/// The request's fingerprint: its treatment and its JSON, keys sorted.
+fn request_hash(treatment_id: &str, raw: &Value) -> String {
+    secrets::sha256_hex(&format!("{treatment_id}\n{raw}"))
+}
+
+struct Context {
+    persistence_days: i64,
+    emergency_number: String,
+}
+
+pub async fn record_checkin(
+    state: &AppState,
+    user: AuthUser,
+    treatment_id: String,
+    raw: Value,
+    at: DateTime<Utc>,
+) -> Result<Recorded, ApiError> {
+    user.require(&[Role::Patient, Role::Physician])?;
+    let hash = request_hash(&treatment_id, &raw);
+    let body: CheckinBody = from_value(raw)?;
+    let checkin = NewCheckin::try_from(body)?;
+    let client_id = checkin.client_id.clone();
+    let context = Context {
+        persistence_days: i64::from(state.settings.persistence_days),
+        emergency_number: state.settings.emergency_number.clone(),
+    };
+    let (writer, id) = (user.clone(), treatment_id.clone());
+    let hash_for_write = hash.clone();
+    let written = state
+        .db
+        .transaction(move |conn| write(conn, &context, &writer, &id, &hash_for_write, checkin, at))
+        .await;
+    match written {
+        // Written concurrently under the same client_id: answer as if this
+        // request had come second.
+        Err(ApiError::IdempotencyConflict) => {
+            state
+                .db
+                .run(move |conn| {
+                    let (_, patient) = treatment_for(conn, &user, &treatment_id)?;
+                    match checkins::find_by_client_id(conn, &patient.id, &client_id)? {
+                        Some(existing) if existing.request_hash == hash => {
+                            Ok(Recorded::Replayed(existing.response))
+                        }
+                        _ => Err(ApiError::IdempotencyConflict),
+                    }
+                })
+                .await
+        }
+        other => other,
+    }
+}
+
+fn history(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    before: DateTime<Utc>,
+) -> Result<History, ApiError> {
+    let mut history = History::default();
+    for (day, code, severity) in checkins::symptoms_before(conn, treatment_id, before.naive_utc())?
+    {
+        if let Some(symptom) = Symptom::from_code(&code) {
+            history.add(
+                i64::from(day),
+                &Severities::default().with(symptom, u8::try_from(severity).unwrap_or(0)),
+            );
+        }
+    }
+    Ok(history)
+}
+
+fn write(
+    conn: &mut DbConnection,
+    context: &Context,
+    user: &AuthUser,
+    treatment_id: &str,
+    hash: &str,
+    c: NewCheckin,
+    at: DateTime<Utc>,
+) -> Result<Recorded, ApiError> {
+    let (treatment, patient) = treatment_for(conn, user, treatment_id)?;
+    if let Some(existing) = checkins::find_by_client_id(conn, &patient.id, &c.client_id)? {
+        return if existing.request_hash == hash {
+            Ok(Recorded::Replayed(existing.response))
+        } else {
+            Err(ApiError::IdempotencyConflict)
+        };
+    }
+    let administered_at = utc(treatment.administered_at);
+    let observed_at = c.observed_at.unwrap_or(at);
+    let mut errors = FieldErrors::new();
+    if observed_at > at + Duration::minutes(5) {
+        errors.add(
+            "observed_at",
+            "must not be more than 5 minutes in the future",
+        );
+    }
+    if observed_at < administered_at {
+        errors.add("observed_at", "must not be before the treatment was given");
+    }
+    errors.into_result()?;
+
+    let zone = zone_of(&patient);
+    let day = day_of(observed_at, administered_at, zone);
+    let observation = Observation {
+        day,
+        within_acute_window: within_acute_window(observed_at, administered_at),
+        severities: c.severities,
+        vitals: c.vitals_mg_dl,
+        medical_care: c.medical_care,
+    };
+    let result = triage(
+        &observation,
+        &history(conn, &treatment.id, observed_at)?,
+        &Thresholds {
+            persistence_days: context.persistence_days,
+        },
+    );
+    let given_at = administered_at
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let guidance = guidance::for_triage(
+        &result,
+        &observation,
+        locale_of(&patient),
+        &context.emergency_number,
+        &given_at,
+    );
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let glucose = c.vitals.as_ref().and_then(|v| v.glucose.clone());
+    let row = Checkin {
+        id: id.clone(),
+        treatment_id: treatment.id.clone(),
+        patient_id: patient.id.clone(),
+        client_id: c.client_id.clone(),
+        request_hash: hash.to_owned(),
+        day: i32::try_from(day).unwrap_or(i32::MAX),
+        observed_at: observed_at.naive_utc(),
+        received_at: at.naive_utc(),
+        glucose_value: glucose.as_ref().map(|g| g.value),
+        glucose_unit: glucose.as_ref().map(|g| g.unit.clone()),
+        glucose_mg_dl: c.vitals_mg_dl.glucose_mg_dl,
+        systolic_bp: c.vitals_mg_dl.systolic_bp,
+        temperature_c: c.vitals_mg_dl.temperature_c,
+        missed_normal_activities: c.impact.as_ref().map(|i| i.missed_normal_activities),
+        missed_work: c.impact.as_ref().map(|i| i.missed_work),
+        medical_care: c
+            .impact
+            .as_ref()
+            .map(|_| c.medical_care.as_str().to_owned()),
+        note: c.note.clone(),
+        recorded_by: user.id.clone(),
+        triage_level: result.level.as_str().to_owned(),
+        response: String::new(),
+    };
+    let symptoms: Vec<(&str, i32)> = c
+        .reported
+        .iter()
+        .map(|(s, v)| (s.code(), i32::from(*v)))
+        .collect();
+    let finding_ids: Vec<String> = result
+        .findings
+        .iter()
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let reasons: Vec<String> = result
+        .findings
+        .iter()
+        .map(|f| serde_json::to_string(&f.reasons).unwrap_or_default())
+        .collect();
+    let finding_rows: Vec<NewFinding<'_>> = result
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| NewFinding {
+            id: &finding_ids[i],
+            checkin_id: &id,
+            rule: f.rule.as_str(),
+            level: f.level.as_str(),
+            reasons: &reasons[i],
+        })
+        .collect();
+    checkins::insert(conn, &row, &symptoms, &finding_rows)?;
+
+    let mut changes: Vec<AlertChange> = Vec::new();
+    for finding in result.findings.iter().filter(|f| f.level >= Level::Warning) {
+        let input = alerting::Input {
+            patient_id: &patient.id,
+            treatment_id: &treatment.id,
+            checkin_id: Some(&id),
+            observed_at,
+            rule: finding.rule,
+            level: finding.level,
+            reasons: &finding.reasons,
+        };
+        changes.extend(alerting::apply(conn, &input, at)?);
+    }
+
+    let symptom_map: Map<String, Value> = c
+        .reported
+        .iter()
+        .map(|(s, v)| (s.code().to_owned(), json!(v)))
+        .collect();
+    let answer = json!({
+        "checkin": {
+            "id": id,
+            "client_id": c.client_id,
+            "treatment_id": treatment.id,
+            "day": day,
+            "observed_at": observed_at,
+            "received_at": at,
+            "symptoms": symptom_map,
+            "vitals": c.vitals,
+            "impact": c.impact,
+            "note": c.note,
+            "recorded_by": user.id,
+        },
+        "triage": {
+            "level": result.level.as_str(),
+            "findings": result.findings.iter().map(|f| json!({"rule": f.rule.as_str(), "level": f.level.as_str(), "reasons": f.reasons})).collect::<Vec<_>>(),
+            "guidance": guidance.iter().map(|g| json!({"code": g.code, "text": g.text})).collect::<Vec<_>>(),
+        },
+        "alerts": changes,
+    })
+    .to_string();
+    checkins::set_response(conn, &id, &answer)?;
+    tracing::info!(checkin_id = %id, "check-in recorded");
+    Ok(Recorded::Created(answer))
+}

@@ -1,0 +1,272 @@
+//! Treatments, recorded by a physician on the patient's care team, with the
+//! check-in schedule and aftercare in the patient's zone and language.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::paging::{page, PageQuery};
+use super::views::utc;
+use super::Body;
+use crate::auth::{access, AuthUser};
+use crate::db::{
+    patients::Patient,
+    treatments::{self, Treatment},
+    DbConnection,
+};
+use crate::domain::accounts::{Locale, Role};
+use crate::domain::guidance::{self, Guidance};
+use crate::domain::schedule;
+use crate::domain::screening::Screening;
+use crate::domain::treatments::{check_sites, Kind};
+use crate::error::{ApiError, FieldErrors};
+use crate::state::{now, AppState};
+
+#[derive(Deserialize, Serialize, Clone, Copy)]
+pub struct ScreeningBody {
+    cancer_treatment: bool,
+    pregnant: bool,
+    breastfeeding: bool,
+    planning_pregnancy: bool,
+}
+
+#[derive(Deserialize)]
+pub struct CreateTreatment {
+    kind: String,
+    #[serde(default)]
+    sites: Vec<String>,
+    product: String,
+    lot: Option<String>,
+    administered_at: DateTime<Utc>,
+    screening: ScreeningBody,
+    override_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Slot {
+    day: i64,
+    due_date: NaiveDate,
+}
+
+#[derive(Serialize)]
+pub struct GuidanceView {
+    code: &'static str,
+    text: String,
+}
+
+impl From<Guidance> for GuidanceView {
+    fn from(g: Guidance) -> Self {
+        Self {
+            code: g.code,
+            text: g.text,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TreatmentView {
+    id: String,
+    patient_id: String,
+    physician_id: String,
+    kind: String,
+    sites: Vec<String>,
+    product: String,
+    lot: Option<String>,
+    administered_at: DateTime<Utc>,
+    screening: ScreeningBody,
+    override_reason: Option<String>,
+    warnings: Vec<String>,
+    schedule: Vec<Slot>,
+    aftercare: Vec<GuidanceView>,
+    created_at: DateTime<Utc>,
+}
+
+pub fn zone_of(patient: &Patient) -> chrono_tz::Tz {
+    patient.timezone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+pub fn locale_of(patient: &Patient) -> Locale {
+    patient.locale.parse().unwrap_or(Locale::Ja)
+}
+
+pub fn view(t: Treatment, patient: &Patient, emergency_number: &str) -> TreatmentView {
+    let sites: Vec<String> = serde_json::from_str(&t.sites).unwrap_or_default();
+    let administered_at = utc(t.administered_at);
+    TreatmentView {
+        schedule: schedule::schedule(administered_at, zone_of(patient))
+            .into_iter()
+            .map(|(day, due_date)| Slot { day, due_date })
+            .collect(),
+        aftercare: guidance::aftercare(
+            locale_of(patient),
+            sites.iter().any(|s| s == "scalp"),
+            emergency_number,
+        )
+        .into_iter()
+        .map(GuidanceView::from)
+        .collect(),
+        warnings: serde_json::from_str(&t.warnings).unwrap_or_default(),
+        screening: ScreeningBody {
+            cancer_treatment: t.cancer_treatment,
+            pregnant: t.pregnant,
+            breastfeeding: t.breastfeeding,
+            planning_pregnancy: t.planning_pregnancy,
+        },
+        id: t.id,
+        patient_id: t.patient_id,
+        physician_id: t.physician_id,
+        kind: t.kind,
+        sites,
+        product: t.product,
+        lot: t.lot,
+        administered_at,
+        override_reason: t.override_reason,
+        created_at: utc(t.created_at),
+    }
+}
+
+fn text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > max {
+        errors.add(field, format!("must be 1 to {max} characters"));
+    }
+    trimmed.to_owned()
+}
+
+/// Validates the request into a row; contraindications without an override
+/// are refused after every field is known to be valid.
+fn plan(
+    body: CreateTreatment,
+    patient_id: &str,
+    physician_id: &str,
+) -> Result<Treatment, ApiError> {
+    let mut errors = FieldErrors::new();
+    let kind = Kind::parse(&body.kind);
+    if kind.is_none() {
+        errors.add("kind", "must be injection, iv_drip or iv_push");
+    }
+    let sites = check_sites(kind, &body.sites)
+        .map_err(|m| errors.add("sites", m))
+        .unwrap_or_default();
+    let product = text(&mut errors, "product", &body.product, 200);
+    let lot = body
+        .lot
+        .as_deref()
+        .map(|lot| text(&mut errors, "lot", lot, 100));
+    let at = now();
+    if body.administered_at > at + Duration::minutes(5) {
+        errors.add("administered_at", "must not be in the future");
+    }
+    let override_reason = body
+        .override_reason
+        .as_deref()
+        .map(|r| text(&mut errors, "override_reason", r, 2000));
+    errors.into_result()?;
+    let s = body.screening;
+    let screening = Screening {
+        cancer_treatment: s.cancer_treatment,
+        pregnant: s.pregnant,
+        breastfeeding: s.breastfeeding,
+        planning_pregnancy: s.planning_pregnancy,
+    };
+    let contraindications = screening.contraindications();
+    if !contraindications.is_empty() && override_reason.is_none() {
+        return Err(ApiError::Contraindicated(contraindications));
+    }
+    let warnings = screening.warnings(override_reason.is_some());
+    Ok(Treatment {
+        id: uuid::Uuid::new_v4().to_string(),
+        patient_id: patient_id.to_owned(),
+        physician_id: physician_id.to_owned(),
+        kind: kind.map(Kind::as_str).unwrap_or_default().to_owned(),
+        sites: serde_json::to_string(&sites).map_err(ApiError::internal)?,
+        product,
+        lot,
+        administered_at: body.administered_at.trunc_subsecs(6).naive_utc(),
+        cancer_treatment: s.cancer_treatment,
+        pregnant: s.pregnant,
+        breastfeeding: s.breastfeeding,
+        planning_pregnancy: s.planning_pregnancy,
+        override_reason,
+        warnings: serde_json::to_string(&warnings).map_err(ApiError::internal)?,
+        created_at: at.naive_utc(),
+    })
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = %path))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+    Body(body): Body<CreateTreatment>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Physician])?;
+    let patient_id = path.into_inner().to_string();
+    let number = state.settings.emergency_number.clone();
+    let created = state
+        .db
+        .transaction(move |conn| {
+            let patient = access::patient_for(conn, &user, &patient_id)?;
+            let treatment = plan(body, &patient.id, &user.id)?;
+            treatments::insert(conn, &treatment)?;
+            Ok(view(treatment, &patient, &number))
+        })
+        .await?;
+    tracing::info!(treatment_id = %created.id, "treatment recorded");
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = %path))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let patient_id = path.into_inner().to_string();
+    let (limit, after) = (query.limit()?, query.after()?);
+    let number = state.settings.emergency_number.clone();
+    let body = state
+        .db
+        .run(move |conn| {
+            let patient = access::patient_for(conn, &user, &patient_id)?;
+            let rows = treatments::list_for_patient(conn, &patient.id, after, limit + 1)?;
+            Ok(page(
+                rows,
+                limit,
+                |t| (t.administered_at, t.id.clone()),
+                |t| view(t, &patient, &number),
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Loads a treatment and its patient if the caller may see them.
+pub fn treatment_for(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    treatment_id: &str,
+) -> Result<(Treatment, Patient), ApiError> {
+    let treatment = treatments::find(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
+    let patient = access::patient_for(conn, user, &treatment.patient_id)?;
+    Ok((treatment, patient))
+}
+
+#[tracing::instrument(skip_all, fields(treatment_id = %path))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let treatment_id = path.into_inner().to_string();
+    let number = state.settings.emergency_number.clone();
+    let body = state
+        .db
+        .run(move |conn| {
+            let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
+            Ok(view(treatment, &patient, &number))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

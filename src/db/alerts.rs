@@ -1,0 +1,174 @@
+//! Alerts, their evidence and history, and the outbox rows their events
+//! leave for the webhook dispatcher.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{alert_events, alert_evidence, alerts, outbox_events};
+use super::DbConnection;
+use crate::error::ApiError;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = alerts)]
+pub struct Alert {
+    pub id: String,
+    pub patient_id: String,
+    pub treatment_id: String,
+    pub rule: String,
+    pub level: String,
+    /// 2 warning, 3 urgent, 4 emergency: sorts most severe first.
+    pub level_rank: i32,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub snoozed_until: Option<NaiveDateTime>,
+    pub snooze_reason: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolution_outcome: Option<String>,
+    pub resolution_note: Option<String>,
+    pub overdue_notified_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = alert_evidence)]
+pub struct NewEvidence<'a> {
+    pub id: &'a str,
+    pub alert_id: &'a str,
+    pub checkin_id: Option<&'a str>,
+    pub observed_at: NaiveDateTime,
+    pub level: &'a str,
+    /// JSON array of reasons.
+    pub reasons: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = alert_events)]
+pub struct NewEvent<'a> {
+    pub id: &'a str,
+    pub alert_id: &'a str,
+    pub action: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub level: &'a str,
+    pub detail: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox_events)]
+pub struct NewOutboxEvent<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    pub alert_id: &'a str,
+    pub patient_id: &'a str,
+    pub treatment_id: &'a str,
+    /// The webhook body, exactly as receivers get it.
+    pub payload: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// The active (not resolved) alert for the key, if any.
+pub fn find_active(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    rule: &str,
+) -> Result<Option<Alert>, ApiError> {
+    Ok(alerts::table
+        .filter(alerts::treatment_id.eq(treatment_id))
+        .filter(alerts::rule.eq(rule))
+        .filter(alerts::status.ne("resolved"))
+        .select(Alert::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Alert>, ApiError> {
+    Ok(alerts::table
+        .find(id)
+        .select(Alert::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert(conn: &mut DbConnection, alert: &Alert) -> Result<(), ApiError> {
+    diesel::insert_into(alerts::table)
+        .values(alert)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Raises the level; the alert is open again for whoever acknowledged or
+/// snoozed the lower one.
+pub fn escalate(
+    conn: &mut DbConnection,
+    id: &str,
+    level: &str,
+    rank: i32,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(alerts::table.find(id))
+        .set((
+            alerts::level.eq(level),
+            alerts::level_rank.eq(rank),
+            alerts::status.eq("open"),
+            alerts::updated_at.eq(at),
+            alerts::acknowledged_by.eq(None::<String>),
+            alerts::acknowledged_at.eq(None::<NaiveDateTime>),
+            alerts::snoozed_until.eq(None::<NaiveDateTime>),
+            alerts::snooze_reason.eq(None::<String>),
+            alerts::overdue_notified_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn touch(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(alerts::table.find(id))
+        .set(alerts::updated_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn add_evidence(conn: &mut DbConnection, evidence: &NewEvidence<'_>) -> Result<(), ApiError> {
+    diesel::insert_into(alert_evidence::table)
+        .values(evidence)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn add_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> Result<(), ApiError> {
+    diesel::insert_into(alert_events::table)
+        .values(event)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn add_outbox(conn: &mut DbConnection, event: &NewOutboxEvent<'_>) -> Result<(), ApiError> {
+    diesel::insert_into(outbox_events::table)
+        .values(event)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether any alert of the key already carries evidence with exactly these
+/// reasons: how time-based rules stay idempotent across runs.
+pub fn has_evidence(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    rule: &str,
+    reasons: &str,
+) -> Result<bool, ApiError> {
+    let count: i64 = alert_evidence::table
+        .inner_join(alerts::table)
+        .filter(alerts::treatment_id.eq(treatment_id))
+        .filter(alerts::rule.eq(rule))
+        .filter(alert_evidence::reasons.eq(reasons))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}

@@ -1,0 +1,152 @@
+//! Check-ins, their symptoms (one row each, for queries) and findings.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{checkin_symptoms, checkins, findings};
+use super::DbConnection;
+use crate::error::ApiError;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = checkins)]
+pub struct Checkin {
+    pub id: String,
+    pub treatment_id: String,
+    pub patient_id: String,
+    pub client_id: String,
+    pub request_hash: String,
+    pub day: i32,
+    pub observed_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub glucose_value: Option<f64>,
+    pub glucose_unit: Option<String>,
+    pub glucose_mg_dl: Option<f64>,
+    pub systolic_bp: Option<f64>,
+    pub temperature_c: Option<f64>,
+    pub missed_normal_activities: Option<bool>,
+    pub missed_work: Option<bool>,
+    pub medical_care: Option<String>,
+    pub note: Option<String>,
+    pub recorded_by: String,
+    pub triage_level: String,
+    /// The answer given when it was recorded, replayed for duplicates.
+    pub response: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = findings)]
+pub struct NewFinding<'a> {
+    pub id: &'a str,
+    pub checkin_id: &'a str,
+    pub rule: &'a str,
+    pub level: &'a str,
+    pub reasons: &'a str,
+}
+
+/// The stored check-in with this client id, if the patient sent it before.
+pub fn find_by_client_id(
+    conn: &mut DbConnection,
+    patient_id: &str,
+    client_id: &str,
+) -> Result<Option<Checkin>, ApiError> {
+    Ok(checkins::table
+        .filter(checkins::patient_id.eq(patient_id))
+        .filter(checkins::client_id.eq(client_id))
+        .select(Checkin::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    checkin: &Checkin,
+    symptoms: &[(&str, i32)],
+    findings: &[NewFinding<'_>],
+) -> Result<(), ApiError> {
+    diesel::insert_into(checkins::table)
+        .values(checkin)
+        .execute(conn)
+        .map_err(|error| match error {
+            // The same client_id committed concurrently.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::IdempotencyConflict,
+            other => other.into(),
+        })?;
+    for (symptom, severity) in symptoms {
+        diesel::insert_into(checkin_symptoms::table)
+            .values((
+                checkin_symptoms::checkin_id.eq(&checkin.id),
+                checkin_symptoms::symptom.eq(*symptom),
+                checkin_symptoms::severity.eq(*severity),
+            ))
+            .execute(conn)?;
+    }
+    for finding in findings {
+        diesel::insert_into(findings::table)
+            .values(finding)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_response(conn: &mut DbConnection, id: &str, response: &str) -> Result<(), ApiError> {
+    diesel::update(checkins::table.find(id))
+        .set(checkins::response.eq(response))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// (day, symptom, severity) of the treatment's check-ins observed before
+/// `before`: the history the rules need.
+pub fn symptoms_before(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    before: NaiveDateTime,
+) -> Result<Vec<(i32, String, i32)>, ApiError> {
+    Ok(checkins::table
+        .inner_join(checkin_symptoms::table)
+        .filter(checkins::treatment_id.eq(treatment_id))
+        .filter(checkins::observed_at.lt(before))
+        .filter(checkin_symptoms::severity.gt(0))
+        .select((
+            checkins::day,
+            checkin_symptoms::symptom,
+            checkin_symptoms::severity,
+        ))
+        .load(conn)?)
+}
+
+/// The days on which the treatment has at least one check-in.
+pub fn days_done(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<i64>, ApiError> {
+    let days: Vec<i32> = checkins::table
+        .filter(checkins::treatment_id.eq(treatment_id))
+        .select(checkins::day)
+        .distinct()
+        .load(conn)?;
+    Ok(days.into_iter().map(i64::from).collect())
+}
+
+/// A page of the treatment's check-ins in (observed_at, id) order.
+pub fn list(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<Checkin>, ApiError> {
+    let mut query = checkins::table
+        .filter(checkins::treatment_id.eq(treatment_id.to_owned()))
+        .select(Checkin::as_select())
+        .order((checkins::observed_at.asc(), checkins::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            checkins::observed_at
+                .gt(at)
+                .or(checkins::observed_at.eq(at).and(checkins::id.gt(id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}

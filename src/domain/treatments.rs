@@ -1,0 +1,66 @@
+//! What a treatment is: how it was given and where.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Injection,
+    IvDrip,
+    IvPush,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Injection => "injection",
+            Self::IvDrip => "iv_drip",
+            Self::IvPush => "iv_push",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Injection, Self::IvDrip, Self::IvPush]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+pub const SITES: [&str; 6] = ["face", "scalp", "neck", "decollete", "hands", "body"];
+
+/// Checks injection sites: known codes, no repeats, at least one for an
+/// injection. Returns the sites in the order given.
+pub fn check_sites(kind: Option<Kind>, sites: &[String]) -> Result<Vec<String>, String> {
+    if let Some(unknown) = sites.iter().find(|s| !SITES.contains(&s.as_str())) {
+        return Err(format!(
+            "unknown site {unknown:?}; sites are {}",
+            SITES.join(", ")
+        ));
+    }
+    for (index, site) in sites.iter().enumerate() {
+        if sites[..index].contains(site) {
+            return Err(format!("site {site:?} is listed twice"));
+        }
+    }
+    if kind == Some(Kind::Injection) && sites.is_empty() {
+        return Err("an injection needs at least one site".to_owned());
+    }
+    Ok(sites.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_are_checked_against_the_kind() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert!(check_sites(Some(Kind::Injection), &[]).is_err());
+        assert!(check_sites(Some(Kind::IvDrip), &[]).is_ok());
+        assert_eq!(
+            check_sites(Some(Kind::Injection), &s(&["face", "scalp"])).unwrap(),
+            s(&["face", "scalp"])
+        );
+        assert!(check_sites(Some(Kind::Injection), &s(&["face", "face"])).is_err());
+        assert!(check_sites(Some(Kind::Injection), &s(&["elbow"])).is_err());
+        assert_eq!(Kind::parse("iv_push"), Some(Kind::IvPush));
+        assert_eq!(Kind::parse("oral"), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! Periodic work: the `missed_checkins` rule. Every replica may run it; it
+//! is idempotent, so running it twice, or in two places, opens one alert.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::alerting::{self, AlertChange};
+use crate::api::treatments::zone_of;
+use crate::api::views::utc;
+use crate::db::{self, alerts, checkins, patients, treatments, Db};
+use crate::domain::schedule::{day_of, missed_daily_run};
+use crate::domain::triage::{Level, Rule};
+use crate::error::ApiError;
+
+/// Treatments old enough to have a passed daily slot and young enough to
+/// still have one to miss (day 7 passes on day 8; a day of slack for time
+/// zones).
+const LOOKBACK_DAYS: i64 = 10;
+
+/// Evaluates every recent treatment once; returns the alerts it opened or
+/// changed.
+pub async fn check_missed_checkins(
+    db: &Db,
+    at: DateTime<Utc>,
+) -> Result<Vec<AlertChange>, ApiError> {
+    let since = (at - chrono::Duration::days(LOOKBACK_DAYS)).naive_utc();
+    let recent = db
+        .run(move |conn| treatments::given_since(conn, since))
+        .await?;
+    let mut changes = Vec::new();
+    for treatment in recent {
+        let outcome = db
+            .run(move |conn| {
+                db::transaction(conn, |conn| {
+                    let patient =
+                        patients::find(conn, &treatment.patient_id)?.ok_or(ApiError::NotFound)?;
+                    let today = day_of(at, utc(treatment.administered_at), zone_of(&patient));
+                    let done = checkins::days_done(conn, &treatment.id)?;
+                    let Some(run) = missed_daily_run(today, &done) else {
+                        return Ok(None);
+                    };
+                    let days: Vec<String> = run.iter().map(i64::to_string).collect();
+                    let reasons = vec![format!(
+                        "no check-in on days {}, which have passed",
+                        days.join(", ")
+                    )];
+                    let stored = serde_json::to_string(&reasons).map_err(ApiError::internal)?;
+                    if alerts::has_evidence(
+                        conn,
+                        &treatment.id,
+                        Rule::MissedCheckins.as_str(),
+                        &stored,
+                    )? {
+                        return Ok(None);
+                    }
+                    let input = alerting::Input {
+                        patient_id: &patient.id,
+                        treatment_id: &treatment.id,
+                        checkin_id: None,
+                        observed_at: at,
+                        rule: Rule::MissedCheckins,
+                        level: Level::Warning,
+                        reasons: &reasons,
+                    };
+                    alerting::apply(conn, &input, at)
+                })
+            })
+            .await;
+        match outcome {
+            Ok(change) => changes.extend(change),
+            // Another replica opened it at the same moment: nothing to do.
+            Err(error) => tracing::warn!(code = error.code(), "missed check-in evaluation skipped"),
+        }
+    }
+    Ok(changes)
+}
+
+/// Runs the periodic jobs until the process stops.
+pub fn spawn(db: Db, every: Duration) {
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(every);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = check_missed_checkins(&db, crate::state::now()).await {
+                tracing::warn!(code = error.code(), "periodic job failed");
+            }
+        }
+    });
+}
