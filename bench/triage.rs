@@ -11,7 +11,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -25,14 +28,26 @@ fn clinic_mix(count: usize) -> Vec<(Observation, History)> {
         .map(|_| {
             let day = [0, 1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 35, 42, 90][rng.below(14) as usize];
             let mut s = Severities::default();
-            let fade = |rng: &mut Lcg| u8::try_from(rng.below(3)).unwrap_or(0).saturating_sub(u8::from(day > 3));
-            for local in [Symptom::Redness, Symptom::Swelling, Symptom::Pain, Symptom::Bruising] {
+            let fade = |rng: &mut Lcg| {
+                u8::try_from(rng.below(3))
+                    .unwrap_or(0)
+                    .saturating_sub(u8::from(day > 3))
+            };
+            for local in [
+                Symptom::Redness,
+                Symptom::Swelling,
+                Symptom::Pain,
+                Symptom::Bruising,
+            ] {
                 s.set(local, fade(&mut rng));
             }
             let roll = rng.below(100);
             if roll < 3 {
                 s.set(Symptom::Hives, 2);
-                s.set(Symptom::ThroatTightness, u8::try_from(rng.below(3)).unwrap_or(0));
+                s.set(
+                    Symptom::ThroatTightness,
+                    u8::try_from(rng.below(3)).unwrap_or(0),
+                );
             } else if roll < 6 {
                 s.set(Symptom::ColdSweat, 1);
                 s.set(Symptom::Tremor, 1);
@@ -42,18 +57,29 @@ fn clinic_mix(count: usize) -> Vec<(Observation, History)> {
             let vitals = Vitals {
                 glucose_mg_dl: (roll < 8).then(|| 40.0 + rng.below(80) as f64),
                 systolic_bp: (roll < 5).then(|| 80.0 + rng.below(60) as f64),
-                temperature_c: (roll % 7 == 0).then(|| 36.0 + rng.below(30) as f64 / 10.0),
+                temperature_c: roll
+                    .is_multiple_of(7)
+                    .then(|| 36.0 + rng.below(30) as f64 / 10.0),
             };
             let mut history = History::default();
             for earlier in 0..day.min(4) {
-                history.add(earlier, &Severities::default().with(Symptom::Redness, u8::try_from(rng.below(3)).unwrap_or(0)).with(Symptom::Swelling, 1));
+                history.add(
+                    earlier,
+                    &Severities::default()
+                        .with(Symptom::Redness, u8::try_from(rng.below(3)).unwrap_or(0))
+                        .with(Symptom::Swelling, 1),
+                );
             }
             let observation = Observation {
                 day,
                 within_acute_window: day == 0,
                 severities: s,
                 vitals,
-                medical_care: if roll == 99 { MedicalCare::Clinic } else { MedicalCare::None },
+                medical_care: if roll == 99 {
+                    MedicalCare::Clinic
+                } else {
+                    MedicalCare::None
+                },
             };
             (observation, history)
         })
