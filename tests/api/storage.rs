@@ -103,3 +103,21 @@ fn both_backends_have_the_same_tables_and_columns() {
         .unwrap();
     assert_eq!(sqlite_shape(), postgres);
 }
+
+#[actix_web::test]
+async fn sqlite_runs_in_wal_mode() {
+    let app = spawn_app().await;
+    if !matches!(app.database, aftercare::config::DatabaseUrl::Sqlite(_)) {
+        return;
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+    let mut conn = app.connection();
+    let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(mode.journal_mode, "wal");
+}
