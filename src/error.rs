@@ -94,6 +94,8 @@ pub enum ApiError {
     Contraindicated(Vec<&'static str>),
     #[error("this client_id was already used with a different check-in")]
     IdempotencyConflict,
+    #[error("this alert is resolved; a new finding opens a new alert")]
+    AlertResolved,
     #[error("too many failed attempts; try again later")]
     TooManyAttempts { retry_after: u64 },
     #[error("the service is temporarily unavailable; try again shortly")]
@@ -132,6 +134,7 @@ impl ApiError {
             Self::Validation(_) => "validation_failed",
             Self::Contraindicated(_) => "contraindicated",
             Self::IdempotencyConflict => "idempotency_conflict",
+            Self::AlertResolved => "alert_resolved",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unavailable => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -192,9 +195,10 @@ impl ResponseError for ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken | Self::PatientAlreadyRegistered | Self::IdempotencyConflict => {
-                StatusCode::CONFLICT
-            }
+            Self::EmailTaken
+            | Self::PatientAlreadyRegistered
+            | Self::IdempotencyConflict
+            | Self::AlertResolved => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::Contraindicated(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,13 +1,16 @@
-//! Periodic work: the `missed_checkins` rule. Every replica may run it; it
-//! is idempotent, so running it twice, or in two places, opens one alert.
+//! Periodic work: the `missed_checkins` rule, snoozes that end and alerts
+//! that become overdue. Every replica may run it; it is idempotent, so
+//! running it twice, or in two places, opens one alert and reports each
+//! overdue alert once.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::alerting::{self, AlertChange};
+use crate::alerting::{self, workflow, AlertChange};
 use crate::api::treatments::zone_of;
 use crate::api::views::utc;
+use crate::db::alerts::Alert;
 use crate::db::{self, alerts, checkins, patients, treatments, Db};
 use crate::domain::schedule::{day_of, missed_daily_run};
 use crate::domain::triage::{Level, Rule};
@@ -76,13 +79,38 @@ pub async fn check_missed_checkins(
     Ok(changes)
 }
 
+/// What one turn of the alert clock did.
+#[derive(Debug, Default)]
+pub struct ClockTurn {
+    pub reopened: usize,
+    pub overdue: Vec<Alert>,
+}
+
+/// Reopens ended snoozes, then reports overdue alerts, in one transaction.
+pub async fn turn_alert_clock(
+    db: &Db,
+    at: DateTime<Utc>,
+    overdue_after: chrono::Duration,
+) -> Result<ClockTurn, ApiError> {
+    db.transaction(move |conn| {
+        let reopened = workflow::reopen_ended_snoozes(conn, at)?;
+        let overdue = workflow::report_overdue(conn, at, overdue_after)?;
+        Ok(ClockTurn { reopened, overdue })
+    })
+    .await
+}
+
 /// Runs the periodic jobs until the process stops.
-pub fn spawn(db: Db, every: Duration) {
+pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(every);
         loop {
             ticker.tick().await;
-            if let Err(error) = check_missed_checkins(&db, crate::state::now()).await {
+            let at = crate::state::now();
+            if let Err(error) = turn_alert_clock(&db, at, overdue_after).await {
+                tracing::warn!(code = error.code(), "alert clock failed");
+            }
+            if let Err(error) = check_missed_checkins(&db, at).await {
                 tracing::warn!(code = error.code(), "periodic job failed");
             }
         }

@@ -141,7 +141,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = prepare(settings).await?;
         ensure_admin(&state).await?;
-        jobs::spawn(state.db.clone(), state.settings.job_interval);
+        jobs::spawn(
+            state.db.clone(),
+            state.settings.job_interval,
+            chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
+        );
         let state = web::Data::new(state);
         let metrics = web::Data::new(Metrics::new()?);
         let http_metrics = actix_web_prom::PrometheusMetricsBuilder::new("aftercare")

@@ -4,7 +4,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use crate::api::{auth, care_team, checkins, me, ops, patients, schedule, treatments, users};
+use crate::api::{alerts, auth, care_team, checkins, me, ops, patients, schedule, treatments, users};
 use crate::error::ApiError;
 
 macro_rules! routes {
@@ -44,6 +44,11 @@ routes! {
     "/v1/treatments/{treatment_id}/checkins" => { get: checkins::list, post: checkins::create },
     "/v1/sync" => { post: checkins::sync::sync },
     "/v1/me/schedule" => { get: schedule::mine },
+    "/v1/alerts" => { get: alerts::list },
+    "/v1/alerts/{alert_id}" => { get: alerts::get },
+    "/v1/alerts/{alert_id}/acknowledge" => { post: alerts::acknowledge },
+    "/v1/alerts/{alert_id}/snooze" => { post: alerts::snooze },
+    "/v1/alerts/{alert_id}/resolve" => { post: alerts::resolve },
 }
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {

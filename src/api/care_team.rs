@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 
+use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
 use crate::db::{care_team, users};
 use crate::domain::accounts::Role;
@@ -38,7 +39,8 @@ pub async fn add(
                 &physician_id,
                 Some(&user.id),
                 now().naive_utc(),
-            )
+            )?;
+            audit::record(conn, &user, Action::Create, &[(&patient_id, "care_team_member", &physician_id)], now())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -61,7 +63,8 @@ pub async fn remove(
             if !users::is_physician(conn, &physician_id)? {
                 return Err(ApiError::NotFound);
             }
-            care_team::remove(conn, &patient_id, &physician_id)
+            care_team::remove(conn, &patient_id, &physician_id)?;
+            audit::record(conn, &user, Action::Delete, &[(&patient_id, "care_team_member", &physician_id)], now())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

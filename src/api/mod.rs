@@ -2,6 +2,7 @@
 //! beside their handlers. This module holds what they share: the JSON body
 //! extractor, list paging, and the views of users and patients.
 
+pub mod alerts;
 pub mod auth;
 pub mod care_team;
 pub mod checkins;

@@ -31,30 +31,65 @@ impl PageQuery {
     pub fn after(&self) -> Result<Option<(NaiveDateTime, String)>, ApiError> {
         self.cursor.as_deref().map(decode).transpose()
     }
+
+    /// The (rank, timestamp, id) key of lists sorted by a rank first.
+    pub fn after_ranked(&self) -> Result<Option<(i32, NaiveDateTime, String)>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(|cursor| {
+                let key = decode_key(cursor)?;
+                let rank = key.r.ok_or(ApiError::InvalidCursor)?;
+                Ok((rank, timestamp(key.t)?, key.i))
+            })
+            .transpose()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
 struct Key {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    r: Option<i32>,
     t: i64,
     i: String,
 }
 
-pub fn encode(at: NaiveDateTime, id: &str) -> String {
-    let key = Key {
-        t: at.and_utc().timestamp_micros(),
-        i: id.to_owned(),
-    };
-    let json = serde_json::to_vec(&key).unwrap_or_default();
+fn encode_key(key: &Key) -> String {
+    let json = serde_json::to_vec(key).unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
+pub fn encode(at: NaiveDateTime, id: &str) -> String {
+    encode_key(&Key {
+        r: None,
+        t: at.and_utc().timestamp_micros(),
+        i: id.to_owned(),
+    })
+}
+
+pub fn encode_ranked(rank: i32, at: NaiveDateTime, id: &str) -> String {
+    encode_key(&Key {
+        r: Some(rank),
+        t: at.and_utc().timestamp_micros(),
+        i: id.to_owned(),
+    })
+}
+
+fn decode_key(cursor: &str) -> Result<Key, ApiError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| ApiError::InvalidCursor)?;
-    let key: Key = serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidCursor)?;
-    let at = chrono::DateTime::from_timestamp_micros(key.t).ok_or(ApiError::InvalidCursor)?;
-    Ok((at.naive_utc(), key.i))
+    serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidCursor)
+}
+
+fn timestamp(micros: i64) -> Result<NaiveDateTime, ApiError> {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|at| at.naive_utc())
+        .ok_or(ApiError::InvalidCursor)
+}
+
+fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
+    let key = decode_key(cursor)?;
+    Ok((timestamp(key.t)?, key.i))
 }
 
 #[derive(Serialize, Debug)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::paging::{page, PageQuery};
 use super::views::{InviteView, PatientView};
 use super::Body;
+use crate::auth::audit::{self, Action};
 use crate::auth::{access, secrets, AuthUser};
 use crate::db::{care_team, invites, patients, users, DbConnection};
 use crate::domain::accounts::{self, Locale, Role};
@@ -121,6 +122,7 @@ pub async fn create(
             }
             let invite = new_invite(conn, &state_for_db, &id, &user.id)?;
             let patient = patients::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+            audit::record(conn, &user, Action::Create, &[(&id, "patient", &id)], now())?;
             Ok(PatientCreated {
                 patient: patient.into(),
                 invite,
@@ -149,7 +151,14 @@ pub async fn list(
                     patients::Scope::Only(user.patient_id.as_deref().unwrap_or_default())
                 }
             };
-            patients::list(conn, scope, after, limit + 1)
+            let rows = patients::list(conn, scope, after, limit + 1)?;
+            let touched: Vec<_> = rows
+                .iter()
+                .take(usize::try_from(limit).unwrap_or(0))
+                .map(|p| (p.id.as_str(), "patient", p.id.as_str()))
+                .collect();
+            audit::record(conn, &user, Action::Read, &touched, now())?;
+            Ok(rows)
         })
         .await?;
     let body = page(
@@ -170,7 +179,11 @@ pub async fn get(
     let patient_id = path.into_inner().to_string();
     let patient = state
         .db
-        .run(move |conn| access::patient_for(conn, &user, &patient_id))
+        .run(move |conn| {
+            let patient = access::patient_for(conn, &user, &patient_id)?;
+            audit::record(conn, &user, Action::Read, &[(&patient.id, "patient", &patient.id)], now())?;
+            Ok(patient)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(PatientView::from(patient)))
 }
@@ -193,7 +206,9 @@ pub async fn invite(
             if users::find_by_patient(conn, &patient_id)?.is_some() {
                 return Err(ApiError::PatientAlreadyRegistered);
             }
-            new_invite(conn, &state_for_db, &patient_id, &user.id)
+            let invite = new_invite(conn, &state_for_db, &patient_id, &user.id)?;
+            audit::record(conn, &user, Action::Create, &[(&patient_id, "invite", &patient_id)], now())?;
+            Ok(invite)
         })
         .await?;
     Ok(HttpResponse::Created().json(invite))

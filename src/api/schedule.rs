@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::treatments::zone_of;
 use super::views::utc;
+use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
 use crate::db::{checkins, patients, treatments};
 use crate::domain::accounts::Role;
@@ -45,6 +46,7 @@ pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
                     });
                 }
             }
+            audit::record(conn, &user, Action::Read, &[(&patient.id, "schedule", &patient.id)], at)?;
             Ok(items)
         })
         .await?;

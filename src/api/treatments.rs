@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::paging::{page, PageQuery};
 use super::views::utc;
 use super::Body;
+use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
 use crate::db::{
     patients::Patient,
@@ -209,6 +210,7 @@ pub async fn create(
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let treatment = plan(body, &patient.id, &user.id)?;
             treatments::insert(conn, &treatment)?;
+            audit::record(conn, &user, Action::Create, &[(&patient.id, "treatment", &treatment.id)], now())?;
             Ok(view(treatment, &patient, &number))
         })
         .await?;
@@ -231,6 +233,12 @@ pub async fn list(
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let rows = treatments::list_for_patient(conn, &patient.id, after, limit + 1)?;
+            let touched: Vec<_> = rows
+                .iter()
+                .take(usize::try_from(limit).unwrap_or(0))
+                .map(|t| (patient.id.as_str(), "treatment", t.id.as_str()))
+                .collect();
+            audit::record(conn, &user, Action::Read, &touched, now())?;
             Ok(page(
                 rows,
                 limit,
@@ -265,6 +273,7 @@ pub async fn get(
         .db
         .run(move |conn| {
             let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
+            audit::record(conn, &user, Action::Read, &[(&patient.id, "treatment", &treatment.id)], now())?;
             Ok(view(treatment, &patient, &number))
         })
         .await?;

@@ -3,7 +3,7 @@
 use std::future::{ready, Ready};
 
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
@@ -16,6 +16,8 @@ pub struct AuthUser {
     pub role: Role,
     /// Set for patients: their own patient record.
     pub patient_id: Option<String>,
+    /// The request's id, for the audit trail.
+    pub request_id: Option<String>,
 }
 
 impl AuthUser {
@@ -50,6 +52,10 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         id: claims.sub,
         role: claims.role,
         patient_id: claims.pid,
+        request_id: req
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string),
     })
 }
 

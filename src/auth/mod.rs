@@ -2,6 +2,7 @@
 //! extractor, and the per-patient access check.
 
 pub mod access;
+pub mod audit;
 pub mod extractor;
 pub mod password;
 pub mod secrets;

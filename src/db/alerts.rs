@@ -30,6 +30,8 @@ pub struct Alert {
     pub resolution_outcome: Option<String>,
     pub resolution_note: Option<String>,
     pub overdue_notified_at: Option<NaiveDateTime>,
+    /// When the alert reached its current level: overdue counts from here.
+    pub raised_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -122,6 +124,7 @@ pub fn escalate(
             alerts::snoozed_until.eq(None::<NaiveDateTime>),
             alerts::snooze_reason.eq(None::<String>),
             alerts::overdue_notified_at.eq(None::<NaiveDateTime>),
+            alerts::raised_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())
@@ -171,4 +174,97 @@ pub fn has_evidence(
         .count()
         .get_result(conn)?;
     Ok(count > 0)
+}
+
+/// A physician's change of status. Each update only applies while the alert
+/// is still active, so a concurrent resolve wins cleanly; returns whether
+/// the row changed.
+pub enum Change<'a> {
+    Acknowledge {
+        by: &'a str,
+    },
+    Snooze {
+        until: NaiveDateTime,
+        reason: &'a str,
+    },
+    Resolve {
+        by: &'a str,
+        outcome: &'a str,
+        note: &'a str,
+    },
+    /// The snooze ended.
+    Reopen,
+}
+
+pub fn change(
+    conn: &mut DbConnection,
+    id: &str,
+    change: &Change<'_>,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let target = alerts::table
+        .find(id)
+        .filter(alerts::status.ne("resolved"));
+    let none_at = None::<NaiveDateTime>;
+    let none_text = None::<String>;
+    let updated = match change {
+        Change::Acknowledge { by } => diesel::update(target)
+            .set((
+                alerts::status.eq("acknowledged"),
+                alerts::acknowledged_by.eq(Some(*by)),
+                alerts::acknowledged_at.eq(Some(at)),
+                alerts::snoozed_until.eq(none_at),
+                alerts::snooze_reason.eq(none_text),
+                alerts::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+        Change::Snooze { until, reason } => diesel::update(target)
+            .set((
+                alerts::status.eq("snoozed"),
+                alerts::snoozed_until.eq(Some(*until)),
+                alerts::snooze_reason.eq(Some(*reason)),
+                alerts::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+        Change::Resolve { by, outcome, note } => diesel::update(target)
+            .set((
+                alerts::status.eq("resolved"),
+                alerts::resolved_by.eq(Some(*by)),
+                alerts::resolved_at.eq(Some(at)),
+                alerts::resolution_outcome.eq(Some(*outcome)),
+                alerts::resolution_note.eq(Some(*note)),
+                alerts::snoozed_until.eq(none_at),
+                alerts::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+        Change::Reopen => diesel::update(
+            alerts::table
+                .find(id)
+                .filter(alerts::status.eq("snoozed"))
+                .filter(alerts::snoozed_until.le(at)),
+        )
+        .set((
+                alerts::status.eq("open"),
+                alerts::acknowledged_by.eq(none_text.clone()),
+                alerts::acknowledged_at.eq(none_at),
+                alerts::snoozed_until.eq(none_at),
+                alerts::snooze_reason.eq(none_text),
+                alerts::updated_at.eq(at),
+            ))
+            .execute(conn)?,
+    };
+    Ok(updated == 1)
+}
+
+/// Marks the alert overdue unless another run already did.
+pub fn mark_overdue(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+    let updated = diesel::update(
+        alerts::table
+            .find(id)
+            .filter(alerts::overdue_notified_at.is_null())
+            .filter(alerts::status.eq("open")),
+    )
+    .set(alerts::overdue_notified_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(updated == 1)
 }

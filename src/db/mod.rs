@@ -1,7 +1,9 @@
 //! Storage: one connection type over SQLite or PostgreSQL, the pool, the
 //! migrations, and one module per aggregate.
 
+pub mod alert_queries;
 pub mod alerts;
+pub mod audit;
 pub mod care_team;
 pub mod checkins;
 pub mod invites;
@@ -53,6 +55,13 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup 
     }
 }
 
+/// Initialises the TLS library libpq links before the first connection,
+/// without OpenSSL's exit-time cleanup: that cleanup races with threads
+/// still holding connections and crashes the process as it exits.
+pub fn init_postgres_client() {
+    openssl_sys::init();
+}
+
 /// The handle every handler uses: pool checkout and blocking work off the
 /// async workers, in one place.
 #[derive(Clone)]
@@ -69,7 +78,10 @@ impl Db {
     ) -> anyhow::Result<Self> {
         let raw = match url {
             DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
-            DatabaseUrl::Postgres(url) => url.clone(),
+            DatabaseUrl::Postgres(url) => {
+                init_postgres_client();
+                url.clone()
+            }
         };
         let manager = ConnectionManager::<DbConnection>::new(raw);
         let pool = Pool::builder()

@@ -161,6 +161,7 @@ diesel::table! {
         resolution_outcome -> Nullable<Text>,
         resolution_note -> Nullable<Text>,
         overdue_notified_at -> Nullable<Timestamp>,
+        raised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -203,6 +204,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_role -> Text,
+        action -> Text,
+        patient_id -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(care_team_members -> patients (patient_id));
 diesel::joinable!(invites -> patients (patient_id));
@@ -231,4 +246,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     alert_evidence,
     alert_events,
     outbox_events,
+    audit_events,
 );

@@ -6,6 +6,12 @@
 //! escalates the active one, which also puts it back to open (a physician
 //! who acknowledged "moderate" has not yet seen "emergency"); the same or a
 //! lower level only adds evidence and notifies nobody.
+//!
+//! A physician acknowledges, snoozes (with a reason, at most 24 hours) or
+//! resolves an active alert; a resolved alert takes no further action. A
+//! snoozed alert is open again at its end. An urgent or emergency alert that
+//! stays open (not acknowledged, not snoozed) for the overdue time after it
+//! reached its level is overdue once per level.
 
 use crate::domain::triage::Level;
 
@@ -63,6 +69,108 @@ impl Event {
     }
 }
 
+/// A physician's action on an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Acknowledge,
+    Snooze,
+    Resolve,
+}
+
+/// The status an action leaves, or `None` when the alert is resolved and
+/// takes no more actions. Acknowledging an acknowledged alert changes
+/// nothing; snoozing again moves the end.
+pub fn after_action(current: Status, action: Action) -> Option<Status> {
+    if current == Status::Resolved {
+        return None;
+    }
+    Some(match action {
+        Action::Acknowledge => Status::Acknowledged,
+        Action::Snooze => Status::Snoozed,
+        Action::Resolve => Status::Resolved,
+    })
+}
+
+/// The longest snooze: a day.
+pub const MAX_SNOOZE: chrono::Duration = chrono::Duration::hours(24);
+
+/// Why a snooze end is refused, if it is.
+pub fn snooze_end_problem(
+    now: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Option<&'static str> {
+    if until <= now {
+        Some("must be in the future")
+    } else if until > now + MAX_SNOOZE {
+        Some("must be at most 24 hours ahead")
+    } else {
+        None
+    }
+}
+
+/// Whether an alert is overdue: urgent or emergency, open, not yet
+/// reported overdue at this level, and raised at least `after` ago.
+pub fn is_overdue(
+    level: Level,
+    status: Status,
+    raised_at: chrono::DateTime<chrono::Utc>,
+    already_notified: bool,
+    now: chrono::DateTime<chrono::Utc>,
+    after: chrono::Duration,
+) -> bool {
+    level >= Level::Urgent && status == Status::Open && !already_notified && now - raised_at >= after
+}
+
+/// How an alert ended, after FHIR AdverseEvent.outcome, plus two of the
+/// clinic's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Recovered,
+    Recovering,
+    Ongoing,
+    RecoveredWithSequelae,
+    FalseAlarm,
+    Referred,
+}
+
+impl Outcome {
+    pub const ALL: [Self; 6] = [
+        Self::Recovered,
+        Self::Recovering,
+        Self::Ongoing,
+        Self::RecoveredWithSequelae,
+        Self::FalseAlarm,
+        Self::Referred,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recovered => "recovered",
+            Self::Recovering => "recovering",
+            Self::Ongoing => "ongoing",
+            Self::RecoveredWithSequelae => "recovered_with_sequelae",
+            Self::FalseAlarm => "false_alarm",
+            Self::Referred => "referred",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == raw)
+    }
+
+    /// The FHIR R4 adverse-event-outcome code; the clinic's own outcomes map
+    /// to the nearest one (a false alarm had no event to recover from; a
+    /// referral leaves it ongoing here).
+    pub fn fhir_code(self) -> &'static str {
+        match self {
+            Self::Recovered | Self::FalseAlarm => "resolved",
+            Self::Recovering => "recovering",
+            Self::Ongoing | Self::Referred => "ongoing",
+            Self::RecoveredWithSequelae => "resolvedWithSequelae",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Open a new alert at the finding's level (event `alert.created`).
@@ -116,5 +224,51 @@ mod tests {
         assert_eq!(event_for(Decision::Escalate), Some(Event::Escalated));
         assert_eq!(event_for(Decision::AddEvidence), Option::None);
         assert_eq!(Status::parse("snoozed"), Some(Status::Snoozed));
+    }
+
+    #[test]
+    fn actions_move_active_alerts_and_never_a_resolved_one() {
+        use Status::*;
+        for from in [Open, Acknowledged, Snoozed] {
+            assert_eq!(after_action(from, Action::Acknowledge), Some(Acknowledged));
+            assert_eq!(after_action(from, Action::Snooze), Some(Snoozed));
+            assert_eq!(after_action(from, Action::Resolve), Some(Resolved));
+        }
+        for action in [Action::Acknowledge, Action::Snooze, Action::Resolve] {
+            assert_eq!(after_action(Resolved, action), Option::None);
+        }
+    }
+
+    #[test]
+    fn snoozes_end_in_the_next_24_hours() {
+        let now = chrono::Utc::now();
+        assert!(snooze_end_problem(now, now).is_some());
+        assert!(snooze_end_problem(now, now + chrono::Duration::seconds(1)).is_none());
+        assert!(snooze_end_problem(now, now + MAX_SNOOZE).is_none());
+        assert!(snooze_end_problem(now, now + MAX_SNOOZE + chrono::Duration::seconds(1)).is_some());
+    }
+
+    #[test]
+    fn only_open_urgent_or_emergency_alerts_become_overdue_once() {
+        let now = chrono::Utc::now();
+        let ten = chrono::Duration::minutes(10);
+        let raised = now - ten;
+        assert!(is_overdue(Level::Urgent, Status::Open, raised, false, now, ten));
+        assert!(is_overdue(Level::Emergency, Status::Open, raised, false, now, ten));
+        assert!(!is_overdue(Level::Warning, Status::Open, raised, false, now, ten));
+        assert!(!is_overdue(Level::Urgent, Status::Acknowledged, raised, false, now, ten));
+        assert!(!is_overdue(Level::Urgent, Status::Snoozed, raised, false, now, ten));
+        assert!(!is_overdue(Level::Urgent, Status::Open, raised, true, now, ten));
+        let just_before = now - ten + chrono::Duration::seconds(1);
+        assert!(!is_overdue(Level::Urgent, Status::Open, just_before, false, now, ten));
+    }
+
+    #[test]
+    fn outcomes_parse_and_map_to_fhir() {
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
+        }
+        assert_eq!(Outcome::parse("cured"), Option::None);
+        assert_eq!(Outcome::RecoveredWithSequelae.fhir_code(), "resolvedWithSequelae");
     }
 }

@@ -40,9 +40,13 @@ impl Reply {
 
 /// The PostgreSQL server to test against, when the suite runs on it.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("AFTERCARE_TEST_POSTGRES_URL")
+    let url = std::env::var("AFTERCARE_TEST_POSTGRES_URL")
         .ok()
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty());
+    if url.is_some() {
+        aftercare::db::init_postgres_client();
+    }
+    url
 }
 
 /// `postgres://.../name` with another database name.

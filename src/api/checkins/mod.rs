@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::paging::{page, PageQuery};
 use super::treatments::treatment_for;
 use super::Body;
+use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
 use crate::db::checkins;
 use crate::error::ApiError;
@@ -43,8 +44,14 @@ pub async fn list(
     let body = state
         .db
         .run(move |conn| {
-            let (treatment, _) = treatment_for(conn, &user, &treatment_id)?;
+            let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
             let rows = checkins::list(conn, &treatment.id, after, limit + 1)?;
+            let touched: Vec<_> = rows
+                .iter()
+                .take(usize::try_from(limit).unwrap_or(0))
+                .map(|c| (patient.id.as_str(), "checkin", c.id.as_str()))
+                .collect();
+            audit::record(conn, &user, Action::Read, &touched, now())?;
             Ok(page(
                 rows,
                 limit,

@@ -13,6 +13,7 @@ use crate::alerting::{self, AlertChange};
 use crate::api::from_value;
 use crate::api::treatments::{locale_of, treatment_for, zone_of};
 use crate::api::views::utc;
+use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
 use crate::db::checkins::{self, Checkin, NewFinding};
 use crate::db::DbConnection;
@@ -285,6 +286,7 @@ fn write(
     })
     .to_string();
     checkins::set_response(conn, &id, &answer)?;
+    audit::record(conn, user, Action::Create, &[(&patient.id, "checkin", &id)], at)?;
     tracing::info!(checkin_id = %id, "check-in recorded");
     Ok(Recorded::Created(answer))
 }

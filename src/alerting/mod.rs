@@ -3,6 +3,8 @@
 //! evidence row per finding, a history row per change and an outbox row per
 //! event, so that a commit carries all of them or none.
 
+pub mod workflow;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -142,6 +144,7 @@ pub fn apply(
                 resolution_outcome: None,
                 resolution_note: None,
                 overdue_notified_at: None,
+                raised_at: Some(now),
             };
             alerts::insert(conn, &alert)?;
             record(conn, &alert, "opened", None, None, None, at)?;

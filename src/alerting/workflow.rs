@@ -1,0 +1,159 @@
+//! What happens to an alert after it opens: a physician acknowledges,
+//! snoozes or resolves it; the clock reopens ended snoozes and reports
+//! overdue alerts. Every change leaves a history row (who and when) and,
+//! where the contract names an event, an outbox row, in the caller's
+//! transaction.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{emit, record};
+use crate::api::views::utc;
+use crate::db::alert_queries;
+use crate::db::alerts::{self, Alert, Change};
+use crate::db::DbConnection;
+use crate::domain::alerts::{after_action, is_overdue, Action, Event, Outcome, Status};
+use crate::domain::triage::Level;
+use crate::error::ApiError;
+
+/// A physician's request, already validated.
+pub enum Request {
+    Acknowledge,
+    Snooze {
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    Resolve {
+        outcome: Outcome,
+        note: String,
+    },
+}
+
+impl Request {
+    fn action(&self) -> Action {
+        match self {
+            Self::Acknowledge => Action::Acknowledge,
+            Self::Snooze { .. } => Action::Snooze,
+            Self::Resolve { .. } => Action::Resolve,
+        }
+    }
+}
+
+fn status_of(alert: &Alert) -> Result<Status, ApiError> {
+    Status::parse(&alert.status)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown alert status")))
+}
+
+/// Applies the request; returns the alert as it now is.
+pub fn act(
+    conn: &mut DbConnection,
+    alert: Alert,
+    actor: &str,
+    request: &Request,
+    at: DateTime<Utc>,
+) -> Result<Alert, ApiError> {
+    let status = status_of(&alert)?;
+    let action = request.action();
+    if after_action(status, action).is_none() {
+        return Err(ApiError::AlertResolved);
+    }
+    if action == Action::Acknowledge && status == Status::Acknowledged {
+        return Ok(alert);
+    }
+    let (change, name, detail) = match request {
+        Request::Acknowledge => (Change::Acknowledge { by: actor }, "acknowledged", None),
+        Request::Snooze { until, reason } => (
+            Change::Snooze {
+                until: until.naive_utc(),
+                reason,
+            },
+            "snoozed",
+            Some(format!("until {}", until.to_rfc3339())),
+        ),
+        Request::Resolve { outcome, note } => (
+            Change::Resolve {
+                by: actor,
+                outcome: outcome.as_str(),
+                note,
+            },
+            "resolved",
+            Some(outcome.as_str().to_owned()),
+        ),
+    };
+    // The update only applies to an active alert: a resolve that won a race
+    // leaves this one with nothing to change.
+    if !alerts::change(conn, &alert.id, &change, at.naive_utc())? {
+        return Err(ApiError::AlertResolved);
+    }
+    let updated = alerts::find(conn, &alert.id)?.ok_or(ApiError::NotFound)?;
+    record(
+        conn,
+        &updated,
+        name,
+        Some(actor),
+        Some(&alert.status),
+        detail.as_deref(),
+        at,
+    )?;
+    let event = match action {
+        Action::Acknowledge => Some(Event::Acknowledged),
+        Action::Resolve => Some(Event::Resolved),
+        Action::Snooze => None,
+    };
+    if let Some(event) = event {
+        emit(conn, event, &updated, at)?;
+    }
+    Ok(updated)
+}
+
+/// Puts alerts whose snooze has ended back to open; returns how many.
+pub fn reopen_ended_snoozes(conn: &mut DbConnection, at: DateTime<Utc>) -> Result<usize, ApiError> {
+    let mut reopened = 0;
+    for alert in alert_queries::snooze_ended(conn, at.naive_utc())? {
+        if alerts::change(conn, &alert.id, &Change::Reopen, at.naive_utc())? {
+            let updated = alerts::find(conn, &alert.id)?.ok_or(ApiError::NotFound)?;
+            record(
+                conn,
+                &updated,
+                "reopened",
+                None,
+                Some(&alert.status),
+                Some("snooze ended"),
+                at,
+            )?;
+            reopened += 1;
+        }
+    }
+    Ok(reopened)
+}
+
+/// Emits `alert.overdue` once for each open urgent or emergency alert left
+/// unacknowledged for `after` since it reached its level.
+pub fn report_overdue(
+    conn: &mut DbConnection,
+    at: DateTime<Utc>,
+    after: Duration,
+) -> Result<Vec<Alert>, ApiError> {
+    let mut reported = Vec::new();
+    for alert in alert_queries::overdue_candidates(conn, (at - after).naive_utc())? {
+        let level = Level::parse(&alert.level).unwrap_or(Level::None);
+        let raised = utc(alert.raised_at.unwrap_or(alert.created_at));
+        let notified = alert.overdue_notified_at.is_some();
+        if !is_overdue(level, status_of(&alert)?, raised, notified, at, after) {
+            continue;
+        }
+        if alerts::mark_overdue(conn, &alert.id, at.naive_utc())? {
+            record(
+                conn,
+                &alert,
+                "overdue",
+                None,
+                Some(&alert.status),
+                None,
+                at,
+            )?;
+            emit(conn, Event::Overdue, &alert, at)?;
+            reported.push(alert);
+        }
+    }
+    Ok(reported)
+}
