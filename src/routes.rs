@@ -4,7 +4,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use crate::api::{alerts, auth, care_team, checkins, me, ops, patients, schedule, treatments, users};
+use crate::api::{alerts, auth, care_team, checkins, me, ops, patients, schedule, stats, timeline, treatments, users, worklist};
 use crate::error::ApiError;
 
 macro_rules! routes {
@@ -45,6 +45,9 @@ routes! {
     "/v1/sync" => { post: checkins::sync::sync },
     "/v1/me/schedule" => { get: schedule::mine },
     "/v1/alerts" => { get: alerts::list },
+    "/v1/worklist" => { get: worklist::list },
+    "/v1/stats/symptoms" => { get: stats::symptoms },
+    "/v1/patients/{patient_id}/timeline" => { get: timeline::get },
     "/v1/alerts/{alert_id}" => { get: alerts::get },
     "/v1/alerts/{alert_id}/acknowledge" => { post: alerts::acknowledge },
     "/v1/alerts/{alert_id}/snooze" => { post: alerts::snooze },

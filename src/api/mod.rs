@@ -11,9 +11,12 @@ pub mod ops;
 pub mod paging;
 pub mod patients;
 pub mod schedule;
+pub mod stats;
+pub mod timeline;
 pub mod treatments;
 pub mod users;
 pub mod views;
+pub mod worklist;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;

@@ -87,6 +87,19 @@ fn timestamp(micros: i64) -> Result<NaiveDateTime, ApiError> {
         .ok_or(ApiError::InvalidCursor)
 }
 
+/// A cursor holding any serialisable sort position.
+pub fn encode_position<T: Serialize>(position: &T) -> String {
+    let json = serde_json::to_vec(position).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+pub fn decode_position<T: serde::de::DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| ApiError::InvalidCursor)?;
+    serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidCursor)
+}
+
 fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
     let key = decode_key(cursor)?;
     Ok((timestamp(key.t)?, key.i))

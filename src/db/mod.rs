@@ -10,10 +10,13 @@ pub mod invites;
 pub mod patients;
 pub mod schema;
 pub mod service_settings;
+pub mod stats;
 pub mod throttle;
+pub mod timeline;
 pub mod tokens;
 pub mod treatments;
 pub mod users;
+pub mod worklist;
 
 use std::time::Duration;
 

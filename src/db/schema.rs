@@ -248,3 +248,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_events,
     audit_events,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(checkins::day, checkin_symptoms::symptom);

@@ -8,3 +8,4 @@ pub mod screening;
 pub mod symptoms;
 pub mod treatments;
 pub mod triage;
+pub mod worklist;

@@ -1,0 +1,151 @@
+//! `GET /v1/worklist`: one row per active treatment of the physician's
+//! patients (given in the last 90 days, or with an alert not yet resolved),
+//! most urgent first.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::paging::{decode_position, encode_position, Page, PageQuery};
+use super::treatments::zone_of;
+use super::views::{utc, PatientView};
+use crate::alerting::workflow;
+use crate::auth::audit::{self, Action};
+use crate::auth::AuthUser;
+use crate::db::alerts::Alert;
+use crate::db::worklist as rows;
+use crate::domain::accounts::Role;
+use crate::domain::schedule::{day_of, local_date, schedule};
+use crate::domain::worklist::{missed_checkins, urgency, Standing};
+use crate::error::ApiError;
+use crate::state::{now, AppState};
+
+/// How long after administration a treatment stays on the worklist.
+const ACTIVE_DAYS: i64 = 90;
+
+#[derive(Serialize)]
+struct TreatmentBrief {
+    id: String,
+    kind: String,
+    sites: Vec<String>,
+    product: String,
+    administered_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct AlertBrief {
+    id: String,
+    rule: String,
+    level: String,
+    status: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    patient: PatientView,
+    treatment: TreatmentBrief,
+    day: i64,
+    worst_alert: Option<AlertBrief>,
+    open_alerts: usize,
+    last_checkin_at: Option<DateTime<Utc>>,
+    missed_checkins: usize,
+}
+
+/// Open and acknowledged alerts count; a snoozed one is set aside until its
+/// end, a resolved one is done.
+const COUNTED: [&str; 2] = ["open", "acknowledged"];
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Physician])?;
+    let limit = usize::try_from(query.limit()?).unwrap_or(0);
+    let after: Option<Standing> = query.cursor.as_deref().map(decode_position).transpose()?;
+    let at = now();
+    let page = state
+        .db
+        .run(move |conn| {
+            workflow::reopen_ended_snoozes(conn, at)?;
+            let since = (at - Duration::days(ACTIVE_DAYS)).naive_utc();
+            let active = rows::active_treatments(conn, &user.id, since)?;
+            let ids: Vec<String> = active.iter().map(|(t, _)| t.id.clone()).collect();
+            let mut alerts: HashMap<String, Vec<Alert>> = HashMap::new();
+            for alert in rows::alerts_of(conn, &ids, &COUNTED)? {
+                alerts.entry(alert.treatment_id.clone()).or_default().push(alert);
+            }
+            let last = rows::last_checkins(conn, &ids)?;
+            let done = rows::days_done(conn, &ids)?;
+            let mut all: Vec<(Standing, Row)> = active
+                .into_iter()
+                .map(|(treatment, patient)| {
+                    let zone = zone_of(&patient);
+                    let given = utc(treatment.administered_at);
+                    let open = alerts.remove(&treatment.id).unwrap_or_default();
+                    // Most severe, then oldest: the alert the row is about.
+                    let worst = open
+                        .iter()
+                        .min_by(|a, b| b.level_rank.cmp(&a.level_rank).then(a.created_at.cmp(&b.created_at)));
+                    let missed = missed_checkins(
+                        &schedule(given, zone),
+                        local_date(at, zone),
+                        done.get(&treatment.id).map_or(&[][..], Vec::as_slice),
+                    );
+                    let standing = Standing {
+                        worst_rank: worst.map_or(0, |a| a.level_rank),
+                        oldest_open_alert: open.iter().map(|a| utc(a.created_at)).min(),
+                        missed_checkins: missed,
+                        administered_at: given,
+                        treatment_id: treatment.id.clone(),
+                    };
+                    let row = Row {
+                        day: day_of(at, given, zone),
+                        worst_alert: worst.map(|a| AlertBrief {
+                            id: a.id.clone(),
+                            rule: a.rule.clone(),
+                            level: a.level.clone(),
+                            status: a.status.clone(),
+                            created_at: utc(a.created_at),
+                        }),
+                        open_alerts: open.len(),
+                        last_checkin_at: last.get(&treatment.id).copied().map(utc),
+                        missed_checkins: missed,
+                        treatment: TreatmentBrief {
+                            sites: serde_json::from_str(&treatment.sites).unwrap_or_default(),
+                            id: treatment.id,
+                            kind: treatment.kind,
+                            product: treatment.product,
+                            administered_at: given,
+                        },
+                        patient: patient.into(),
+                    };
+                    (standing, row)
+                })
+                .filter(|(standing, _)| {
+                    after
+                        .as_ref()
+                        .is_none_or(|cursor| urgency(standing, cursor) == Ordering::Greater)
+                })
+                .collect();
+            all.sort_by(|a, b| urgency(&a.0, &b.0));
+            let next_cursor = (all.len() > limit).then(|| encode_position(&all[limit - 1].0));
+            all.truncate(limit);
+            let touched: Vec<_> = all
+                .iter()
+                .map(|(_, r)| (r.patient.id.as_str(), "treatment", r.treatment.id.as_str()))
+                .collect();
+            audit::record(conn, &user, Action::Read, &touched, at)?;
+            Ok(Page {
+                items: all.into_iter().map(|(_, row)| row).collect(),
+                next_cursor,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

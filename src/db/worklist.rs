@@ -1,0 +1,84 @@
+//! The rows behind the physician's worklist: the care team's active
+//! treatments, their open alerts, last check-ins and check-in days, each
+//! loaded in one indexed query for the whole list.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::alerts::Alert;
+use super::patients::Patient;
+use super::schema::{alerts, care_team_members, checkins, patients, treatments};
+use super::treatments::Treatment;
+use super::DbConnection;
+use crate::domain::alerts::Status;
+use crate::error::ApiError;
+
+/// Treatments of the physician's patients given at or after `since`, or
+/// with an alert that is not resolved, with their patients.
+pub fn active_treatments(
+    conn: &mut DbConnection,
+    physician_id: &str,
+    since: NaiveDateTime,
+) -> Result<Vec<(Treatment, Patient)>, ApiError> {
+    let team = care_team_members::table
+        .filter(care_team_members::physician_id.eq(physician_id))
+        .select(care_team_members::patient_id);
+    let alerted = alerts::table
+        .filter(alerts::patient_id.eq_any(team))
+        .filter(alerts::status.eq_any(Status::ACTIVE))
+        .select(alerts::treatment_id);
+    Ok(treatments::table
+        .inner_join(patients::table)
+        .filter(treatments::patient_id.eq_any(team))
+        .filter(
+            treatments::administered_at
+                .ge(since)
+                .or(treatments::id.eq_any(alerted)),
+        )
+        .select((Treatment::as_select(), Patient::as_select()))
+        .load(conn)?)
+}
+
+/// The alerts of these treatments in these statuses.
+pub fn alerts_of(
+    conn: &mut DbConnection,
+    treatment_ids: &[String],
+    statuses: &[&str],
+) -> Result<Vec<Alert>, ApiError> {
+    super::alert_queries::for_treatments(conn, treatment_ids, statuses)
+}
+
+/// The last check-in time of each of these treatments that has one.
+pub fn last_checkins(
+    conn: &mut DbConnection,
+    treatment_ids: &[String],
+) -> Result<HashMap<String, NaiveDateTime>, ApiError> {
+    let rows: Vec<(String, Option<NaiveDateTime>)> = checkins::table
+        .filter(checkins::treatment_id.eq_any(treatment_ids))
+        .group_by(checkins::treatment_id)
+        .select((checkins::treatment_id, diesel::dsl::max(checkins::observed_at)))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| at.map(|at| (id, at)))
+        .collect())
+}
+
+/// The days with at least one check-in, per treatment.
+pub fn days_done(
+    conn: &mut DbConnection,
+    treatment_ids: &[String],
+) -> Result<HashMap<String, Vec<i64>>, ApiError> {
+    let rows: Vec<(String, i32)> = checkins::table
+        .filter(checkins::treatment_id.eq_any(treatment_ids))
+        .select((checkins::treatment_id, checkins::day))
+        .distinct()
+        .load(conn)?;
+    let mut days: HashMap<String, Vec<i64>> = HashMap::new();
+    for (id, day) in rows {
+        days.entry(id).or_default().push(i64::from(day));
+    }
+    Ok(days)
+}
