@@ -4,7 +4,10 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use crate::api::{alerts, auth, care_team, checkins, me, ops, patients, schedule, stats, timeline, treatments, users, worklist};
+use crate::api::{
+    alerts, audit, auth, care_team, checkins, fhir, me, ops, patients, schedule, stats, timeline,
+    treatments, users, worklist,
+};
 use crate::error::ApiError;
 
 macro_rules! routes {
@@ -47,7 +50,9 @@ routes! {
     "/v1/alerts" => { get: alerts::list },
     "/v1/worklist" => { get: worklist::list },
     "/v1/stats/symptoms" => { get: stats::symptoms },
+    "/v1/audit" => { get: audit::list },
     "/v1/patients/{patient_id}/timeline" => { get: timeline::get },
+    "/v1/patients/{patient_id}/fhir" => { get: fhir::export },
     "/v1/alerts/{alert_id}" => { get: alerts::get },
     "/v1/alerts/{alert_id}/acknowledge" => { post: alerts::acknowledge },
     "/v1/alerts/{alert_id}/snooze" => { post: alerts::snooze },

@@ -142,15 +142,7 @@ pub fn report_overdue(
             continue;
         }
         if alerts::mark_overdue(conn, &alert.id, at.naive_utc())? {
-            record(
-                conn,
-                &alert,
-                "overdue",
-                None,
-                Some(&alert.status),
-                None,
-                at,
-            )?;
+            record(conn, &alert, "overdue", None, Some(&alert.status), None, at)?;
             emit(conn, Event::Overdue, &alert, at)?;
             reported.push(alert);
         }

@@ -225,7 +225,10 @@ pub async fn list(
             let more = rows.len() > usize::try_from(limit).unwrap_or(0);
             rows.truncate(usize::try_from(limit).unwrap_or(0));
             let next_cursor = more
-                .then(|| rows.last().map(|a| encode_ranked(a.level_rank, a.created_at, &a.id)))
+                .then(|| {
+                    rows.last()
+                        .map(|a| encode_ranked(a.level_rank, a.created_at, &a.id))
+                })
                 .flatten();
             let touched: Vec<_> = rows
                 .iter()
@@ -270,7 +273,13 @@ pub async fn get(
         .run(move |conn| {
             workflow::reopen_ended_snoozes(conn, at)?;
             let alert = alert_for(conn, &user, &id)?;
-            audit::record(conn, &user, Action::Read, &[(&alert.patient_id, "alert", &alert.id)], at)?;
+            audit::record(
+                conn,
+                &user,
+                Action::Read,
+                &[(&alert.patient_id, "alert", &alert.id)],
+                at,
+            )?;
             full_view(conn, alert)
         })
         .await?;
@@ -295,7 +304,13 @@ async fn act(
             workflow::reopen_ended_snoozes(conn, at)?;
             let alert = alerts::find(conn, &alert.id)?.ok_or(ApiError::NotFound)?;
             let updated = workflow::act(conn, alert, &user.id, &request, at)?;
-            audit::record(conn, &user, Action::Update, &[(&updated.patient_id, "alert", &updated.id)], at)?;
+            audit::record(
+                conn,
+                &user,
+                Action::Update,
+                &[(&updated.patient_id, "alert", &updated.id)],
+                at,
+            )?;
             full_view(conn, updated)
         })
         .await?;
@@ -308,7 +323,13 @@ pub async fn acknowledge(
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    act(state, user, path.into_inner().to_string(), Request::Acknowledge).await
+    act(
+        state,
+        user,
+        path.into_inner().to_string(),
+        Request::Acknowledge,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -370,5 +391,11 @@ pub async fn resolve(
     let Some(outcome) = outcome else {
         return Err(FieldErrors::single("outcome", "is unknown"));
     };
-    act(state, user, path.into_inner().to_string(), Request::Resolve { outcome, note }).await
+    act(
+        state,
+        user,
+        path.into_inner().to_string(),
+        Request::Resolve { outcome, note },
+    )
+    .await
 }

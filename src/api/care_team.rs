@@ -40,7 +40,13 @@ pub async fn add(
                 Some(&user.id),
                 now().naive_utc(),
             )?;
-            audit::record(conn, &user, Action::Create, &[(&patient_id, "care_team_member", &physician_id)], now())
+            audit::record(
+                conn,
+                &user,
+                Action::Create,
+                &[(&patient_id, "care_team_member", &physician_id)],
+                now(),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -64,7 +70,13 @@ pub async fn remove(
                 return Err(ApiError::NotFound);
             }
             care_team::remove(conn, &patient_id, &physician_id)?;
-            audit::record(conn, &user, Action::Delete, &[(&patient_id, "care_team_member", &physician_id)], now())
+            audit::record(
+                conn,
+                &user,
+                Action::Delete,
+                &[(&patient_id, "care_team_member", &physician_id)],
+                now(),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

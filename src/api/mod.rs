@@ -3,9 +3,11 @@
 //! extractor, list paging, and the views of users and patients.
 
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod care_team;
 pub mod checkins;
+pub mod fhir;
 pub mod me;
 pub mod ops;
 pub mod paging;

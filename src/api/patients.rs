@@ -181,7 +181,13 @@ pub async fn get(
         .db
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
-            audit::record(conn, &user, Action::Read, &[(&patient.id, "patient", &patient.id)], now())?;
+            audit::record(
+                conn,
+                &user,
+                Action::Read,
+                &[(&patient.id, "patient", &patient.id)],
+                now(),
+            )?;
             Ok(patient)
         })
         .await?;
@@ -207,7 +213,13 @@ pub async fn invite(
                 return Err(ApiError::PatientAlreadyRegistered);
             }
             let invite = new_invite(conn, &state_for_db, &patient_id, &user.id)?;
-            audit::record(conn, &user, Action::Create, &[(&patient_id, "invite", &patient_id)], now())?;
+            audit::record(
+                conn,
+                &user,
+                Action::Create,
+                &[(&patient_id, "invite", &patient_id)],
+                now(),
+            )?;
             Ok(invite)
         })
         .await?;

@@ -46,7 +46,13 @@ pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
                     });
                 }
             }
-            audit::record(conn, &user, Action::Read, &[(&patient.id, "schedule", &patient.id)], at)?;
+            audit::record(
+                conn,
+                &user,
+                Action::Read,
+                &[(&patient.id, "schedule", &patient.id)],
+                at,
+            )?;
             Ok(items)
         })
         .await?;

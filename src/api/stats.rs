@@ -64,9 +64,13 @@ pub async fn symptoms(
         return Err(ApiError::InvalidQuery("from must not be after to".into()));
     }
     let kinds: Vec<String> = match query.kind.as_deref() {
-        None | Some("") => ["injection", "iv_drip", "iv_push"].map(String::from).to_vec(),
+        None | Some("") => ["injection", "iv_drip", "iv_push"]
+            .map(String::from)
+            .to_vec(),
         Some(raw) => vec![Kind::parse(raw)
-            .ok_or_else(|| ApiError::InvalidQuery("kind must be injection, iv_drip or iv_push".into()))?
+            .ok_or_else(|| {
+                ApiError::InvalidQuery("kind must be injection, iv_drip or iv_push".into())
+            })?
             .as_str()
             .to_owned()],
     };
@@ -86,7 +90,14 @@ pub async fn symptoms(
             let treatments = stats::treatments(conn, &cohort)?;
             let mut days: BTreeMap<i32, Day> = BTreeMap::new();
             for (day, reporting) in stats::reporting(conn, &cohort)? {
-                days.insert(day, Day { day, reporting, symptoms: BTreeMap::new() });
+                days.insert(
+                    day,
+                    Day {
+                        day,
+                        reporting,
+                        symptoms: BTreeMap::new(),
+                    },
+                );
             }
             for (min, moderate) in [(1, false), (MODERATE, true)] {
                 for (day, symptom, patients) in stats::symptoms(conn, &cohort, min)? {

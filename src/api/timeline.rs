@@ -78,7 +78,11 @@ struct Days {
 
 impl Days {
     fn entry(&mut self, treatment_id: &str, day: i64) -> &mut Day {
-        let first = self.first_dates.get(treatment_id).copied().unwrap_or_default();
+        let first = self
+            .first_dates
+            .get(treatment_id)
+            .copied()
+            .unwrap_or_default();
         self.by_treatment
             .entry(treatment_id.to_owned())
             .or_default()
@@ -141,7 +145,11 @@ pub async fn get(
             }
             for (checkin_id, symptom, severity) in symptoms {
                 if let Some((treatment_id, day)) = checkin_day.get(&checkin_id) {
-                    let highest = days.entry(treatment_id, *day).symptoms.entry(symptom).or_insert(0);
+                    let highest = days
+                        .entry(treatment_id, *day)
+                        .symptoms
+                        .entry(symptom)
+                        .or_insert(0);
                     *highest = (*highest).max(severity);
                 }
             }
@@ -172,7 +180,13 @@ pub async fn get(
                     treatment: view(treatment, &patient, &number),
                 })
                 .collect();
-            audit::record(conn, &user, Action::Read, &[(&patient.id, "timeline", &patient.id)], at)?;
+            audit::record(
+                conn,
+                &user,
+                Action::Read,
+                &[(&patient.id, "timeline", &patient.id)],
+                at,
+            )?;
             Ok(Timeline {
                 patient: patient.into(),
                 treatments: treatments_out,

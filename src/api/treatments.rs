@@ -210,7 +210,13 @@ pub async fn create(
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let treatment = plan(body, &patient.id, &user.id)?;
             treatments::insert(conn, &treatment)?;
-            audit::record(conn, &user, Action::Create, &[(&patient.id, "treatment", &treatment.id)], now())?;
+            audit::record(
+                conn,
+                &user,
+                Action::Create,
+                &[(&patient.id, "treatment", &treatment.id)],
+                now(),
+            )?;
             Ok(view(treatment, &patient, &number))
         })
         .await?;
@@ -273,7 +279,13 @@ pub async fn get(
         .db
         .run(move |conn| {
             let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
-            audit::record(conn, &user, Action::Read, &[(&patient.id, "treatment", &treatment.id)], now())?;
+            audit::record(
+                conn,
+                &user,
+                Action::Read,
+                &[(&patient.id, "treatment", &treatment.id)],
+                now(),
+            )?;
             Ok(view(treatment, &patient, &number))
         })
         .await?;

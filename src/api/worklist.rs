@@ -78,7 +78,10 @@ pub async fn list(
             let ids: Vec<String> = active.iter().map(|(t, _)| t.id.clone()).collect();
             let mut alerts: HashMap<String, Vec<Alert>> = HashMap::new();
             for alert in rows::alerts_of(conn, &ids, &COUNTED)? {
-                alerts.entry(alert.treatment_id.clone()).or_default().push(alert);
+                alerts
+                    .entry(alert.treatment_id.clone())
+                    .or_default()
+                    .push(alert);
             }
             let last = rows::last_checkins(conn, &ids)?;
             let done = rows::days_done(conn, &ids)?;
@@ -89,9 +92,11 @@ pub async fn list(
                     let given = utc(treatment.administered_at);
                     let open = alerts.remove(&treatment.id).unwrap_or_default();
                     // Most severe, then oldest: the alert the row is about.
-                    let worst = open
-                        .iter()
-                        .min_by(|a, b| b.level_rank.cmp(&a.level_rank).then(a.created_at.cmp(&b.created_at)));
+                    let worst = open.iter().min_by(|a, b| {
+                        b.level_rank
+                            .cmp(&a.level_rank)
+                            .then(a.created_at.cmp(&b.created_at))
+                    });
                     let missed = missed_checkins(
                         &schedule(given, zone),
                         local_date(at, zone),

@@ -41,7 +41,9 @@ pub fn list(
         .into_boxed();
     match scope {
         Scope::All => {}
-        Scope::Only(patient_id) => query = query.filter(alerts::patient_id.eq(patient_id.to_owned())),
+        Scope::Only(patient_id) => {
+            query = query.filter(alerts::patient_id.eq(patient_id.to_owned()))
+        }
         Scope::CareTeamOf(physician_id) => {
             let team = care_team_members::table
                 .filter(care_team_members::physician_id.eq(physician_id.to_owned()))
@@ -63,11 +65,13 @@ pub fn list(
     }
     if let Some((rank, at, id)) = after {
         query = query.filter(
-            alerts::level_rank.lt(rank).or(alerts::level_rank.eq(rank).and(
-                alerts::created_at
-                    .gt(at)
-                    .or(alerts::created_at.eq(at).and(alerts::id.gt(id))),
-            )),
+            alerts::level_rank
+                .lt(rank)
+                .or(alerts::level_rank.eq(rank).and(
+                    alerts::created_at
+                        .gt(at)
+                        .or(alerts::created_at.eq(at).and(alerts::id.gt(id))),
+                )),
         );
     }
     Ok(query.load(conn)?)
@@ -85,7 +89,10 @@ pub struct Evidence {
 }
 
 /// The evidence of these alerts, oldest first.
-pub fn evidence_for(conn: &mut DbConnection, alert_ids: &[String]) -> Result<Vec<Evidence>, ApiError> {
+pub fn evidence_for(
+    conn: &mut DbConnection,
+    alert_ids: &[String],
+) -> Result<Vec<Evidence>, ApiError> {
     if alert_ids.is_empty() {
         return Ok(Vec::new());
     }

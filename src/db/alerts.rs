@@ -202,9 +202,7 @@ pub fn change(
     change: &Change<'_>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let target = alerts::table
-        .find(id)
-        .filter(alerts::status.ne("resolved"));
+    let target = alerts::table.find(id).filter(alerts::status.ne("resolved"));
     let none_at = None::<NaiveDateTime>;
     let none_text = None::<String>;
     let updated = match change {
@@ -244,20 +242,24 @@ pub fn change(
                 .filter(alerts::snoozed_until.le(at)),
         )
         .set((
-                alerts::status.eq("open"),
-                alerts::acknowledged_by.eq(none_text.clone()),
-                alerts::acknowledged_at.eq(none_at),
-                alerts::snoozed_until.eq(none_at),
-                alerts::snooze_reason.eq(none_text),
-                alerts::updated_at.eq(at),
-            ))
-            .execute(conn)?,
+            alerts::status.eq("open"),
+            alerts::acknowledged_by.eq(none_text.clone()),
+            alerts::acknowledged_at.eq(none_at),
+            alerts::snoozed_until.eq(none_at),
+            alerts::snooze_reason.eq(none_text),
+            alerts::updated_at.eq(at),
+        ))
+        .execute(conn)?,
     };
     Ok(updated == 1)
 }
 
 /// Marks the alert overdue unless another run already did.
-pub fn mark_overdue(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn mark_overdue(
+    conn: &mut DbConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
     let updated = diesel::update(
         alerts::table
             .find(id)

@@ -150,3 +150,36 @@ pub fn list(
     }
     Ok(query.load(conn)?)
 }
+
+/// Every check-in of these treatments, oldest first.
+pub fn all_of_treatments(
+    conn: &mut DbConnection,
+    treatment_ids: &[String],
+) -> Result<Vec<Checkin>, ApiError> {
+    Ok(checkins::table
+        .filter(checkins::treatment_id.eq_any(treatment_ids))
+        .select(Checkin::as_select())
+        .order((checkins::observed_at.asc(), checkins::id.asc()))
+        .load(conn)?)
+}
+
+/// (check-in id, symptom, severity) of every symptom answered in these
+/// treatments' check-ins, zeros included.
+pub fn symptoms_of_treatments(
+    conn: &mut DbConnection,
+    treatment_ids: &[String],
+) -> Result<Vec<(String, String, i32)>, ApiError> {
+    Ok(checkin_symptoms::table
+        .inner_join(checkins::table)
+        .filter(checkins::treatment_id.eq_any(treatment_ids))
+        .select((
+            checkin_symptoms::checkin_id,
+            checkin_symptoms::symptom,
+            checkin_symptoms::severity,
+        ))
+        .order((
+            checkin_symptoms::checkin_id.asc(),
+            checkin_symptoms::symptom.asc(),
+        ))
+        .load(conn)?)
+}

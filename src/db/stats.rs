@@ -47,7 +47,10 @@ pub fn reporting(conn: &mut DbConnection, cohort: &Cohort) -> Result<Vec<(i32, i
     let grouped = checkins::table
         .inner_join(treatments::table)
         .group_by(checkins::day)
-        .select((checkins::day, count(checkins::patient_id).aggregate_distinct()));
+        .select((
+            checkins::day,
+            count(checkins::patient_id).aggregate_distinct(),
+        ));
     Ok(cohort_filter!(grouped, cohort).load(conn)?)
 }
 

@@ -58,7 +58,10 @@ pub fn last_checkins(
     let rows: Vec<(String, Option<NaiveDateTime>)> = checkins::table
         .filter(checkins::treatment_id.eq_any(treatment_ids))
         .group_by(checkins::treatment_id)
-        .select((checkins::treatment_id, diesel::dsl::max(checkins::observed_at)))
+        .select((
+            checkins::treatment_id,
+            diesel::dsl::max(checkins::observed_at),
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()

@@ -118,7 +118,10 @@ pub fn is_overdue(
     now: chrono::DateTime<chrono::Utc>,
     after: chrono::Duration,
 ) -> bool {
-    level >= Level::Urgent && status == Status::Open && !already_notified && now - raised_at >= after
+    level >= Level::Urgent
+        && status == Status::Open
+        && !already_notified
+        && now - raised_at >= after
 }
 
 /// How an alert ended, after FHIR AdverseEvent.outcome, plus two of the
@@ -253,14 +256,63 @@ mod tests {
         let now = chrono::Utc::now();
         let ten = chrono::Duration::minutes(10);
         let raised = now - ten;
-        assert!(is_overdue(Level::Urgent, Status::Open, raised, false, now, ten));
-        assert!(is_overdue(Level::Emergency, Status::Open, raised, false, now, ten));
-        assert!(!is_overdue(Level::Warning, Status::Open, raised, false, now, ten));
-        assert!(!is_overdue(Level::Urgent, Status::Acknowledged, raised, false, now, ten));
-        assert!(!is_overdue(Level::Urgent, Status::Snoozed, raised, false, now, ten));
-        assert!(!is_overdue(Level::Urgent, Status::Open, raised, true, now, ten));
+        assert!(is_overdue(
+            Level::Urgent,
+            Status::Open,
+            raised,
+            false,
+            now,
+            ten
+        ));
+        assert!(is_overdue(
+            Level::Emergency,
+            Status::Open,
+            raised,
+            false,
+            now,
+            ten
+        ));
+        assert!(!is_overdue(
+            Level::Warning,
+            Status::Open,
+            raised,
+            false,
+            now,
+            ten
+        ));
+        assert!(!is_overdue(
+            Level::Urgent,
+            Status::Acknowledged,
+            raised,
+            false,
+            now,
+            ten
+        ));
+        assert!(!is_overdue(
+            Level::Urgent,
+            Status::Snoozed,
+            raised,
+            false,
+            now,
+            ten
+        ));
+        assert!(!is_overdue(
+            Level::Urgent,
+            Status::Open,
+            raised,
+            true,
+            now,
+            ten
+        ));
         let just_before = now - ten + chrono::Duration::seconds(1);
-        assert!(!is_overdue(Level::Urgent, Status::Open, just_before, false, now, ten));
+        assert!(!is_overdue(
+            Level::Urgent,
+            Status::Open,
+            just_before,
+            false,
+            now,
+            ten
+        ));
     }
 
     #[test]
@@ -269,6 +321,9 @@ mod tests {
             assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
         }
         assert_eq!(Outcome::parse("cured"), Option::None);
-        assert_eq!(Outcome::RecoveredWithSequelae.fhir_code(), "resolvedWithSequelae");
+        assert_eq!(
+            Outcome::RecoveredWithSequelae.fhir_code(),
+            "resolvedWithSequelae"
+        );
     }
 }

@@ -286,7 +286,13 @@ fn write(
     })
     .to_string();
     checkins::set_response(conn, &id, &answer)?;
-    audit::record(conn, user, Action::Create, &[(&patient.id, "checkin", &id)], at)?;
+    audit::record(
+        conn,
+        user,
+        Action::Create,
+        &[(&patient.id, "checkin", &id)],
+        at,
+    )?;
     tracing::info!(checkin_id = %id, "check-in recorded");
     Ok(Recorded::Created(answer))
 }

@@ -1,0 +1,76 @@
+//! `GET /v1/audit` (admins): who read or changed which patient's data,
+//! newest first, optionally for one patient or one actor.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::paging::{page, PageQuery};
+use super::views::utc;
+use crate::auth::AuthUser;
+use crate::db::audit::{self, AuditEvent, Filter};
+use crate::domain::accounts::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    patient_id: Option<uuid::Uuid>,
+    actor_id: Option<uuid::Uuid>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AuditView {
+    id: String,
+    at: DateTime<Utc>,
+    actor_id: String,
+    actor_role: String,
+    action: String,
+    patient_id: String,
+    resource_type: String,
+    resource_id: String,
+    request_id: Option<String>,
+}
+
+impl From<AuditEvent> for AuditView {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            at: utc(e.at),
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            action: e.action,
+            patient_id: e.patient_id,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            request_id: e.request_id,
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin])?;
+    let query = query.into_inner();
+    let paging = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let (limit, before) = (paging.limit()?, paging.after()?);
+    let filter = Filter {
+        patient_id: query.patient_id.map(|id| id.to_string()),
+        actor_id: query.actor_id.map(|id| id.to_string()),
+    };
+    let rows = state
+        .db
+        .run(move |conn| audit::list(conn, &filter, before, limit + 1))
+        .await?;
+    let body = page(rows, limit, |e| (e.at, e.id.clone()), AuditView::from);
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,79 @@
+//! `GET /v1/patients/{patient_id}/fhir`: the patient's record as a FHIR R4
+//! Bundle of type `collection`.
+
+mod resources;
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::auth::audit::{self, Action};
+use crate::auth::{access, AuthUser};
+use crate::db::{alert_queries, checkins, treatments};
+use crate::domain::alerts::Status;
+use crate::error::ApiError;
+use crate::state::{now, AppState};
+
+pub const FHIR_JSON: &str = "application/fhir+json";
+
+fn entry(resource: Value) -> Value {
+    let id = resource["id"].as_str().unwrap_or_default().to_owned();
+    json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": resource })
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = %path))]
+pub async fn export(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let patient_id = path.into_inner().to_string();
+    let at = now();
+    let bundle = state
+        .db
+        .run(move |conn| {
+            let patient = access::patient_for(conn, &user, &patient_id)?;
+            let given = treatments::all_for_patient(conn, &patient.id)?;
+            let ids: Vec<String> = given.iter().map(|t| t.id.clone()).collect();
+            let reports = checkins::all_of_treatments(conn, &ids)?;
+            let mut answers: HashMap<String, Vec<(String, i32)>> = HashMap::new();
+            for (checkin_id, symptom, severity) in checkins::symptoms_of_treatments(conn, &ids)? {
+                answers
+                    .entry(checkin_id)
+                    .or_default()
+                    .push((symptom, severity));
+            }
+            let all_statuses = [
+                Status::Open.as_str(),
+                Status::Acknowledged.as_str(),
+                Status::Snoozed.as_str(),
+                Status::Resolved.as_str(),
+            ];
+            let alerts = alert_queries::for_treatments(conn, &ids, &all_statuses)?;
+            let mut entries = vec![entry(resources::patient(&patient))];
+            entries.extend(given.iter().map(|t| entry(resources::procedure(t))));
+            for c in &reports {
+                let symptoms = answers.remove(&c.id).unwrap_or_default();
+                entries.push(entry(resources::questionnaire_response(c, &symptoms)));
+                entries.extend(resources::observations(c).into_iter().map(entry));
+            }
+            entries.extend(alerts.iter().map(|a| entry(resources::adverse_event(a))));
+            audit::record(
+                conn,
+                &user,
+                Action::Read,
+                &[(&patient.id, "fhir_export", &patient.id)],
+                at,
+            )?;
+            Ok(json!({
+                "resourceType": "Bundle",
+                "id": uuid::Uuid::new_v4().to_string(),
+                "type": "collection",
+                "timestamp": at,
+                "entry": entries
+            }))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().content_type(FHIR_JSON).json(bundle))
+}
