@@ -96,7 +96,9 @@ pub fn record(
     alerts::add_event(
         conn,
         &NewEvent {
-            id: &uuid::Uuid::new_v4().to_string(),
+            // Time-ordered ids keep the history in order when two changes
+            // share a timestamp (a snooze that ends and its overdue report).
+            id: &uuid::Uuid::now_v7().to_string(),
             alert_id: &alert.id,
             action,
             actor_id: actor,

@@ -334,6 +334,11 @@ impl TestApp {
         aftercare::db::DbConnection::establish(&url).unwrap()
     }
 
+    /// The service's own database handle, for running its jobs.
+    pub fn db(&self) -> aftercare::db::Db {
+        aftercare::db::Db::connect(&self.database, 2, std::time::Duration::from_secs(3)).unwrap()
+    }
+
     pub fn execute(&self, sql: &str) {
         let mut conn = self.connection();
         diesel::sql_query(sql).execute(&mut conn).unwrap();
@@ -359,6 +364,7 @@ pub struct Clinic {
     pub physician: String,
     pub physician_id: String,
     pub patient: String,
+    pub patient_id: String,
     pub treatment_id: String,
 }
 
@@ -389,6 +395,7 @@ impl Clinic {
             physician,
             physician_id,
             patient,
+            patient_id,
             treatment_id,
         }
     }
