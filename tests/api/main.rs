@@ -13,3 +13,4 @@ mod patients;
 mod scenarios;
 mod storage;
 mod treatments;
+mod views;

@@ -1,0 +1,355 @@
+//! The physician's views: worklist, timeline, symptom statistics and the
+//! audit trail, as the dashboard reads them.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn clinic_visit() -> Value {
+    json!({"missed_normal_activities": false, "missed_work": false, "medical_care": "clinic"})
+}
+
+/// Posts a check-in as `token`, observed now.
+async fn report_now(app: &TestApp, token: &str, treatment_id: &str, body: Value) -> Reply {
+    let mut full = json!({"client_id": uuid::Uuid::new_v4().to_string(), "symptoms": {}});
+    for (k, v) in body.as_object().unwrap() {
+        full[k] = v.clone();
+    }
+    let reply = app
+        .post(
+            &format!("/v1/treatments/{treatment_id}/checkins"),
+            Some(token),
+            full,
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    reply
+}
+
+#[actix_web::test]
+async fn the_worklist_puts_the_worst_alert_first_then_missed_check_ins() {
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    let doctor = &clinic.physician;
+    // Patient 1: an urgent alert.
+    clinic
+        .report(25, json!({"symptoms": {"headache": 4}}))
+        .await;
+    // Patient 2: treated four days ago, no check-in since.
+    let (quiet, _) = app.patient(doctor, "Quiet Patient").await;
+    let quiet_treatment = Clinic::give(app, doctor, &quiet, 24 * 4 + 1).await;
+    // Patient 3: a clinic visit today, a warning.
+    let (visited, _) = app.patient(doctor, "Visited Patient").await;
+    let visited_treatment = Clinic::give(app, doctor, &visited, 2).await;
+    report_now(
+        app,
+        doctor,
+        &visited_treatment,
+        json!({"impact": clinic_visit()}),
+    )
+    .await;
+    // Patient 4: treated 100 days ago, nothing open: off the worklist.
+    let (old, _) = app.patient(doctor, "Old Patient").await;
+    Clinic::give(app, doctor, &old, 24 * 100).await;
+    // Another physician's patient never appears.
+    let (_, other_doctor) = app.physician("Dr Other").await;
+    let (theirs, _) = app.patient(&other_doctor, "Their Patient").await;
+    Clinic::give(app, &other_doctor, &theirs, 30).await;
+
+    let reply = app.get("/v1/worklist", doctor).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let rows = reply.body["items"].as_array().unwrap();
+    let order: Vec<&str> = rows
+        .iter()
+        .map(|r| r["treatment"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            clinic.treatment_id.as_str(),
+            visited_treatment.as_str(),
+            quiet_treatment.as_str()
+        ]
+    );
+    assert_eq!(rows[0]["worst_alert"]["level"], "urgent");
+    assert_eq!(rows[0]["worst_alert"]["rule"], "severe_symptom");
+    assert_eq!(rows[0]["open_alerts"], 1);
+    assert!(rows[0]["last_checkin_at"].is_string());
+    assert_eq!(rows[0]["patient"]["id"], clinic.patient_id.as_str());
+    assert_eq!(rows[1]["worst_alert"]["level"], "warning");
+    assert_eq!(rows[1]["day"], 0);
+    assert!(rows[2]["worst_alert"].is_null());
+    assert!(rows[2]["last_checkin_at"].is_null());
+    assert_eq!(rows[2]["open_alerts"], 0);
+    // Days 0..3 passed without a check-in (day 4 is today: due, not missed).
+    let missed = rows[2]["missed_checkins"].as_u64().unwrap();
+    assert!((3..=4).contains(&missed), "{missed}");
+    assert_eq!(rows[2]["day"].as_i64().unwrap(), missed as i64);
+
+    // Paging gives the same order.
+    let first = app.get("/v1/worklist?limit=2", doctor).await;
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(&format!("/v1/worklist?limit=2&cursor={cursor}"), doctor)
+        .await;
+    assert_eq!(
+        second.body["items"][0]["treatment"]["id"],
+        quiet_treatment.as_str()
+    );
+    assert!(second.body["next_cursor"].is_null());
+
+    // An acknowledged alert still counts; a snoozed one is set aside.
+    let alert = rows[0]["worst_alert"]["id"].as_str().unwrap();
+    app.post(
+        &format!("/v1/alerts/{alert}/snooze"),
+        Some(doctor),
+        json!({"until": Utc::now() + Duration::hours(1), "reason": "calling back"}),
+    )
+    .await;
+    let after = app.get("/v1/worklist", doctor).await;
+    assert_eq!(
+        after.body["items"][0]["treatment"]["id"],
+        visited_treatment.as_str()
+    );
+
+    let admin = app.admin_token().await;
+    assert_eq!(app.get("/v1/worklist", &admin).await.status, 403);
+    assert_eq!(app.get("/v1/worklist", &clinic.patient).await.status, 403);
+    let theirs = app.get("/v1/worklist", &other_doctor).await;
+    assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn the_timeline_gives_each_day_its_worst_symptoms_vitals_and_alerts() {
+    let clinic = Clinic::new(30).await;
+    let first = clinic
+        .report(1, json!({"symptoms": {"redness": 1, "itching": 2}, "vitals": {"temperature_c": 37.2, "glucose": {"value": 110, "unit": "mg/dL"}}}))
+        .await;
+    clinic
+        .report(1, json!({"symptoms": {"redness": 2, "itching": 0}, "vitals": {"temperature_c": 37.9, "systolic_bp": 118}}))
+        .await;
+    let later = clinic
+        .report(25, json!({"symptoms": {"headache": 4}}))
+        .await;
+    let reply = clinic
+        .app
+        .get(
+            &format!("/v1/patients/{}/timeline", clinic.patient_id),
+            &clinic.physician,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["patient"]["id"], clinic.patient_id.as_str());
+    let treatments = reply.body["treatments"].as_array().unwrap();
+    assert_eq!(treatments.len(), 1);
+    assert_eq!(
+        treatments[0]["treatment"]["id"],
+        clinic.treatment_id.as_str()
+    );
+    let days = treatments[0]["days"].as_array().unwrap();
+    let day_a = first.body["checkin"]["day"].as_i64().unwrap();
+    let day_b = later.body["checkin"]["day"].as_i64().unwrap();
+    assert!(day_b > day_a);
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[0]["day"], day_a);
+    assert_eq!(days[0]["checkins"], 2);
+    assert_eq!(days[0]["symptoms"], json!({"redness": 2, "itching": 2}));
+    assert_eq!(days[0]["vitals"]["temperature_c_max"], 37.9);
+    assert_eq!(days[0]["vitals"]["systolic_bp_min"], 118.0);
+    assert_eq!(days[0]["vitals"]["glucose_mg_dl_min"], 110.0);
+    assert_eq!(days[0]["alerts"], json!([]));
+    assert_eq!(days[1]["day"], day_b);
+    assert_eq!(days[1]["symptoms"], json!({"headache": 4}));
+    assert_eq!(days[1]["alerts"][0]["rule"], "severe_symptom");
+    assert_eq!(days[1]["alerts"][0]["level"], "urgent");
+    // Dates follow the day numbers.
+    let date = |d: &Value| {
+        chrono::NaiveDate::parse_from_str(d["date"].as_str().unwrap(), "%Y-%m-%d").unwrap()
+    };
+    assert_eq!((date(&days[1]) - date(&days[0])).num_days(), day_b - day_a);
+
+    let same = clinic
+        .app
+        .get(
+            &format!("/v1/patients/{}/timeline", clinic.patient_id),
+            &clinic.patient,
+        )
+        .await;
+    assert_eq!(same.body["treatments"], reply.body["treatments"]);
+    let (_, stranger) = clinic.app.physician("Dr Stranger").await;
+    let hidden = clinic
+        .app
+        .get(
+            &format!("/v1/patients/{}/timeline", clinic.patient_id),
+            &stranger,
+        )
+        .await;
+    assert_eq!(hidden.status, 404);
+}
+
+#[actix_web::test]
+async fn symptom_statistics_count_patients_per_day_in_the_callers_cohort() {
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    let doctor = &clinic.physician;
+    let mild = clinic.report(1, json!({"symptoms": {"redness": 1}})).await;
+    // The same patient again that day does not count twice.
+    clinic
+        .report(1, json!({"symptoms": {"redness": 1, "swelling": 2}}))
+        .await;
+    let (second, _) = app.patient(doctor, "Second Patient").await;
+    let second_treatment = Clinic::give(app, doctor, &second, 30).await;
+    let given = clinic.administered_at().await;
+    let reply = app
+        .post(
+            &format!("/v1/treatments/{second_treatment}/checkins"),
+            Some(doctor),
+            json!({"client_id": "s-1", "observed_at": given + Duration::hours(1), "symptoms": {"redness": 3}}),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    let (_, other_doctor) = app.physician("Dr Other").await;
+    let (theirs, _) = app.patient(&other_doctor, "Their Patient").await;
+    let their_treatment = Clinic::give(app, &other_doctor, &theirs, 30).await;
+    app.post(
+        &format!("/v1/treatments/{their_treatment}/checkins"),
+        Some(&other_doctor),
+        json!({"client_id": "t-1", "observed_at": given + Duration::hours(1), "symptoms": {"redness": 2}}),
+    )
+    .await;
+
+    let day = mild.body["checkin"]["day"].as_i64().unwrap();
+    let stats = app.get("/v1/stats/symptoms", doctor).await;
+    assert_eq!(stats.status, 200, "{:?}", stats.body);
+    assert_eq!(stats.body["treatments"], 2);
+    let days = stats.body["days"].as_array().unwrap();
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0]["day"], day);
+    assert_eq!(days[0]["reporting"], 2);
+    assert_eq!(
+        days[0]["symptoms"]["redness"],
+        json!({"any": 2, "moderate_or_worse": 1})
+    );
+    assert_eq!(
+        days[0]["symptoms"]["swelling"],
+        json!({"any": 1, "moderate_or_worse": 1})
+    );
+
+    let admin = app.admin_token().await;
+    let everyone = app.get("/v1/stats/symptoms?kind=injection", &admin).await;
+    assert_eq!(everyone.body["treatments"], 3);
+    assert_eq!(
+        everyone.body["days"][0]["symptoms"]["redness"],
+        json!({"any": 3, "moderate_or_worse": 2})
+    );
+    let drips = app.get("/v1/stats/symptoms?kind=iv_drip", &admin).await;
+    assert_eq!(drips.body["treatments"], 0);
+    assert_eq!(drips.body["days"], json!([]));
+    let today = Utc::now().date_naive();
+    let past = app
+        .get(
+            &format!("/v1/stats/symptoms?from=2020-01-01&to=2020-12-31"),
+            &admin,
+        )
+        .await;
+    assert_eq!(past.body["treatments"], 0);
+    let explicit = app
+        .get(
+            &format!(
+                "/v1/stats/symptoms?from={}&to={today}",
+                today - chrono::Days::new(3)
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(explicit.body["treatments"], 3);
+    for bad in [
+        "from=2026-02-01&to=2026-01-01",
+        "kind=laser",
+        "from=yesterday",
+    ] {
+        assert_eq!(
+            app.get(&format!("/v1/stats/symptoms?{bad}"), &admin)
+                .await
+                .status,
+            400,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        app.get("/v1/stats/symptoms", &clinic.patient).await.status,
+        403
+    );
+}
+
+#[actix_web::test]
+async fn every_read_and_change_of_a_patients_data_is_in_the_audit_trail() {
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    clinic.report(1, json!({"symptoms": {"redness": 1}})).await;
+    let read = app
+        .get(
+            &format!("/v1/patients/{}", clinic.patient_id),
+            &clinic.physician,
+        )
+        .await;
+    let request_id = read.header("x-request-id").unwrap().to_owned();
+
+    let admin = app.admin_token().await;
+    let trail = app
+        .get(
+            &format!("/v1/audit?patient_id={}", clinic.patient_id),
+            &admin,
+        )
+        .await;
+    assert_eq!(trail.status, 200, "{:?}", trail.body);
+    let rows = trail.body["items"].as_array().unwrap();
+    // Newest first: the read just made.
+    assert_eq!(rows[0]["action"], "read");
+    assert_eq!(rows[0]["resource_type"], "patient");
+    assert_eq!(rows[0]["actor_id"], clinic.physician_id.as_str());
+    assert_eq!(rows[0]["actor_role"], "physician");
+    assert_eq!(rows[0]["request_id"], request_id.as_str());
+    let seen: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap(),
+                r["resource_type"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("create", "patient"),
+        ("create", "treatment"),
+        ("create", "checkin"),
+    ] {
+        assert!(
+            seen.contains(&expected),
+            "{expected:?} missing from {seen:?}"
+        );
+    }
+    let by_patient = app
+        .get(
+            "/v1/audit?actor_id=00000000-0000-0000-0000-000000000000",
+            &admin,
+        )
+        .await;
+    assert_eq!(by_patient.body["items"], json!([]));
+    assert_eq!(app.get("/v1/audit", &clinic.physician).await.status, 403);
+    assert_eq!(app.get("/v1/audit", &clinic.patient).await.status, 403);
+
+    // Nobody rewrites it, not even with direct SQL.
+    use diesel::RunQueryDsl;
+    let mut conn = app.connection();
+    assert!(diesel::sql_query("UPDATE audit_events SET action = 'none'")
+        .execute(&mut conn)
+        .is_err());
+    assert!(diesel::sql_query("DELETE FROM audit_events")
+        .execute(&mut conn)
+        .is_err());
+    let count = app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'read'");
+    assert!(count >= 1);
+}
