@@ -7,6 +7,7 @@ mod checkins;
 mod cli;
 mod contract;
 mod errors;
+mod fhir;
 mod helpers;
 mod ops;
 mod patients;
