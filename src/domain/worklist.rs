@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn worst_alert_then_oldest_alert_then_missed_check_ins() {
-        let mut rows = vec![
+        let mut rows = [
             standing(0, None, 3, "quiet-but-missing"),
             standing(2, Some(5), 0, "warning-older"),
             standing(4, Some(10), 0, "emergency"),

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod auth;
+mod authorisation;
 mod checkins;
 mod cli;
 mod contract;

@@ -249,10 +249,7 @@ async fn symptom_statistics_count_patients_per_day_in_the_callers_cohort() {
     assert_eq!(drips.body["days"], json!([]));
     let today = Utc::now().date_naive();
     let past = app
-        .get(
-            &format!("/v1/stats/symptoms?from=2020-01-01&to=2020-12-31"),
-            &admin,
-        )
+        .get("/v1/stats/symptoms?from=2020-01-01&to=2020-12-31", &admin)
         .await;
     assert_eq!(past.body["treatments"], 0);
     let explicit = app
