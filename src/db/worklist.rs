@@ -16,29 +16,46 @@ use crate::domain::alerts::Status;
 use crate::error::ApiError;
 
 /// Treatments of the physician's patients given at or after `since`, or
-/// with an alert that is not resolved, with their patients.
+/// with an alert that is not resolved, with their patients. Three indexed
+/// lookups rather than one query with an OR, which would scan.
 pub fn active_treatments(
     conn: &mut DbConnection,
     physician_id: &str,
     since: NaiveDateTime,
 ) -> Result<Vec<(Treatment, Patient)>, ApiError> {
-    let team = care_team_members::table
+    let team: Vec<String> = care_team_members::table
         .filter(care_team_members::physician_id.eq(physician_id))
-        .select(care_team_members::patient_id);
-    let alerted = alerts::table
-        .filter(alerts::patient_id.eq_any(team))
-        .filter(alerts::status.eq_any(Status::ACTIVE))
-        .select(alerts::treatment_id);
-    Ok(treatments::table
+        .select(care_team_members::patient_id)
+        .load(conn)?;
+    if team.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<(Treatment, Patient)> = treatments::table
         .inner_join(patients::table)
-        .filter(treatments::patient_id.eq_any(team))
-        .filter(
-            treatments::administered_at
-                .ge(since)
-                .or(treatments::id.eq_any(alerted)),
-        )
+        .filter(treatments::patient_id.eq_any(&team))
+        .filter(treatments::administered_at.ge(since))
         .select((Treatment::as_select(), Patient::as_select()))
-        .load(conn)?)
+        .load(conn)?;
+    let alerted: Vec<String> = alerts::table
+        .filter(alerts::patient_id.eq_any(&team))
+        .filter(alerts::status.eq_any(Status::ACTIVE))
+        .select(alerts::treatment_id)
+        .distinct()
+        .load(conn)?;
+    let older: Vec<String> = alerted
+        .into_iter()
+        .filter(|id| rows.iter().all(|(t, _)| &t.id != id))
+        .collect();
+    if !older.is_empty() {
+        rows.extend(
+            treatments::table
+                .inner_join(patients::table)
+                .filter(treatments::id.eq_any(&older))
+                .select((Treatment::as_select(), Patient::as_select()))
+                .load::<(Treatment, Patient)>(conn)?,
+        );
+    }
+    Ok(rows)
 }
 
 /// The alerts of these treatments in these statuses.

@@ -339,6 +339,12 @@ impl TestApp {
         aftercare::db::Db::connect(&self.database, 2, std::time::Duration::from_secs(3)).unwrap()
     }
 
+    /// Runs several statements at once (PostgreSQL's simple protocol).
+    pub fn execute_batch(&self, sql: &str) {
+        let mut conn = self.connection();
+        diesel::connection::SimpleConnection::batch_execute(&mut conn, sql).unwrap();
+    }
+
     pub fn execute(&self, sql: &str) {
         let mut conn = self.connection();
         diesel::sql_query(sql).execute(&mut conn).unwrap();

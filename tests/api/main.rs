@@ -12,6 +12,7 @@ mod fhir;
 mod helpers;
 mod ops;
 mod patients;
+mod plans;
 mod scenarios;
 mod storage;
 mod treatments;
