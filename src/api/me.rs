@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::views::UserView;
 use super::Body;
+use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
 use crate::db::{patients, users};
 use crate::domain::accounts::{self, Locale};
@@ -67,6 +68,13 @@ pub async fn update(
                     patient_id,
                     changes.timezone.as_deref(),
                     changes.locale.as_deref(),
+                )?;
+                audit::record(
+                    conn,
+                    &user,
+                    Action::Update,
+                    &[(patient_id, "patient", patient_id)],
+                    now(),
                 )?;
             }
             users::find(conn, &user.id)?.ok_or(ApiError::InvalidToken)

@@ -417,3 +417,59 @@ async fn only_the_care_team_acts_on_an_alert() {
     assert_eq!(read.body["status"], "open");
     assert_eq!(outbox(&clinic.app, "alert.acknowledged"), 0);
 }
+
+/// Opens an urgent alert on the treatment; returns its id.
+async fn urgent_on(clinic: &Clinic, treatment: &str, given: chrono::DateTime<Utc>) -> String {
+    let body = json!({"client_id": uuid::Uuid::new_v4().to_string(), "observed_at": given + Duration::hours(26), "symptoms": {"fatigue": 4}});
+    let reply = clinic
+        .app
+        .post(
+            &format!("/v1/treatments/{treatment}/checkins"),
+            Some(&clinic.patient),
+            body,
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    reply.body["alerts"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn pages_neither_repeat_nor_skip_alerts_while_new_ones_arrive() {
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    let given = clinic.administered_at().await;
+    let mut treatments = vec![clinic.treatment_id.clone()];
+    for _ in 0..3 {
+        treatments.push(Clinic::give(app, &clinic.physician, &clinic.patient_id, 30).await);
+    }
+    let mut existing = Vec::new();
+    for treatment in &treatments[..3] {
+        existing.push(urgent_on(&clinic, treatment, given).await);
+    }
+    let first = app.get("/v1/alerts?limit=2", &clinic.physician).await;
+    let mut seen: Vec<String> = first.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    // Meanwhile a new alert of the same level arrives.
+    let newer = urgent_on(&clinic, &treatments[3], given).await;
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(
+            &format!("/v1/alerts?limit=2&cursor={cursor}"),
+            &clinic.physician,
+        )
+        .await;
+    seen.extend(
+        second.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned()),
+    );
+    let mut expected = existing.clone();
+    expected.push(newer);
+    assert_eq!(seen, expected);
+}
