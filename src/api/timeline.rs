@@ -13,6 +13,8 @@ use super::treatments::{view, zone_of, TreatmentView};
 use super::views::{utc, PatientView};
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
+use crate::db::alerts::Alert;
+use crate::db::treatments::Treatment;
 use crate::db::{timeline as rows, treatments};
 use crate::domain::schedule::{day_of, local_date};
 use crate::error::ApiError;
@@ -77,6 +79,62 @@ struct Days {
 }
 
 impl Days {
+    /// Folds the check-ins, their symptoms and the alert evidence into days.
+    fn build(
+        given: &[Treatment],
+        zone: chrono_tz::Tz,
+        checkins: Vec<rows::CheckinVitals>,
+        symptoms: Vec<(String, String, i32)>,
+        evidence: Vec<(Alert, chrono::NaiveDateTime)>,
+    ) -> Self {
+        let first_dates: HashMap<String, NaiveDate> = given
+            .iter()
+            .map(|t| (t.id.clone(), local_date(utc(t.administered_at), zone)))
+            .collect();
+        let mut days = Self {
+            first_dates,
+            by_treatment: HashMap::new(),
+        };
+        let mut checkin_day: HashMap<String, (String, i64)> = HashMap::new();
+        for c in &checkins {
+            let day = i64::from(c.day);
+            checkin_day.insert(c.id.clone(), (c.treatment_id.clone(), day));
+            let entry = days.entry(&c.treatment_id, day);
+            entry.checkins += 1;
+            let vitals = &mut entry.vitals;
+            vitals.glucose_mg_dl_min = lower(vitals.glucose_mg_dl_min, c.glucose_mg_dl);
+            vitals.systolic_bp_min = lower(vitals.systolic_bp_min, c.systolic_bp);
+            vitals.temperature_c_max = higher(vitals.temperature_c_max, c.temperature_c);
+        }
+        for (checkin_id, symptom, severity) in symptoms {
+            if let Some((treatment_id, day)) = checkin_day.get(&checkin_id) {
+                let highest = days
+                    .entry(treatment_id, *day)
+                    .symptoms
+                    .entry(symptom)
+                    .or_insert(0);
+                *highest = (*highest).max(severity);
+            }
+        }
+        for (alert, observed_at) in evidence {
+            let Some(treatment) = given.iter().find(|t| t.id == alert.treatment_id) else {
+                continue;
+            };
+            let day = day_of(utc(observed_at), utc(treatment.administered_at), zone);
+            let entry = days.entry(&alert.treatment_id, day);
+            let brief = AlertBrief {
+                id: alert.id,
+                rule: alert.rule,
+                level: alert.level,
+                status: alert.status,
+            };
+            if !entry.alerts.contains(&brief) {
+                entry.alerts.push(brief);
+            }
+        }
+        days
+    }
+
     fn entry(&mut self, treatment_id: &str, day: i64) -> &mut Day {
         let first = self
             .first_dates
@@ -124,51 +182,7 @@ pub async fn get(
             let checkins = rows::checkins_of(conn, &ids)?;
             let symptoms = rows::symptoms_of(conn, &ids)?;
             let evidence = rows::alert_evidence_of(conn, &ids)?;
-            let first_dates: HashMap<String, NaiveDate> = given
-                .iter()
-                .map(|t| (t.id.clone(), local_date(utc(t.administered_at), zone)))
-                .collect();
-            let mut days = Days {
-                first_dates,
-                by_treatment: HashMap::new(),
-            };
-            let mut checkin_day: HashMap<String, (String, i64)> = HashMap::new();
-            for c in &checkins {
-                let day = i64::from(c.day);
-                checkin_day.insert(c.id.clone(), (c.treatment_id.clone(), day));
-                let entry = days.entry(&c.treatment_id, day);
-                entry.checkins += 1;
-                let vitals = &mut entry.vitals;
-                vitals.glucose_mg_dl_min = lower(vitals.glucose_mg_dl_min, c.glucose_mg_dl);
-                vitals.systolic_bp_min = lower(vitals.systolic_bp_min, c.systolic_bp);
-                vitals.temperature_c_max = higher(vitals.temperature_c_max, c.temperature_c);
-            }
-            for (checkin_id, symptom, severity) in symptoms {
-                if let Some((treatment_id, day)) = checkin_day.get(&checkin_id) {
-                    let highest = days
-                        .entry(treatment_id, *day)
-                        .symptoms
-                        .entry(symptom)
-                        .or_insert(0);
-                    *highest = (*highest).max(severity);
-                }
-            }
-            for (alert, observed_at) in evidence {
-                let Some(treatment) = given.iter().find(|t| t.id == alert.treatment_id) else {
-                    continue;
-                };
-                let day = day_of(utc(observed_at), utc(treatment.administered_at), zone);
-                let entry = days.entry(&alert.treatment_id, day);
-                let brief = AlertBrief {
-                    id: alert.id,
-                    rule: alert.rule,
-                    level: alert.level,
-                    status: alert.status,
-                };
-                if !entry.alerts.contains(&brief) {
-                    entry.alerts.push(brief);
-                }
-            }
+            let mut days = Days::build(&given, zone, checkins, symptoms, evidence);
             let treatments_out = given
                 .into_iter()
                 .map(|treatment| TreatmentDays {

@@ -16,7 +16,10 @@ use crate::alerting::workflow;
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
 use crate::db::alerts::Alert;
+use crate::db::patients::Patient;
+use crate::db::treatments::Treatment;
 use crate::db::worklist as rows;
+use crate::db::DbConnection;
 use crate::domain::accounts::Role;
 use crate::domain::schedule::{day_of, local_date, schedule};
 use crate::domain::worklist::{missed_checkins, urgency, Standing};
@@ -59,6 +62,82 @@ struct Row {
 /// end, a resolved one is done.
 const COUNTED: [&str; 2] = ["open", "acknowledged"];
 
+/// What the rows need beyond the treatments, loaded once for all of them.
+struct Facts {
+    alerts: HashMap<String, Vec<Alert>>,
+    last_checkins: HashMap<String, chrono::NaiveDateTime>,
+    days_done: HashMap<String, Vec<i64>>,
+}
+
+impl Facts {
+    fn load(conn: &mut DbConnection, ids: &[String]) -> Result<Self, ApiError> {
+        let mut alerts: HashMap<String, Vec<Alert>> = HashMap::new();
+        for alert in rows::alerts_of(conn, ids, &COUNTED)? {
+            alerts
+                .entry(alert.treatment_id.clone())
+                .or_default()
+                .push(alert);
+        }
+        Ok(Self {
+            alerts,
+            last_checkins: rows::last_checkins(conn, ids)?,
+            days_done: rows::days_done(conn, ids)?,
+        })
+    }
+
+    /// One treatment's row and its place in the order.
+    fn row(
+        &mut self,
+        treatment: Treatment,
+        patient: Patient,
+        at: DateTime<Utc>,
+    ) -> (Standing, Row) {
+        let zone = zone_of(&patient);
+        let given = utc(treatment.administered_at);
+        let open = self.alerts.remove(&treatment.id).unwrap_or_default();
+        // Most severe, then oldest: the alert the row is about.
+        let worst = open.iter().min_by(|a, b| {
+            b.level_rank
+                .cmp(&a.level_rank)
+                .then(a.created_at.cmp(&b.created_at))
+        });
+        let done = self
+            .days_done
+            .get(&treatment.id)
+            .map_or(&[][..], Vec::as_slice);
+        let missed = missed_checkins(&schedule(given, zone), local_date(at, zone), done);
+        let standing = Standing {
+            worst_rank: worst.map_or(0, |a| a.level_rank),
+            oldest_open_alert: open.iter().map(|a| utc(a.created_at)).min(),
+            missed_checkins: missed,
+            administered_at: given,
+            treatment_id: treatment.id.clone(),
+        };
+        let row = Row {
+            day: day_of(at, given, zone),
+            worst_alert: worst.map(|a| AlertBrief {
+                id: a.id.clone(),
+                rule: a.rule.clone(),
+                level: a.level.clone(),
+                status: a.status.clone(),
+                created_at: utc(a.created_at),
+            }),
+            open_alerts: open.len(),
+            last_checkin_at: self.last_checkins.get(&treatment.id).copied().map(utc),
+            missed_checkins: missed,
+            treatment: TreatmentBrief {
+                sites: serde_json::from_str(&treatment.sites).unwrap_or_default(),
+                id: treatment.id,
+                kind: treatment.kind,
+                product: treatment.product,
+                administered_at: given,
+            },
+            patient: patient.into(),
+        };
+        (standing, row)
+    }
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
@@ -76,62 +155,10 @@ pub async fn list(
             let since = (at - Duration::days(ACTIVE_DAYS)).naive_utc();
             let active = rows::active_treatments(conn, &user.id, since)?;
             let ids: Vec<String> = active.iter().map(|(t, _)| t.id.clone()).collect();
-            let mut alerts: HashMap<String, Vec<Alert>> = HashMap::new();
-            for alert in rows::alerts_of(conn, &ids, &COUNTED)? {
-                alerts
-                    .entry(alert.treatment_id.clone())
-                    .or_default()
-                    .push(alert);
-            }
-            let last = rows::last_checkins(conn, &ids)?;
-            let done = rows::days_done(conn, &ids)?;
+            let mut facts = Facts::load(conn, &ids)?;
             let mut all: Vec<(Standing, Row)> = active
                 .into_iter()
-                .map(|(treatment, patient)| {
-                    let zone = zone_of(&patient);
-                    let given = utc(treatment.administered_at);
-                    let open = alerts.remove(&treatment.id).unwrap_or_default();
-                    // Most severe, then oldest: the alert the row is about.
-                    let worst = open.iter().min_by(|a, b| {
-                        b.level_rank
-                            .cmp(&a.level_rank)
-                            .then(a.created_at.cmp(&b.created_at))
-                    });
-                    let missed = missed_checkins(
-                        &schedule(given, zone),
-                        local_date(at, zone),
-                        done.get(&treatment.id).map_or(&[][..], Vec::as_slice),
-                    );
-                    let standing = Standing {
-                        worst_rank: worst.map_or(0, |a| a.level_rank),
-                        oldest_open_alert: open.iter().map(|a| utc(a.created_at)).min(),
-                        missed_checkins: missed,
-                        administered_at: given,
-                        treatment_id: treatment.id.clone(),
-                    };
-                    let row = Row {
-                        day: day_of(at, given, zone),
-                        worst_alert: worst.map(|a| AlertBrief {
-                            id: a.id.clone(),
-                            rule: a.rule.clone(),
-                            level: a.level.clone(),
-                            status: a.status.clone(),
-                            created_at: utc(a.created_at),
-                        }),
-                        open_alerts: open.len(),
-                        last_checkin_at: last.get(&treatment.id).copied().map(utc),
-                        missed_checkins: missed,
-                        treatment: TreatmentBrief {
-                            sites: serde_json::from_str(&treatment.sites).unwrap_or_default(),
-                            id: treatment.id,
-                            kind: treatment.kind,
-                            product: treatment.product,
-                            administered_at: given,
-                        },
-                        patient: patient.into(),
-                    };
-                    (standing, row)
-                })
+                .map(|(treatment, patient)| facts.row(treatment, patient, at))
                 .filter(|(standing, _)| {
                     after
                         .as_ref()
@@ -139,7 +166,10 @@ pub async fn list(
                 })
                 .collect();
             all.sort_by(|a, b| urgency(&a.0, &b.0));
-            let next_cursor = (all.len() > limit).then(|| encode_position(&all[limit - 1].0));
+            let next_cursor = all
+                .get(limit)
+                .and(all.get(limit.wrapping_sub(1)))
+                .map(|(s, _)| encode_position(s));
             all.truncate(limit);
             let touched: Vec<_> = all
                 .iter()
