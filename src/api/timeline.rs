@@ -180,7 +180,7 @@ pub async fn get(
             let given = treatments::all_for_patient(conn, &patient.id)?;
             let ids: Vec<String> = given.iter().map(|t| t.id.clone()).collect();
             let checkins = rows::checkins_of(conn, &ids)?;
-            let symptoms = rows::symptoms_of(conn, &ids)?;
+            let symptoms = rows::symptoms_of(conn, &ids, 1)?;
             let evidence = rows::alert_evidence_of(conn, &ids)?;
             let mut days = Days::build(&given, zone, checkins, symptoms, evidence);
             let treatments_out = given

@@ -162,24 +162,3 @@ pub fn all_of_treatments(
         .order((checkins::observed_at.asc(), checkins::id.asc()))
         .load(conn)?)
 }
-
-/// (check-in id, symptom, severity) of every symptom answered in these
-/// treatments' check-ins, zeros included.
-pub fn symptoms_of_treatments(
-    conn: &mut DbConnection,
-    treatment_ids: &[String],
-) -> Result<Vec<(String, String, i32)>, ApiError> {
-    Ok(checkin_symptoms::table
-        .inner_join(checkins::table)
-        .filter(checkins::treatment_id.eq_any(treatment_ids))
-        .select((
-            checkin_symptoms::checkin_id,
-            checkin_symptoms::symptom,
-            checkin_symptoms::severity,
-        ))
-        .order((
-            checkin_symptoms::checkin_id.asc(),
-            checkin_symptoms::symptom.asc(),
-        ))
-        .load(conn)?)
-}

@@ -32,20 +32,25 @@ pub fn checkins_of(
         .load(conn)?)
 }
 
-/// (check-in id, symptom, severity) of every reported symptom (severity at
-/// least 1) of these treatments' check-ins.
+/// (check-in id, symptom, severity) of the symptoms of these treatments'
+/// check-ins answered at `min_severity` or above (0 for every answer).
 pub fn symptoms_of(
     conn: &mut DbConnection,
     treatment_ids: &[String],
+    min_severity: i32,
 ) -> Result<Vec<(String, String, i32)>, ApiError> {
     Ok(checkin_symptoms::table
         .inner_join(checkins::table)
         .filter(checkins::treatment_id.eq_any(treatment_ids))
-        .filter(checkin_symptoms::severity.gt(0))
+        .filter(checkin_symptoms::severity.ge(min_severity))
         .select((
             checkin_symptoms::checkin_id,
             checkin_symptoms::symptom,
             checkin_symptoms::severity,
+        ))
+        .order((
+            checkin_symptoms::checkin_id.asc(),
+            checkin_symptoms::symptom.asc(),
         ))
         .load(conn)?)
 }

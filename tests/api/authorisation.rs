@@ -88,6 +88,7 @@ async fn world() -> World {
 }
 
 /// (method, path, body, expected status per caller in CALLERS order).
+#[rustfmt::skip]
 fn matrix(w: &World) -> Vec<(Method, String, Option<Value>, [u16; 6])> {
     let p = &w.clinic.patient_id;
     let t = &w.clinic.treatment_id;
@@ -103,96 +104,21 @@ fn matrix(w: &World) -> Vec<(Method, String, Option<Value>, [u16; 6])> {
     let resolve = Some(json!({"outcome": "recovered", "note": "settled"}));
     //  order:                                          patient, other patient, care team, other physician, admin, anonymous
     vec![
-        (
-            Method::GET,
-            format!("/v1/patients/{p}"),
-            None,
-            [200, 404, 200, 404, 200, 401],
-        ),
-        (
-            Method::POST,
-            format!("/v1/patients/{p}/invite"),
-            Some(json!({})),
-            [404, 404, 409, 404, 409, 401],
-        ),
-        (
-            Method::PUT,
-            format!("/v1/patients/{p}/care-team/{d}"),
-            None,
-            [404, 404, 204, 404, 204, 401],
-        ),
-        (
-            Method::DELETE,
-            format!("/v1/patients/{p}/care-team/{d}"),
-            None,
-            [404, 404, 204, 404, 204, 401],
-        ),
-        (
-            Method::GET,
-            format!("/v1/patients/{p}/treatments"),
-            None,
-            [200, 404, 200, 404, 200, 401],
-        ),
-        (
-            Method::POST,
-            format!("/v1/patients/{p}/treatments"),
-            treatment,
-            [403, 403, 201, 404, 403, 401],
-        ),
-        (
-            Method::GET,
-            format!("/v1/treatments/{t}"),
-            None,
-            [200, 404, 200, 404, 200, 401],
-        ),
-        (
-            Method::GET,
-            format!("/v1/treatments/{t}/checkins"),
-            None,
-            [200, 404, 200, 404, 200, 401],
-        ),
-        (
-            Method::POST,
-            format!("/v1/treatments/{t}/checkins"),
-            checkin(),
-            [201, 404, 201, 404, 403, 401],
-        ),
-        (
-            Method::GET,
-            format!("/v1/patients/{p}/timeline"),
-            None,
-            [200, 404, 200, 404, 200, 401],
-        ),
-        (
-            Method::GET,
-            format!("/v1/patients/{p}/fhir"),
-            None,
-            [200, 404, 200, 404, 200, 401],
-        ),
-        (
-            Method::GET,
-            format!("/v1/alerts/{a}"),
-            None,
-            [200, 404, 200, 404, 200, 401],
-        ),
-        (
-            Method::POST,
-            format!("/v1/alerts/{a}/acknowledge"),
-            Some(json!({})),
-            [403, 404, 200, 404, 403, 401],
-        ),
-        (
-            Method::POST,
-            format!("/v1/alerts/{a}/snooze"),
-            snooze,
-            [403, 404, 200, 404, 403, 401],
-        ),
-        (
-            Method::POST,
-            format!("/v1/alerts/{a}/resolve"),
-            resolve,
-            [403, 404, 200, 404, 403, 401],
-        ),
+        (Method::GET, format!("/v1/patients/{p}"), None, [200, 404, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/patients/{p}/invite"), Some(json!({})), [404, 404, 409, 404, 409, 401]),
+        (Method::PUT, format!("/v1/patients/{p}/care-team/{d}"), None, [404, 404, 204, 404, 204, 401]),
+        (Method::DELETE, format!("/v1/patients/{p}/care-team/{d}"), None, [404, 404, 204, 404, 204, 401]),
+        (Method::GET, format!("/v1/patients/{p}/treatments"), None, [200, 404, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/patients/{p}/treatments"), treatment, [403, 403, 201, 404, 403, 401]),
+        (Method::GET, format!("/v1/treatments/{t}"), None, [200, 404, 200, 404, 200, 401]),
+        (Method::GET, format!("/v1/treatments/{t}/checkins"), None, [200, 404, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/treatments/{t}/checkins"), checkin(), [201, 404, 201, 404, 403, 401]),
+        (Method::GET, format!("/v1/patients/{p}/timeline"), None, [200, 404, 200, 404, 200, 401]),
+        (Method::GET, format!("/v1/patients/{p}/fhir"), None, [200, 404, 200, 404, 200, 401]),
+        (Method::GET, format!("/v1/alerts/{a}"), None, [200, 404, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/acknowledge"), Some(json!({})), [403, 404, 200, 404, 403, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/snooze"), snooze, [403, 404, 200, 404, 403, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/resolve"), resolve, [403, 404, 200, 404, 403, 401]),
     ]
 }
 

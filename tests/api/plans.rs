@@ -139,7 +139,7 @@ async fn worklist_alert_list_and_timeline_queries_use_indexes_with_a_million_che
     let patient_treatments = vec!["tr-1".to_owned(), "tr-10001".to_owned()];
     timeline::checkins_of(&mut conn, &patient_treatments).unwrap();
     at("timeline: symptoms");
-    timeline::symptoms_of(&mut conn, &patient_treatments).unwrap();
+    timeline::symptoms_of(&mut conn, &patient_treatments, 1).unwrap();
     at("timeline: alerts");
     timeline::alert_evidence_of(&mut conn, &patient_treatments).unwrap();
     at("");

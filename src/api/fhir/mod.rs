@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
-use crate::db::{alert_queries, checkins, treatments};
+use crate::db::{alert_queries, checkins, timeline, treatments};
 use crate::domain::alerts::Status;
 use crate::error::ApiError;
 use crate::state::{now, AppState};
@@ -38,7 +38,7 @@ pub async fn export(
             let ids: Vec<String> = given.iter().map(|t| t.id.clone()).collect();
             let reports = checkins::all_of_treatments(conn, &ids)?;
             let mut answers: HashMap<String, Vec<(String, i32)>> = HashMap::new();
-            for (checkin_id, symptom, severity) in checkins::symptoms_of_treatments(conn, &ids)? {
+            for (checkin_id, symptom, severity) in timeline::symptoms_of(conn, &ids, 0)? {
                 answers
                     .entry(checkin_id)
                     .or_default()
