@@ -44,6 +44,16 @@ pub struct Settings {
     pub webhook_retry_schedule: Vec<u64>,
     pub webhook_allow_http: bool,
     pub webhook_allow_private: bool,
+    /// How long a receiver has to answer.
+    pub webhook_timeout: Duration,
+    /// How long a dispatcher holds a claimed delivery before another may
+    /// take it (a replica that died mid-send).
+    pub webhook_lease: Duration,
+    /// How often an idle dispatcher looks for due deliveries; new events
+    /// wake it at once.
+    pub webhook_poll: Duration,
+    /// Whether this replica delivers webhooks (API-only replicas may not).
+    pub webhook_dispatch: bool,
     pub auto_migrate: bool,
     pub db_pool_size: u32,
     pub db_checkout_timeout: Duration,
@@ -134,6 +144,9 @@ impl Settings {
             .map(|part| part.trim().parse::<u64>())
             .collect::<Result<Vec<_>, _>>()
             .context("AFTERCARE_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds")?;
+        if webhook_retry_schedule.contains(&0) {
+            bail!("AFTERCARE_WEBHOOK_RETRY_SCHEDULE must name positive seconds");
+        }
         let emergency_number = source
             .get("AFTERCARE_EMERGENCY_NUMBER")
             .unwrap_or_else(|| "119".to_owned());
@@ -166,6 +179,19 @@ impl Settings {
             webhook_retry_schedule,
             webhook_allow_http: flag(source, "AFTERCARE_WEBHOOK_ALLOW_HTTP", false)?,
             webhook_allow_private: flag(source, "AFTERCARE_WEBHOOK_ALLOW_PRIVATE", false)?,
+            webhook_timeout: Duration::from_secs(u64::from(positive(
+                "AFTERCARE_WEBHOOK_TIMEOUT_SECONDS",
+                number(source, "AFTERCARE_WEBHOOK_TIMEOUT_SECONDS", 10)?,
+            )?)),
+            webhook_lease: Duration::from_secs(u64::from(positive(
+                "AFTERCARE_WEBHOOK_LEASE_SECONDS",
+                number(source, "AFTERCARE_WEBHOOK_LEASE_SECONDS", 60)?,
+            )?)),
+            webhook_poll: Duration::from_millis(u64::from(positive(
+                "AFTERCARE_WEBHOOK_POLL_MS",
+                number(source, "AFTERCARE_WEBHOOK_POLL_MS", 1000)?,
+            )?)),
+            webhook_dispatch: flag(source, "AFTERCARE_WEBHOOK_DISPATCH", true)?,
             auto_migrate: flag(source, "AFTERCARE_AUTO_MIGRATE", true)?,
             db_pool_size: positive(
                 "AFTERCARE_DB_POOL_SIZE",

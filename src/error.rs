@@ -94,6 +94,10 @@ pub enum ApiError {
     Contraindicated(Vec<&'static str>),
     #[error("this client_id was already used with a different check-in")]
     IdempotencyConflict,
+    #[error("webhooks may not be sent to this URL: {0}")]
+    WebhookUrlNotAllowed(String),
+    #[error("this webhook endpoint is disabled; enable it first")]
+    WebhookDisabled,
     #[error("this alert is resolved; a new finding opens a new alert")]
     AlertResolved,
     #[error("too many failed attempts; try again later")]
@@ -135,6 +139,8 @@ impl ApiError {
             Self::Contraindicated(_) => "contraindicated",
             Self::IdempotencyConflict => "idempotency_conflict",
             Self::AlertResolved => "alert_resolved",
+            Self::WebhookUrlNotAllowed(_) => "webhook_url_not_allowed",
+            Self::WebhookDisabled => "webhook_disabled",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::Unavailable => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -198,10 +204,13 @@ impl ResponseError for ApiError {
             Self::EmailTaken
             | Self::PatientAlreadyRegistered
             | Self::IdempotencyConflict
-            | Self::AlertResolved => StatusCode::CONFLICT,
+            | Self::AlertResolved
+            | Self::WebhookDisabled => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) | Self::Contraindicated(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Contraindicated(_) | Self::WebhookUrlNotAllowed(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -15,6 +15,7 @@ use crate::db::{self, alerts, checkins, patients, treatments, Db};
 use crate::domain::schedule::{day_of, missed_daily_run};
 use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
+use crate::webhooks::Wakeup;
 
 /// Treatments old enough to have a passed daily slot and young enough to
 /// still have one to miss (day 7 passes on day 8; a day of slack for time
@@ -101,7 +102,7 @@ pub async fn turn_alert_clock(
 }
 
 /// Runs the periodic jobs until the process stops.
-pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration) {
+pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliveries: Wakeup) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(every);
         loop {
@@ -113,6 +114,7 @@ pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration) {
             if let Err(error) = check_missed_checkins(&db, at).await {
                 tracing::warn!(code = error.code(), "periodic job failed");
             }
+            deliveries.notify();
         }
     });
 }

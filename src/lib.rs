@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::net::TcpListener;
 
@@ -25,6 +26,8 @@ use anyhow::Context;
 use base64::Engine;
 use prometheus::{IntGauge, Registry};
 use rand::RngCore;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::api::users::{create_staff, NewStaff};
 use crate::auth::tokens::TokenKeys;
@@ -33,6 +36,7 @@ use crate::db::{service_settings, users, Db};
 use crate::domain::accounts::{self, Locale, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::webhooks::dispatcher::Dispatcher;
 
 /// The Prometheus registry and the gauges the service sets itself.
 pub struct Metrics {
@@ -92,6 +96,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         db,
         tokens,
         settings,
+        deliveries: webhooks::Wakeup::default(),
     })
 }
 
@@ -132,6 +137,7 @@ async fn ensure_admin(state: &AppState) -> anyhow::Result<()> {
 pub struct Application {
     port: u16,
     server: Server,
+    dispatcher: Option<(watch::Sender<bool>, JoinHandle<()>)>,
 }
 
 impl Application {
@@ -145,7 +151,16 @@ impl Application {
             state.db.clone(),
             state.settings.job_interval,
             chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
+            state.deliveries.clone(),
         );
+        let dispatcher = if state.settings.webhook_dispatch {
+            let dispatcher =
+                Dispatcher::new(state.db.clone(), &state.settings, state.deliveries.clone())?;
+            let (stop, stopped) = watch::channel(false);
+            Some((stop, actix_web::rt::spawn(dispatcher.run(stopped))))
+        } else {
+            None
+        };
         let state = web::Data::new(state);
         let metrics = web::Data::new(Metrics::new()?);
         let http_metrics = actix_web_prom::PrometheusMetricsBuilder::new("aftercare")
@@ -175,14 +190,31 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(30)
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            dispatcher,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// A handle to stop the server gracefully (in-flight requests finish).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (by a signal or the handle); then the webhook
+    /// dispatcher finishes the deliveries it is sending and gives back the
+    /// rest of its leases.
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
+        let served = (&mut self.server).await;
+        if let Some((stop, dispatching)) = self.dispatcher.take() {
+            let _ = stop.send(true);
+            let _ = dispatching.await;
+        }
+        served
     }
 }

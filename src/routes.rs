@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
     alerts, audit, auth, care_team, checkins, fhir, me, ops, patients, schedule, stats, timeline,
-    treatments, users, worklist,
+    treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
 
@@ -51,6 +51,12 @@ routes! {
     "/v1/worklist" => { get: worklist::list },
     "/v1/stats/symptoms" => { get: stats::symptoms },
     "/v1/audit" => { get: audit::list },
+    "/v1/webhooks" => { get: webhooks::list, post: webhooks::create },
+    "/v1/webhooks/{webhook_id}" => { get: webhooks::get, patch: webhooks::update, delete: webhooks::delete },
+    "/v1/webhooks/{webhook_id}/rotate-secret" => { post: webhooks::rotate_secret },
+    "/v1/webhooks/{webhook_id}/ping" => { post: webhooks::ping },
+    "/v1/webhooks/{webhook_id}/deliveries" => { get: webhooks::deliveries },
+    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry" => { post: webhooks::retry },
     "/v1/patients/{patient_id}/timeline" => { get: timeline::get },
     "/v1/patients/{patient_id}/fhir" => { get: fhir::export },
     "/v1/alerts/{alert_id}" => { get: alerts::get },

@@ -5,11 +5,14 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::webhooks::Wakeup;
 
 pub struct AppState {
     pub db: Db,
     pub tokens: TokenKeys,
     pub settings: Settings,
+    /// Rung after a commit that may have left webhook deliveries.
+    pub deliveries: Wakeup,
 }
 
 /// Now, to the microsecond both databases keep, so that what is returned

@@ -14,6 +14,7 @@ use crate::db::DbConnection;
 use crate::domain::alerts::{event_for, on_finding, Decision, Event, Status};
 use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
+use crate::webhooks;
 
 /// What an alert looked like after a change, as check-in answers list it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -62,25 +63,40 @@ pub fn event_payload(event: Event, alert: &Alert, at: DateTime<Utc>) -> String {
     .to_string()
 }
 
-/// Writes the event to the outbox.
+/// Writes the event to the outbox, with a delivery for every endpoint that
+/// subscribes to it: the dispatcher sends what this transaction commits.
 pub fn emit(
     conn: &mut DbConnection,
     event: Event,
     alert: &Alert,
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let payload = event_payload(event, alert, at);
     alerts::add_outbox(
         conn,
         &NewOutboxEvent {
-            id: &uuid::Uuid::new_v4().to_string(),
+            id: &id,
             event_type: event.as_str(),
             alert_id: &alert.id,
             patient_id: &alert.patient_id,
             treatment_id: &alert.treatment_id,
-            payload: &event_payload(event, alert, at),
+            payload: &payload,
             created_at: at.naive_utc(),
+            dispatched_at: Some(at.naive_utc()),
         },
-    )
+    )?;
+    webhooks::fan_out(
+        conn,
+        &webhooks::Event {
+            id: &id,
+            event_type: event.as_str(),
+            patient_id: &alert.patient_id,
+            payload: &payload,
+        },
+        at,
+    )?;
+    Ok(())
 }
 
 /// Records a state change in the alert's history.

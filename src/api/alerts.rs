@@ -314,6 +314,7 @@ async fn act(
             full_view(conn, updated)
         })
         .await?;
+    state.deliveries.notify();
     Ok(HttpResponse::Ok().json(view))
 }
 

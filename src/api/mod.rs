@@ -18,6 +18,7 @@ pub mod timeline;
 pub mod treatments;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 pub mod worklist;
 
 use actix_web::dev::Payload;

@@ -72,6 +72,8 @@ pub struct NewOutboxEvent<'a> {
     /// The webhook body, exactly as receivers get it.
     pub payload: &'a str,
     pub created_at: NaiveDateTime,
+    /// When its deliveries were created (in the same transaction).
+    pub dispatched_at: Option<NaiveDateTime>,
 }
 
 /// The active (not resolved) alert for the key, if any.

@@ -16,6 +16,7 @@ pub mod timeline;
 pub mod tokens;
 pub mod treatments;
 pub mod users;
+pub mod webhooks;
 pub mod worklist;
 
 use std::time::Duration;

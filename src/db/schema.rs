@@ -218,6 +218,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        owner_id -> Text,
+        scope -> Text,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        latency_ms -> Integer,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(care_team_members -> patients (patient_id));
 diesel::joinable!(invites -> patients (patient_id));
@@ -229,6 +277,8 @@ diesel::joinable!(findings -> checkins (checkin_id));
 diesel::joinable!(alerts -> treatments (treatment_id));
 diesel::joinable!(alert_evidence -> alerts (alert_id));
 diesel::joinable!(alert_events -> alerts (alert_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     patients,
@@ -247,6 +297,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     alert_events,
     outbox_events,
     audit_events,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(checkins::day, checkin_symptoms::symptom);

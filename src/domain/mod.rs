@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod deliveries;
 pub mod guidance;
 pub mod schedule;
 pub mod screening;

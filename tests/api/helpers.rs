@@ -61,6 +61,55 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Starts a server on the database; returns its address and settings.
+pub async fn start(database: &str, extra: &[(&str, &str)]) -> (String, Settings) {
+    let mut env: HashMap<String, String> = [
+        ("DATABASE_URL", database),
+        ("AFTERCARE_BIND", "127.0.0.1:0"),
+        (
+            "AFTERCARE_JWT_SECRET",
+            "test-secret-test-secret-test-secret-0123",
+        ),
+        ("AFTERCARE_ADMIN_EMAIL", ADMIN_EMAIL),
+        ("AFTERCARE_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        ("AFTERCARE_DB_POOL_SIZE", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (k, v) in extra {
+        env.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let settings = Settings::from_source(&env).unwrap();
+    let application = Application::build(settings.clone()).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", application.port());
+    actix_web::rt::spawn(application.run_until_stopped());
+    (address, settings)
+}
+
+impl TestApp {
+    /// The database URL as the service takes it.
+    pub fn database_url(&self) -> String {
+        match &self.database {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// Another replica of the service on the same database: a client of it
+    /// that leaves the database to this one.
+    pub async fn replica(&self, extra: &[(&str, &str)]) -> TestApp {
+        let (address, _) = start(&self.database_url(), extra).await;
+        TestApp {
+            address,
+            client: self.client.clone(),
+            database: self.database.clone(),
+            _sqlite_dir: None,
+            pg_admin: None,
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
@@ -83,27 +132,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             (format!("sqlite://{}", path.display()), Some(dir), None)
         }
     };
-    let mut env: HashMap<String, String> = [
-        ("DATABASE_URL", database.as_str()),
-        ("AFTERCARE_BIND", "127.0.0.1:0"),
-        (
-            "AFTERCARE_JWT_SECRET",
-            "test-secret-test-secret-test-secret-0123",
-        ),
-        ("AFTERCARE_ADMIN_EMAIL", ADMIN_EMAIL),
-        ("AFTERCARE_ADMIN_PASSWORD", ADMIN_PASSWORD),
-        ("AFTERCARE_DB_POOL_SIZE", "4"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    for (k, v) in extra {
-        env.insert((*k).to_owned(), (*v).to_owned());
-    }
-    let settings = Settings::from_source(&env).unwrap();
-    let application = Application::build(settings.clone()).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", application.port());
-    actix_web::rt::spawn(application.run_until_stopped());
+    let (address, settings) = start(&database, extra).await;
     TestApp {
         address,
         client: reqwest::Client::builder()
@@ -327,11 +356,7 @@ impl TestApp {
     /// A direct connection to the app's database, for arranging and
     /// checking rows.
     pub fn connection(&self) -> aftercare::db::DbConnection {
-        let url = match &self.database {
-            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
-            DatabaseUrl::Postgres(url) => url.clone(),
-        };
-        aftercare::db::DbConnection::establish(&url).unwrap()
+        aftercare::db::DbConnection::establish(&self.database_url()).unwrap()
     }
 
     /// The service's own database handle, for running its jobs.

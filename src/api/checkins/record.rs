@@ -90,6 +90,9 @@ pub async fn record_checkin(
         .db
         .transaction(move |conn| write(conn, &context, &writer, &id, &hash_for_write, checkin, at))
         .await;
+    if matches!(written, Ok(Recorded::Created(_))) {
+        state.deliveries.notify();
+    }
     match written {
         // Written concurrently under the same client_id: answer as if this
         // request had come second.

@@ -1,0 +1,442 @@
+//! Webhook endpoints: admins register clinic-wide ones (every alert),
+//! physicians their own (their care team's patients). The secret is shown
+//! at creation and rotation only. Deliveries can be listed, with every
+//! attempt, and retried by hand.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::paging::{page, PageQuery};
+use super::views::utc;
+use super::Body;
+use crate::auth::AuthUser;
+use crate::db::webhooks::{self as rows, Attempt, Delivery, Endpoint};
+use crate::db::DbConnection;
+use crate::domain::accounts::Role;
+use crate::domain::deliveries::EVENTS;
+use crate::error::{ApiError, FieldErrors};
+use crate::state::{now, AppState};
+use crate::webhooks::policy::Policy;
+use crate::webhooks::{new_delivery, signing, Event};
+
+/// How long the secret before a rotation still signs.
+const ROTATION_OVERLAP_HOURS: i64 = 24;
+const DESCRIPTION_MAX: usize = 500;
+
+#[derive(Serialize)]
+pub struct EndpointView {
+    id: String,
+    url: String,
+    events: Vec<String>,
+    description: Option<String>,
+    scope: String,
+    enabled: bool,
+    disabled_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+fn view(endpoint: Endpoint, with_secret: bool) -> EndpointView {
+    EndpointView {
+        events: serde_json::from_str(&endpoint.events).unwrap_or_default(),
+        secret: with_secret.then_some(endpoint.secret),
+        id: endpoint.id,
+        url: endpoint.url,
+        description: endpoint.description,
+        scope: endpoint.scope,
+        enabled: endpoint.enabled,
+        disabled_reason: endpoint.disabled_reason,
+        created_at: utc(endpoint.created_at),
+        updated_at: utc(endpoint.updated_at),
+    }
+}
+
+fn policy(state: &AppState) -> Policy {
+    Policy {
+        allow_http: state.settings.webhook_allow_http,
+        allow_private: state.settings.webhook_allow_private,
+    }
+}
+
+/// Validates the event list: known types, at least one, no repeats.
+fn events(errors: &mut FieldErrors, raw: &[String]) -> Vec<String> {
+    let mut chosen: Vec<String> = Vec::new();
+    for event in raw {
+        if !EVENTS.contains(&event.as_str()) {
+            errors.add(
+                "events",
+                format!("{event} is not an event; use {}", EVENTS.join(", ")),
+            );
+        } else if !chosen.contains(event) {
+            chosen.push(event.clone());
+        }
+    }
+    if raw.is_empty() {
+        errors.add("events", "name at least one event");
+    }
+    chosen
+}
+
+fn description(errors: &mut FieldErrors, raw: Option<String>) -> Option<String> {
+    let text = raw.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+    if text
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
+    {
+        errors.add(
+            "description",
+            format!("must be at most {DESCRIPTION_MAX} characters"),
+        );
+    }
+    text
+}
+
+#[derive(Deserialize)]
+pub struct CreateWebhook {
+    url: String,
+    events: Vec<String>,
+    description: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    Body(body): Body<CreateWebhook>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin, Role::Physician])?;
+    let mut errors = FieldErrors::new();
+    let chosen = events(&mut errors, &body.events);
+    let description = description(&mut errors, body.description);
+    errors.into_result()?;
+    let url = policy(&state)
+        .check(&body.url)
+        .await
+        .map_err(ApiError::WebhookUrlNotAllowed)?;
+    let at = now().naive_utc();
+    let endpoint = Endpoint {
+        id: uuid::Uuid::new_v4().to_string(),
+        owner_id: user.id.clone(),
+        scope: if user.role == Role::Admin {
+            "clinic"
+        } else {
+            "care_team"
+        }
+        .to_owned(),
+        url: url.to_string(),
+        events: serde_json::to_string(&chosen).map_err(ApiError::internal)?,
+        description,
+        enabled: true,
+        disabled_reason: None,
+        secret: signing::new_secret(),
+        previous_secret: None,
+        previous_secret_until: None,
+        created_at: at,
+        updated_at: at,
+    };
+    let stored = endpoint.clone();
+    state
+        .db
+        .run(move |conn| rows::insert_endpoint(conn, &stored))
+        .await?;
+    tracing::info!(endpoint_id = %endpoint.id, "webhook endpoint created");
+    Ok(HttpResponse::Created().json(view(endpoint, true)))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Admin, Role::Physician])?;
+    let (limit, after) = (query.limit()?, query.after()?);
+    let rows = state
+        .db
+        .run(move |conn| {
+            let owner = (user.role != Role::Admin).then_some(user.id.as_str());
+            rows::list_endpoints(conn, owner, after, limit + 1)
+        })
+        .await?;
+    let body = page(
+        rows,
+        limit,
+        |e| (e.created_at, e.id.clone()),
+        |e| view(e, false),
+    );
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The endpoint if the caller manages it: admins all, physicians their own.
+fn endpoint_for(conn: &mut DbConnection, user: &AuthUser, id: &str) -> Result<Endpoint, ApiError> {
+    user.require(&[Role::Admin, Role::Physician])?;
+    let endpoint = rows::find_endpoint(conn, id)?.ok_or(ApiError::NotFound)?;
+    if user.role != Role::Admin && endpoint.owner_id != user.id {
+        return Err(ApiError::NotFound);
+    }
+    Ok(endpoint)
+}
+
+#[tracing::instrument(skip_all, fields(webhook_id = %path))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let endpoint = state
+        .db
+        .run(move |conn| endpoint_for(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(view(endpoint, false)))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateWebhook {
+    url: Option<String>,
+    events: Option<Vec<String>>,
+    description: Option<String>,
+    enabled: Option<bool>,
+}
+
+#[tracing::instrument(skip_all, fields(webhook_id = %path))]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+    Body(body): Body<UpdateWebhook>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let mut errors = FieldErrors::new();
+    let chosen = body.events.as_deref().map(|raw| events(&mut errors, raw));
+    let description = body.description.map(|d| description(&mut errors, Some(d)));
+    errors.into_result()?;
+    let url = match &body.url {
+        Some(raw) => Some(
+            policy(&state)
+                .check(raw)
+                .await
+                .map_err(ApiError::WebhookUrlNotAllowed)?,
+        ),
+        None => None,
+    };
+    let updated = state
+        .db
+        .transaction(move |conn| {
+            let mut endpoint = endpoint_for(conn, &user, &id)?;
+            if let Some(url) = url {
+                endpoint.url = url.to_string();
+            }
+            if let Some(chosen) = chosen {
+                endpoint.events = serde_json::to_string(&chosen).map_err(ApiError::internal)?;
+            }
+            if let Some(description) = description {
+                endpoint.description = description;
+            }
+            if let Some(enabled) = body.enabled {
+                endpoint.enabled = enabled;
+                endpoint.disabled_reason = (!enabled).then(|| "disabled by a user".to_owned());
+            }
+            endpoint.updated_at = now().naive_utc();
+            rows::update_endpoint(conn, &endpoint)?;
+            Ok(endpoint)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view(updated, false)))
+}
+
+#[tracing::instrument(skip_all, fields(webhook_id = %path))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    state
+        .db
+        .transaction(move |conn| {
+            let endpoint = endpoint_for(conn, &user, &id)?;
+            rows::delete_endpoint(conn, &endpoint.id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[tracing::instrument(skip_all, fields(webhook_id = %path))]
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let secret = state
+        .db
+        .transaction(move |conn| {
+            let mut endpoint = endpoint_for(conn, &user, &id)?;
+            let at = now();
+            endpoint.previous_secret = Some(endpoint.secret.clone());
+            endpoint.previous_secret_until =
+                Some((at + Duration::hours(ROTATION_OVERLAP_HOURS)).naive_utc());
+            endpoint.secret = signing::new_secret();
+            endpoint.updated_at = at.naive_utc();
+            rows::update_endpoint(conn, &endpoint)?;
+            Ok(endpoint.secret)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "secret": secret })))
+}
+
+#[derive(Serialize)]
+struct AttemptView {
+    attempted_at: DateTime<Utc>,
+    status_code: Option<i32>,
+    latency_ms: i32,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DeliveryView {
+    id: String,
+    event_id: String,
+    event_type: String,
+    status: String,
+    attempts: i32,
+    last_status_code: Option<i32>,
+    last_error: Option<String>,
+    next_attempt_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    delivered_at: Option<DateTime<Utc>>,
+    attempt_history: Vec<AttemptView>,
+}
+
+fn delivery_view(d: Delivery, attempts: Vec<Attempt>) -> DeliveryView {
+    let waiting = d.status == "pending" || d.status == "failed";
+    DeliveryView {
+        next_attempt_at: waiting.then(|| utc(d.next_attempt_at)),
+        id: d.id,
+        event_id: d.event_id,
+        event_type: d.event_type,
+        status: d.status,
+        attempts: d.attempts,
+        last_status_code: d.last_status_code,
+        last_error: d.last_error,
+        created_at: utc(d.created_at),
+        delivered_at: d.delivered_at.map(utc),
+        attempt_history: attempts
+            .into_iter()
+            .map(|a| AttemptView {
+                attempted_at: utc(a.attempted_at),
+                status_code: a.status_code,
+                latency_ms: a.latency_ms,
+                error: a.error,
+            })
+            .collect(),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(webhook_id = %path))]
+pub async fn ping(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let delivery = state
+        .db
+        .transaction(move |conn| {
+            let endpoint = endpoint_for(conn, &user, &id)?;
+            if !endpoint.enabled {
+                return Err(ApiError::WebhookDisabled);
+            }
+            let at = now();
+            let event_id = uuid::Uuid::new_v4().to_string();
+            let payload =
+                json!({"type": "ping", "timestamp": at, "data": {"webhook_id": endpoint.id}})
+                    .to_string();
+            let event = Event {
+                id: &event_id,
+                event_type: "ping",
+                patient_id: "",
+                payload: &payload,
+            };
+            let delivery = new_delivery(&endpoint.id, &event, at);
+            rows::insert_delivery(conn, &delivery)?;
+            Ok(delivery)
+        })
+        .await?;
+    state.deliveries.notify();
+    Ok(HttpResponse::Accepted().json(delivery_view(delivery, Vec::new())))
+}
+
+#[tracing::instrument(skip_all, fields(webhook_id = %path))]
+pub async fn deliveries(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let (limit, before) = (query.limit()?, query.after()?);
+    let body = state
+        .db
+        .run(move |conn| {
+            let endpoint = endpoint_for(conn, &user, &id)?;
+            let rows = rows::list_deliveries(conn, &endpoint.id, before, limit + 1)?;
+            let ids: Vec<String> = rows.iter().map(|d| d.id.clone()).collect();
+            let mut attempts: HashMap<String, Vec<Attempt>> = HashMap::new();
+            for attempt in rows::attempts_of(conn, &ids)? {
+                attempts
+                    .entry(attempt.delivery_id.clone())
+                    .or_default()
+                    .push(attempt);
+            }
+            Ok(page(
+                rows,
+                limit,
+                |d| (d.created_at, d.id.clone()),
+                |d| {
+                    let history = attempts.get(&d.id).cloned().unwrap_or_default();
+                    delivery_view(d, history)
+                },
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+pub struct DeliveryPath {
+    webhook_id: uuid::Uuid,
+    delivery_id: String,
+}
+
+#[tracing::instrument(skip_all, fields(webhook_id = %path.webhook_id))]
+pub async fn retry(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<DeliveryPath>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, delivery_id) = (path.webhook_id.to_string(), path.delivery_id.clone());
+    let delivery = state
+        .db
+        .transaction(move |conn| {
+            let endpoint = endpoint_for(conn, &user, &id)?;
+            let delivery = rows::find_delivery(conn, &delivery_id)?
+                .filter(|d| d.endpoint_id == endpoint.id)
+                .ok_or(ApiError::NotFound)?;
+            if !endpoint.enabled {
+                return Err(ApiError::WebhookDisabled);
+            }
+            rows::retry_now(conn, &delivery.id, now().naive_utc())?;
+            rows::find_delivery(conn, &delivery.id)?.ok_or(ApiError::NotFound)
+        })
+        .await?;
+    state.deliveries.notify();
+    Ok(HttpResponse::Accepted().json(delivery_view(delivery, Vec::new())))
+}

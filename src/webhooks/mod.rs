@@ -1,0 +1,84 @@
+//! Alert webhooks: Standard Webhooks signatures, the URL policy, the fan-out
+//! of outbox events to endpoints (in the alert's transaction) and the
+//! dispatcher that delivers them.
+
+pub mod dispatcher;
+pub mod policy;
+pub mod signing;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::db::webhooks::{self, Delivery};
+use crate::db::{care_team, DbConnection};
+use crate::error::ApiError;
+
+/// Wakes the dispatcher when an event commits, so that it does not wait
+/// for its next poll.
+#[derive(Clone, Default)]
+pub struct Wakeup(Arc<Notify>);
+
+impl Wakeup {
+    /// Call after the commit: a wake-up before it could find nothing due.
+    pub fn notify(&self) {
+        self.0.notify_one();
+    }
+
+    pub async fn notified(&self) {
+        self.0.notified().await;
+    }
+}
+
+/// One alert event, as it goes out.
+pub struct Event<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    pub patient_id: &'a str,
+    /// The thin body receivers get.
+    pub payload: &'a str,
+}
+
+/// Creates a pending delivery of the event for every enabled endpoint that
+/// subscribes to it and may see the patient: clinic endpoints every alert,
+/// a physician's endpoints the alerts of their care team's patients.
+pub fn fan_out(
+    conn: &mut DbConnection,
+    event: &Event<'_>,
+    at: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let mut created = 0;
+    for endpoint in webhooks::enabled_endpoints(conn)? {
+        if !endpoint.wants(event.event_type) {
+            continue;
+        }
+        let sees = endpoint.scope == "clinic"
+            || care_team::is_member(conn, event.patient_id, &endpoint.owner_id)?;
+        if !sees {
+            continue;
+        }
+        webhooks::insert_delivery(conn, &new_delivery(&endpoint.id, event, at))?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+pub fn new_delivery(endpoint_id: &str, event: &Event<'_>, at: DateTime<Utc>) -> Delivery {
+    Delivery {
+        id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+        endpoint_id: endpoint_id.to_owned(),
+        event_id: event.id.to_owned(),
+        event_type: event.event_type.to_owned(),
+        payload: event.payload.to_owned(),
+        status: "pending".to_owned(),
+        attempts: 0,
+        last_status_code: None,
+        last_error: None,
+        next_attempt_at: at.naive_utc(),
+        leased_until: None,
+        lease_owner: None,
+        created_at: at.naive_utc(),
+        delivered_at: None,
+    }
+}
