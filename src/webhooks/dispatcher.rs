@@ -65,7 +65,7 @@ impl Dispatcher {
     /// Delivers until `stop` turns true, then gives back its leases.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         while !*stop.borrow() {
-            if let Err(error) = self.drain().await {
+            if let Err(error) = self.drain(Some(&stop)).await {
                 tracing::warn!(code = error.code(), "webhook dispatch failed; retrying");
             }
             tokio::select! {
@@ -88,10 +88,14 @@ impl Dispatcher {
         }
     }
 
-    /// Sends every delivery that is due; returns how many were attempted.
-    pub async fn drain(&self) -> Result<usize, ApiError> {
+    /// Sends every delivery that is due, batch by batch, until none is due
+    /// or `stop` turns true; returns how many were attempted.
+    pub async fn drain(&self, stop: Option<&watch::Receiver<bool>>) -> Result<usize, ApiError> {
         let mut attempted = 0;
         loop {
+            if stop.is_some_and(|stop| *stop.borrow()) {
+                return Ok(attempted);
+            }
             let (at, owner, lease) = (now(), self.owner.clone(), self.lease);
             let batch = self
                 .db

@@ -524,3 +524,116 @@ async fn two_dispatchers_on_one_database_deliver_each_event_once() {
         i64::try_from(events).unwrap()
     );
 }
+
+const BIN: &str = env!("CARGO_BIN_EXE_aftercare");
+
+/// The service binary as a dispatcher on the test's database.
+fn dispatcher_process(database: &str) -> std::process::Child {
+    std::process::Command::new(BIN)
+        .env("DATABASE_URL", database)
+        .env("AFTERCARE_BIND", "127.0.0.1:0")
+        .env("AFTERCARE_WEBHOOK_ALLOW_HTTP", "true")
+        .env("AFTERCARE_WEBHOOK_ALLOW_PRIVATE", "true")
+        .env("AFTERCARE_WEBHOOK_RETRY_SCHEDULE", "1,1,1")
+        .env("AFTERCARE_WEBHOOK_LEASE_SECONDS", "2")
+        .env("AFTERCARE_WEBHOOK_POLL_MS", "100")
+        .env("AFTERCARE_WEBHOOK_TIMEOUT_SECONDS", "60")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn api_only() -> Vec<(&'static str, &'static str)> {
+    let mut settings: Vec<(&str, &str)> = OPEN.to_vec();
+    settings.push(("AFTERCARE_WEBHOOK_DISPATCH", "false"));
+    settings
+}
+
+#[actix_web::test]
+async fn a_replica_killed_mid_delivery_loses_nothing_and_leaves_nothing_leased() {
+    let clinic = Clinic::with(spawn_app_with(&api_only()).await, 30, "Asia/Tokyo", "ja").await;
+    let app = &clinic.app;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start(
+        "127.0.0.1",
+        vec![
+            Answer::status(500),
+            Answer {
+                delay: Duration::from_secs(30),
+                ..Answer::status(200)
+            },
+        ],
+    );
+    let (id, secret) = register(app, &admin, &receiver.url, &["alert.created"]).await;
+    urgent(&clinic).await;
+
+    let mut first = dispatcher_process(&app.database_url());
+    // The second attempt is on the wire when the replica dies (SIGKILL).
+    let seen = receiver.wait_for(2, Duration::from_secs(20)).await;
+    assert_eq!(
+        seen.len(),
+        2,
+        "the first replica did not get to its second attempt"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE lease_owner IS NOT NULL"),
+        1
+    );
+
+    // Another replica takes the delivery over once the lease expires.
+    let mut second = dispatcher_process(&app.database_url());
+    let delivered = settled(app, &admin, &id, "delivered").await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(delivered["status"], "delivered", "{delivered:#}");
+    let seen = receiver.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(seen
+        .iter()
+        .all(|r| r.header("webhook-id") == seen[0].header("webhook-id")));
+    assert!(seen.iter().all(|r| r.verifies_with(&secret)));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE lease_owner IS NOT NULL"),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn a_graceful_stop_finishes_the_delivery_in_flight() {
+    let clinic = Clinic::with(spawn_app_with(&api_only()).await, 30, "Asia/Tokyo", "ja").await;
+    let app = &clinic.app;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start(
+        "127.0.0.1",
+        vec![Answer {
+            delay: Duration::from_millis(800),
+            ..Answer::status(200)
+        }],
+    );
+    let (id, _) = register(app, &admin, &receiver.url, &["alert.created"]).await;
+    urgent(&clinic).await;
+
+    let mut env: std::collections::HashMap<String, String> = OPEN
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    env.insert("DATABASE_URL".into(), app.database_url());
+    env.insert("AFTERCARE_BIND".into(), "127.0.0.1:0".into());
+    let settings = aftercare::config::Settings::from_source(&env).unwrap();
+    let replica = aftercare::Application::build(settings).await.unwrap();
+    let handle = replica.handle();
+    let running = actix_web::rt::spawn(replica.run_until_stopped());
+    assert_eq!(receiver.wait_for(1, WAIT).await.len(), 1);
+    // Stopped while the receiver is still answering.
+    handle.stop(true).await;
+    running.await.unwrap().unwrap();
+    let items = deliveries(app, &admin, &id).await;
+    assert_eq!(items[0]["status"], "delivered");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE lease_owner IS NOT NULL"),
+        0
+    );
+}
