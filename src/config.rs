@@ -55,6 +55,8 @@ pub struct Settings {
     /// Whether this replica delivers webhooks (API-only replicas may not).
     pub webhook_dispatch: bool,
     pub auto_migrate: bool,
+    /// Browser origins allowed to call the API (CORS); none by default.
+    pub cors_allowed_origins: Vec<String>,
     pub db_pool_size: u32,
     pub db_checkout_timeout: Duration,
     pub invite_ttl_days: u32,
@@ -193,6 +195,7 @@ impl Settings {
             )?)),
             webhook_dispatch: flag(source, "AFTERCARE_WEBHOOK_DISPATCH", true)?,
             auto_migrate: flag(source, "AFTERCARE_AUTO_MIGRATE", true)?,
+            cors_allowed_origins: origins(source)?,
             db_pool_size: positive(
                 "AFTERCARE_DB_POOL_SIZE",
                 number(source, "AFTERCARE_DB_POOL_SIZE", 10)?,
@@ -220,6 +223,26 @@ impl Settings {
             )?)),
         })
     }
+}
+
+/// `AFTERCARE_CORS_ALLOWED_ORIGINS`: comma-separated `scheme://host[:port]`.
+fn origins(source: &dyn Source) -> anyhow::Result<Vec<String>> {
+    let Some(raw) = source.get("AFTERCARE_CORS_ALLOWED_ORIGINS") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let parsed = url::Url::parse(origin)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/" && !origin.ends_with('/'));
+            match parsed {
+                Some(_) => Ok(origin.to_owned()),
+                None => bail!("AFTERCARE_CORS_ALLOWED_ORIGINS: {origin} is not an origin like https://app.example.com"),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -256,10 +279,24 @@ mod tests {
             ("AFTERCARE_OVERDUE_MINUTES", "ten"),
             ("AFTERCARE_WEBHOOK_ALLOW_HTTP", "maybe"),
             ("AFTERCARE_WEBHOOK_RETRY_SCHEDULE", "5,x"),
+            ("AFTERCARE_WEBHOOK_RETRY_SCHEDULE", "5,0"),
+            ("AFTERCARE_WEBHOOK_TIMEOUT_SECONDS", "0"),
+            ("AFTERCARE_CORS_ALLOWED_ORIGINS", "https://app.example.com/"),
+            ("AFTERCARE_CORS_ALLOWED_ORIGINS", "app.example.com"),
         ] {
             let error = settings(&[(name, value)]).unwrap_err().to_string();
             assert!(error.contains(name), "{name}: {error}");
         }
         assert!(settings(&[("AFTERCARE_ADMIN_EMAIL", "a@b.c")]).is_err());
+        let cors = settings(&[(
+            "AFTERCARE_CORS_ALLOWED_ORIGINS",
+            "https://a.example, http://localhost:5173",
+        )])
+        .unwrap();
+        assert_eq!(
+            cors.cors_allowed_origins,
+            vec!["https://a.example", "http://localhost:5173"]
+        );
+        assert!(settings(&[]).unwrap().cors_allowed_origins.is_empty());
     }
 }

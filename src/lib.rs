@@ -24,7 +24,6 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use base64::Engine;
-use prometheus::{IntGauge, Registry};
 use rand::RngCore;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -36,35 +35,8 @@ use crate::db::{service_settings, users, Db};
 use crate::domain::accounts::{self, Locale, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::telemetry::Metrics;
 use crate::webhooks::dispatcher::Dispatcher;
-
-/// The Prometheus registry and the gauges the service sets itself.
-pub struct Metrics {
-    pub registry: Registry,
-    pub pool_connections: IntGauge,
-    pub pool_idle: IntGauge,
-}
-
-impl Metrics {
-    fn new() -> anyhow::Result<Self> {
-        let registry = Registry::new();
-        let pool_connections = IntGauge::new(
-            "aftercare_db_pool_connections",
-            "Open database connections in the pool",
-        )?;
-        let pool_idle = IntGauge::new(
-            "aftercare_db_pool_idle_connections",
-            "Idle database connections in the pool",
-        )?;
-        registry.register(Box::new(pool_connections.clone()))?;
-        registry.register(Box::new(pool_idle.clone()))?;
-        Ok(Self {
-            registry,
-            pool_connections,
-            pool_idle,
-        })
-    }
-}
 
 /// Connects, migrates as configured, and loads the signing secret: all a
 /// server or a command-line task needs.
@@ -97,6 +69,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         tokens,
         settings,
         deliveries: webhooks::Wakeup::default(),
+        metrics: std::sync::Arc::new(Metrics::new()?),
     })
 }
 
@@ -154,20 +127,25 @@ impl Application {
             state.deliveries.clone(),
         );
         let dispatcher = if state.settings.webhook_dispatch {
-            let dispatcher =
-                Dispatcher::new(state.db.clone(), &state.settings, state.deliveries.clone())?;
+            let dispatcher = Dispatcher::new(
+                state.db.clone(),
+                &state.settings,
+                state.deliveries.clone(),
+                state.metrics.webhook_attempts.clone(),
+            )?;
             let (stop, stopped) = watch::channel(false);
             Some((stop, actix_web::rt::spawn(dispatcher.run(stopped))))
         } else {
             None
         };
         let state = web::Data::new(state);
-        let metrics = web::Data::new(Metrics::new()?);
+        let metrics = web::Data::from(state.metrics.clone());
         let http_metrics = actix_web_prom::PrometheusMetricsBuilder::new("aftercare")
             .registry(metrics.registry.clone())
             .mask_unmatched_patterns("unmatched")
             .build()
             .map_err(|error| anyhow::anyhow!("cannot set up metrics: {error}"))?;
+        let origins = state.settings.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -183,6 +161,10 @@ impl Application {
                 .default_service(web::to(routes::not_found))
                 .wrap(middleware::problem_for_every_error())
                 .wrap(middleware::security_headers())
+                .wrap(actix_web::middleware::Condition::new(
+                    !origins.is_empty(),
+                    middleware::cors(&origins),
+                ))
                 .wrap(http_metrics.clone())
                 .wrap_fn(middleware::request_id_header)
                 .wrap(tracing_actix_web::TracingLogger::<telemetry::RequestSpan>::new())

@@ -22,6 +22,19 @@ pub fn security_headers() -> DefaultHeaders {
         .add((header::CACHE_CONTROL, "no-store"))
 }
 
+/// Cross-origin access for the listed browser origins only: the methods
+/// and headers the API uses, credentials never (tokens go in a header).
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    origins.iter().fold(
+        actix_cors::Cors::default()
+            .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+            .max_age(600),
+        |cors, origin| cors.allowed_origin(origin),
+    )
+}
+
 /// Turns any error response that is not already a problem (actix's own
 /// answers, for instance) into one, with nothing of the original body.
 pub fn problem_for_every_error<B: 'static>() -> ErrorHandlers<B> {

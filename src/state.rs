@@ -5,6 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::telemetry::Metrics;
 use crate::webhooks::Wakeup;
 
 pub struct AppState {
@@ -13,6 +14,7 @@ pub struct AppState {
     pub settings: Settings,
     /// Rung after a commit that may have left webhook deliveries.
     pub deliveries: Wakeup,
+    pub metrics: std::sync::Arc<Metrics>,
 }
 
 /// Now, to the microsecond both databases keep, so that what is returned

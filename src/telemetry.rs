@@ -74,3 +74,91 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
         });
     }
 }
+
+/// The Prometheus registry and the service's own metrics, beside the HTTP
+/// request counts and latencies per route that actix-web-prom records.
+pub struct Metrics {
+    pub registry: prometheus::Registry,
+    pub pool_connections: prometheus::IntGauge,
+    pub pool_idle: prometheus::IntGauge,
+    /// Check-ins recorded, by triage level.
+    pub checkins: prometheus::IntCounterVec,
+    /// Findings, by rule and level.
+    pub findings: prometheus::IntCounterVec,
+    /// Webhook attempts, by what became of the delivery.
+    pub webhook_attempts: prometheus::IntCounterVec,
+    /// Alerts by status and level, read from the database at each scrape.
+    pub alerts: prometheus::IntGaugeVec,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Self> {
+        use prometheus::{IntCounterVec, IntGauge, IntGaugeVec, Opts};
+        let registry = prometheus::Registry::new();
+        let pool_connections = IntGauge::new(
+            "aftercare_db_pool_connections",
+            "Open database connections in the pool",
+        )?;
+        let pool_idle = IntGauge::new(
+            "aftercare_db_pool_idle_connections",
+            "Idle database connections in the pool",
+        )?;
+        let checkins = IntCounterVec::new(
+            Opts::new(
+                "aftercare_checkins_total",
+                "Check-ins recorded, by triage level",
+            ),
+            &["level"],
+        )?;
+        let findings = IntCounterVec::new(
+            Opts::new(
+                "aftercare_findings_total",
+                "Triage findings, by rule and level",
+            ),
+            &["rule", "level"],
+        )?;
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "aftercare_webhook_attempts_total",
+                "Webhook delivery attempts, by outcome (delivered, failed, dead)",
+            ),
+            &["outcome"],
+        )?;
+        let alerts = IntGaugeVec::new(
+            Opts::new("aftercare_alerts", "Alerts by status and level"),
+            &["status", "level"],
+        )?;
+        registry.register(Box::new(pool_connections.clone()))?;
+        registry.register(Box::new(pool_idle.clone()))?;
+        registry.register(Box::new(checkins.clone()))?;
+        registry.register(Box::new(findings.clone()))?;
+        registry.register(Box::new(webhook_attempts.clone()))?;
+        registry.register(Box::new(alerts.clone()))?;
+        Ok(Self {
+            registry,
+            pool_connections,
+            pool_idle,
+            checkins,
+            findings,
+            webhook_attempts,
+            alerts,
+        })
+    }
+
+    /// Counts a recorded check-in from its answer.
+    pub fn count_checkin(&self, answer: &str) {
+        let Ok(answer) = serde_json::from_str::<serde_json::Value>(answer) else {
+            return;
+        };
+        let triage = &answer["triage"];
+        self.checkins
+            .with_label_values(&[triage["level"].as_str().unwrap_or("none")])
+            .inc();
+        for finding in triage["findings"].as_array().into_iter().flatten() {
+            if let (Some(rule), Some(level)) = (finding["rule"].as_str(), finding["level"].as_str())
+            {
+                self.findings.with_label_values(&[rule, level]).inc();
+            }
+        }
+    }
+}

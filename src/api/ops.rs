@@ -5,8 +5,9 @@ use prometheus::{Encoder, TextEncoder};
 use serde_json::json;
 
 use crate::db;
+use crate::db::alert_queries;
 use crate::state::AppState;
-use crate::Metrics;
+use crate::telemetry::Metrics;
 
 pub const OPENAPI: &str = include_str!("../../openapi.yaml");
 
@@ -27,6 +28,17 @@ pub async fn metrics(metrics: web::Data<Metrics>, state: web::Data<AppState>) ->
     let pool = state.db.pool().state();
     metrics.pool_connections.set(i64::from(pool.connections));
     metrics.pool_idle.set(i64::from(pool.idle_connections));
+    // A database that does not answer leaves the last alert counts as
+    // they were; the scrape itself still succeeds.
+    if let Ok(counts) = state.db.run(alert_queries::counts).await {
+        metrics.alerts.reset();
+        for (status, level, count) in counts {
+            metrics
+                .alerts
+                .with_label_values(&[&status, &level])
+                .set(count);
+        }
+    }
     let mut buffer = Vec::new();
     let encoder = TextEncoder::new();
     if let Err(error) = encoder.encode(&metrics.registry.gather(), &mut buffer) {

@@ -164,3 +164,11 @@ pub fn for_treatments(
         .order((alerts::created_at.asc(), alerts::id.asc()))
         .load(conn)?)
 }
+
+/// (status, level, number of alerts), for the metrics.
+pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, String, i64)>, ApiError> {
+    Ok(alerts::table
+        .group_by((alerts::status, alerts::level))
+        .select((alerts::status, alerts::level, diesel::dsl::count_star()))
+        .load(conn)?)
+}

@@ -33,13 +33,19 @@ pub struct Dispatcher {
     owner: String,
     lease: chrono::Duration,
     poll: Duration,
+    attempts: prometheus::IntCounterVec,
 }
 
 /// What a receiver said, or why it said nothing.
 type Reply = Result<(u16, Option<u64>), String>;
 
 impl Dispatcher {
-    pub fn new(db: Db, settings: &Settings, wake: Wakeup) -> anyhow::Result<Self> {
+    pub fn new(
+        db: Db,
+        settings: &Settings,
+        wake: Wakeup,
+        attempts: prometheus::IntCounterVec,
+    ) -> anyhow::Result<Self> {
         let policy = Policy {
             allow_http: settings.webhook_allow_http,
             allow_private: settings.webhook_allow_private,
@@ -62,6 +68,7 @@ impl Dispatcher {
             owner: uuid::Uuid::new_v4().to_string(),
             lease: chrono::Duration::from_std(settings.webhook_lease)?,
             poll: settings.webhook_poll,
+            attempts,
         })
     }
 
@@ -196,6 +203,7 @@ impl Dispatcher {
                 })
             })
             .await?;
+        self.attempts.with_label_values(&[status]).inc();
         tracing::info!(
             delivery_id = %delivery.id,
             endpoint_id = %endpoint.id,

@@ -90,8 +90,9 @@ pub async fn record_checkin(
         .db
         .transaction(move |conn| write(conn, &context, &writer, &id, &hash_for_write, checkin, at))
         .await;
-    if matches!(written, Ok(Recorded::Created(_))) {
+    if let Ok(Recorded::Created(answer)) = &written {
         state.deliveries.notify();
+        state.metrics.count_checkin(answer);
     }
     match written {
         // Written concurrently under the same client_id: answer as if this
