@@ -10,6 +10,7 @@ mod contract;
 mod errors;
 mod fhir;
 mod helpers;
+mod hostile;
 mod ops;
 mod patients;
 mod plans;
