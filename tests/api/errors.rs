@@ -190,3 +190,35 @@ async fn an_exhausted_pool_answers_503_with_retry_after() {
     assert_eq!(slow.await.unwrap().unwrap(), 200);
     assert_eq!(app.get("/v1/me", &token).await.status, 200);
 }
+
+#[actix_web::test]
+async fn a_locked_sqlite_database_answers_503_and_loses_nothing() {
+    if postgres_url().is_some() {
+        // PostgreSQL has no database-wide write lock; writers wait on rows.
+        return;
+    }
+    use diesel::RunQueryDsl;
+    let clinic = Clinic::new(30).await;
+    // A long writer elsewhere holds SQLite's write lock past busy_timeout.
+    let mut blocker = clinic.app.connection();
+    diesel::sql_query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .unwrap();
+    diesel::sql_query("UPDATE patients SET display_name = display_name")
+        .execute(&mut blocker)
+        .unwrap();
+    let body = serde_json::json!({"client_id": "while-locked", "symptoms": {"redness": 1}});
+    let locked = clinic.check_in(body.clone()).await;
+    assert_problem(&locked, 503, "service_unavailable");
+    assert!(locked.header("retry-after").is_some());
+    let ready = clinic.app.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(
+        ready.status, 200,
+        "reads go on while a writer holds the lock"
+    );
+    diesel::sql_query("ROLLBACK").execute(&mut blocker).unwrap();
+    // The client retries with the same client_id: stored once.
+    let retried = clinic.check_in(body).await;
+    assert_eq!(retried.status, 201);
+    assert_eq!(clinic.app.count("SELECT COUNT(*) AS n FROM checkins"), 1);
+}
