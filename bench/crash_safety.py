@@ -1,0 +1,165 @@
+"""Crash safety: SIGKILL the server during a steady load of check-ins,
+restart it, let the clients retry what got no answer with the same
+client_id, then check that every check-in that got a 2xx is stored exactly
+once, and that every alert has its outbox row.
+
+Usage: python3 bench/crash_safety.py BINARY [DATABASE_URL]
+(default: a throwaway SQLite file; a postgres:// URL names an existing,
+empty database). Prints the figures; exits 1 if anything was lost or
+duplicated.
+"""
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timedelta, timezone
+
+BINARY = sys.argv[1]
+WORK = tempfile.mkdtemp()
+DATABASE = sys.argv[2] if len(sys.argv) > 2 else f"sqlite://{WORK}/crash.db"
+PORT = (lambda s: (s.bind(("127.0.0.1", 0)), s.getsockname()[1])[1])(socket.socket())
+BASE = f"http://127.0.0.1:{PORT}"
+CLIENTS, PATIENTS = 6, 6
+LOAD_SECONDS, KILLS = 6, 2
+
+
+def start():
+    env = dict(os.environ, DATABASE_URL=DATABASE, AFTERCARE_BIND=f"127.0.0.1:{PORT}",
+               AFTERCARE_ADMIN_EMAIL="admin@crash.example", AFTERCARE_ADMIN_PASSWORD="crash-admin-password",
+               AFTERCARE_JWT_SECRET="crash-test-secret-crash-test-secret-0123", AFTERCARE_LOG="warn")
+    process = subprocess.Popen([BINARY], env=env, stdout=subprocess.DEVNULL, stderr=open(f"{WORK}/server.log", "ab"))
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(BASE + "/readyz", timeout=1)
+            return process
+        except Exception:
+            time.sleep(0.05)
+    raise SystemExit("the server did not start")
+
+
+def call(method, path, token=None, body=None, timeout=10):
+    request = urllib.request.Request(BASE + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def seed():
+    admin = call("POST", "/v1/auth/login", body={"email": "admin@crash.example", "password": "crash-admin-password"})[1]["access_token"]
+    call("POST", "/v1/users", admin, {"email": "dr@crash.example", "password": "crash-physician-pw", "role": "physician", "display_name": "Dr Crash"})
+    doctor = call("POST", "/v1/auth/login", body={"email": "dr@crash.example", "password": "crash-physician-pw"})[1]["access_token"]
+    given = (datetime.now(timezone.utc) - timedelta(hours=30)).isoformat()
+    treatments = []
+    for n in range(PATIENTS):
+        patient = call("POST", "/v1/patients", doctor, {"display_name": f"Patient {n}", "timezone": "Asia/Tokyo", "locale": "ja"})[1]
+        status, treatment = call("POST", f"/v1/patients/{patient['id']}/treatments", doctor, {
+            "kind": "injection", "sites": ["face"], "product": "Exo", "administered_at": given,
+            "screening": {"cancer_treatment": False, "pregnant": False, "breastfeeding": False, "planning_pregnancy": False}})
+        treatments.append(treatment["id"])
+    return doctor, treatments
+
+
+acknowledged = {}   # client_id -> treatment_id, answered 2xx
+lock = threading.Lock()
+stop = threading.Event()
+counts = {"sent": 0, "no_answer": 0, "retried_ok": 0, "5xx": 0}
+
+
+def client(token, treatments, seed_value):
+    rng = random.Random(seed_value)
+    pending = None
+    while not stop.is_set() or pending:
+        if pending is None:
+            treatment = rng.choice(treatments)
+            symptoms = {"redness": rng.randint(0, 2)}
+            if rng.random() < 0.1:
+                symptoms[rng.choice(["headache", "fatigue", "dizziness"])] = 4
+            pending = (treatment, {"client_id": str(uuid.uuid4()), "symptoms": symptoms})
+        treatment, body = pending
+        try:
+            status, _ = call("POST", f"/v1/treatments/{treatment}/checkins", token, body, timeout=5)
+        except Exception:
+            with lock:
+                counts["no_answer"] += 1
+            time.sleep(0.05)
+            continue  # the same body and client_id again: the app's retry
+        with lock:
+            counts["sent"] += 1
+        if status in (200, 201):
+            with lock:
+                if status == 200:
+                    counts["retried_ok"] += 1
+                acknowledged[body["client_id"]] = treatment
+            pending = None
+        elif status >= 500:
+            with lock:
+                counts["5xx"] += 1
+            time.sleep(0.05)
+        else:
+            raise SystemExit(f"unexpected {status}")
+
+
+def rows(sql):
+    if DATABASE.startswith("sqlite://"):
+        with sqlite3.connect(DATABASE[len("sqlite://"):]) as db:
+            return db.execute(sql).fetchall()
+    output = subprocess.run(["psql", DATABASE, "-At", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True).stdout
+    return [tuple(line.split("\t")) for line in output.splitlines() if line]
+
+
+def main():
+    server = start()
+    token, treatments = seed()
+    threads = [threading.Thread(target=client, args=(token, treatments, n)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for _ in range(KILLS):
+        time.sleep(LOAD_SECONDS / (KILLS + 1))
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        time.sleep(0.3)
+        server = start()
+    time.sleep(LOAD_SECONDS / (KILLS + 1))
+    stop.set()
+    for thread in threads:
+        thread.join()
+    server.send_signal(signal.SIGTERM)
+    server.wait()
+
+    stored = rows("SELECT client_id, COUNT(*) FROM checkins GROUP BY client_id")
+    counted = {client_id: int(n) for client_id, n in stored}
+    lost = [c for c in acknowledged if c not in counted]
+    duplicated = [c for c, n in counted.items() if n != 1]
+    unacknowledged = [c for c in counted if c not in acknowledged]
+    orphans = rows("SELECT COUNT(*) FROM alerts a WHERE NOT EXISTS (SELECT 1 FROM outbox_events o "
+                   "WHERE o.alert_id = a.id AND o.event_type = 'alert.created')")[0][0]
+    alerts = rows("SELECT COUNT(*) FROM alerts")[0][0]
+    events = rows("SELECT COUNT(*) FROM outbox_events")[0][0]
+    backend = "postgresql" if DATABASE.startswith("postgres") else "sqlite"
+    print(f"{backend}: {KILLS} SIGKILLs under {CLIENTS} clients; {len(acknowledged)} check-ins acknowledged, "
+          f"{len(counted)} stored, {counts['no_answer']} requests without answer retried, "
+          f"{counts['retried_ok']} retries answered 200 (already stored), {counts['5xx']} 5xx; "
+          f"lost {len(lost)}, duplicated {len(duplicated)}, stored without answer {len(unacknowledged)}; "
+          f"{alerts} alerts, {events} outbox rows, alerts without their outbox row {orphans}")
+    if lost or duplicated or int(orphans) or counts["5xx"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
