@@ -1,7 +1,8 @@
 //! Password hashing with argon2id at OWASP's minimum cost (m=19 MiB, t=2,
-//! p=1). Hashing is slow on purpose, so it runs on the blocking pool and a
-//! semaphore caps how many run at once: a flood of logins cannot take every
-//! thread away from check-ins.
+//! p=1). Hashing is slow on purpose, so it runs on its own threads, scheduled
+//! as idle work (SCHED_IDLE on Linux) and one fewer than the cores, and a
+//! semaphore caps how many wait: a flood of logins takes only the CPU that
+//! check-ins leave (bench/login_flood.py measures it).
 
 use std::sync::{Arc, OnceLock};
 
@@ -22,10 +23,42 @@ fn permits() -> Arc<Semaphore> {
     static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
     PERMITS
         .get_or_init(|| {
+            // As many as there are hashing threads: each waiting hash holds
+            // 19 MiB, so the queue stays here rather than in memory.
             let cores = std::thread::available_parallelism().map_or(2, usize::from);
-            Arc::new(Semaphore::new(cores.max(1)))
+            Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
         })
         .clone()
+}
+
+/// The hashing threads: idle priority, so that the scheduler always runs
+/// request work first.
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores.saturating_sub(1).max(1))
+            .thread_name(|n| format!("argon2-{n}"))
+            .start_handler(|_| {
+                use thread_priority::unix::{
+                    set_thread_priority_and_policy, thread_native_id, NormalThreadSchedulePolicy,
+                    ThreadSchedulePolicy,
+                };
+                let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+                if let Err(error) = set_thread_priority_and_policy(
+                    thread_native_id(),
+                    thread_priority::ThreadPriority::Min,
+                    idle,
+                ) {
+                    tracing::warn!(?error, "password hashing runs at normal priority");
+                }
+            })
+            .build()
+            .map_err(|error| tracing::error!(%error, "no password hashing threads"))
+            .ok()
+    })
+    .as_ref()
 }
 
 async fn run_limited<T: Send + 'static>(
@@ -35,9 +68,16 @@ async fn run_limited<T: Send + 'static>(
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    actix_web::web::block(work)
-        .await
-        .map_err(ApiError::internal)
+    let Some(pool) = pool() else {
+        return actix_web::web::block(work)
+            .await
+            .map_err(ApiError::internal);
+    };
+    let (done, result) = tokio::sync::oneshot::channel();
+    pool.spawn(move || {
+        let _ = done.send(work());
+    });
+    result.await.map_err(ApiError::internal)
 }
 
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {

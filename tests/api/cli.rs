@@ -136,3 +136,65 @@ async fn operators_migrate_create_users_and_serve_without_leaking_secrets() {
         assert!(!text.contains(secret), "the log leaks {secret:?}");
     }
 }
+
+#[actix_web::test]
+async fn a_graceful_stop_answers_the_request_in_flight() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = Command::new(BIN)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("stop.db").display()),
+        )
+        .env("AFTERCARE_BIND", format!("127.0.0.1:{port}"))
+        .env("AFTERCARE_ADMIN_EMAIL", "admin@stop.example")
+        .env("AFTERCARE_ADMIN_PASSWORD", "stop-admin-password")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = format!("127.0.0.1:{port}");
+    let mut connected = None;
+    for _ in 0..100 {
+        if let Ok(stream) = std::net::TcpStream::connect(&address) {
+            connected = Some(stream);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stream = connected.expect("the server did not start");
+    // Wait until it answers at all.
+    let ready = reqwest::get(format!("http://{address}/readyz"))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    // A login whose body is half sent when SIGTERM arrives...
+    let body =
+        json!({"email": "admin@stop.example", "password": "stop-admin-password"}).to_string();
+    let (first, second) = body.split_at(body.len() / 2);
+    write!(
+        stream,
+        "POST /v1/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let terminated = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    std::thread::sleep(Duration::from_millis(300));
+    // ...is still answered in full once the rest arrives.
+    stream.write_all(second.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("access_token"));
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // New connections are refused once it has stopped.
+    assert!(std::net::TcpStream::connect(&address).is_err());
+}
