@@ -93,7 +93,7 @@ def client(token, treatments, seed_value):
             pending = (treatment, {"client_id": str(uuid.uuid4()), "symptoms": symptoms})
         treatment, body = pending
         try:
-            status, _ = call("POST", f"/v1/treatments/{treatment}/checkins", token, body, timeout=5)
+            status, answer = call("POST", f"/v1/treatments/{treatment}/checkins", token, body, timeout=5)
         except Exception:
             with lock:
                 counts["no_answer"] += 1
@@ -110,6 +110,7 @@ def client(token, treatments, seed_value):
         elif status >= 500:
             with lock:
                 counts["5xx"] += 1
+            print(f"answered {status}: {answer}", file=sys.stderr)
             time.sleep(0.05)
         else:
             raise SystemExit(f"unexpected {status}")

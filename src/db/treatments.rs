@@ -104,3 +104,17 @@ pub fn on_care_team(
         .get_result(conn)?;
     Ok(count > 0)
 }
+
+/// Serialises the writes of one treatment's check-ins until the transaction
+/// ends: triage reads the treatment's history and opens at most one alert
+/// per rule, so two check-ins of one treatment must not interleave. SQLite's
+/// immediate transactions already serialise every writer; PostgreSQL locks
+/// the treatment's row.
+pub fn lock_for_checkin(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM treatments WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}

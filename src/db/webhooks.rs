@@ -255,6 +255,10 @@ pub fn claim_due(
     until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<(Delivery, Endpoint)>, ApiError> {
+    // A read first: an idle poll must not take SQLite's write lock.
+    if !any_due(conn, now)? {
+        return Ok(Vec::new());
+    }
     let ids: Vec<String> = match conn {
         DbConnection::Postgres(pg) => diesel::sql_query(
             "UPDATE webhook_deliveries SET leased_until = $1, lease_owner = $2 \
@@ -305,6 +309,15 @@ pub fn claim_due(
         .filter(webhook_deliveries::id.eq_any(&ids))
         .select((Delivery::as_select(), Endpoint::as_select()))
         .load(conn)?)
+}
+
+fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
+    let due: i64 = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq_any(["pending", "failed"]))
+        .filter(webhook_deliveries::next_attempt_at.le(now))
+        .count()
+        .get_result(conn)?;
+    Ok(due > 0)
 }
 
 /// How an attempt ended, as stored.

@@ -51,6 +51,39 @@ async fn the_same_client_id_replays_or_conflicts() {
 }
 
 #[actix_web::test]
+async fn concurrent_check_ins_of_one_treatment_open_one_alert() {
+    let clinic = Clinic::new(30).await;
+    let url = format!(
+        "{}/v1/treatments/{}/checkins",
+        clinic.app.address, clinic.treatment_id
+    );
+    for round in 0..3 {
+        let sends = (0..8).map(|n| {
+            clinic
+                .app
+                .client
+                .post(&url)
+                .bearer_auth(&clinic.patient)
+                .json(&json!({"client_id": format!("r{round}-{n}"), "symptoms": {"headache": 4, "fatigue": 3}}))
+                .send()
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status().as_u16())
+            .collect();
+        assert!(
+            statuses.iter().all(|s| *s == 201),
+            "round {round}: {statuses:?}"
+        );
+        clinic.app.execute("UPDATE alerts SET status = 'resolved'");
+    }
+    // Each round opened exactly one alert for the rule, whatever the interleaving.
+    assert_eq!(clinic.app.count("SELECT COUNT(*) AS n FROM alerts"), 3);
+    assert_eq!(clinic.app.count("SELECT COUNT(*) AS n FROM checkins"), 24);
+}
+
+#[actix_web::test]
 async fn concurrent_duplicates_store_one_row() {
     let clinic = Clinic::new(30).await;
     let url = format!(

@@ -356,7 +356,14 @@ impl TestApp {
     /// A direct connection to the app's database, for arranging and
     /// checking rows.
     pub fn connection(&self) -> aftercare::db::DbConnection {
-        aftercare::db::DbConnection::establish(&self.database_url()).unwrap()
+        let mut conn = aftercare::db::DbConnection::establish(&self.database_url()).unwrap();
+        if matches!(self.database, DatabaseUrl::Sqlite(_)) {
+            // Wait for the service's writers like the service does.
+            diesel::sql_query("PRAGMA busy_timeout = 5000")
+                .execute(&mut conn)
+                .unwrap();
+        }
+        conn
     }
 
     /// The service's own database handle, for running its jobs.

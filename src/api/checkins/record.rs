@@ -16,7 +16,7 @@ use crate::api::views::utc;
 use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
 use crate::db::checkins::{self, Checkin, NewFinding};
-use crate::db::DbConnection;
+use crate::db::{treatments, DbConnection};
 use crate::domain::accounts::Role;
 use crate::domain::guidance;
 use crate::domain::schedule::{day_of, within_acute_window};
@@ -143,6 +143,7 @@ fn write(
     at: DateTime<Utc>,
 ) -> Result<Recorded, ApiError> {
     let (treatment, patient) = treatment_for(conn, user, treatment_id)?;
+    treatments::lock_for_checkin(conn, &treatment.id)?;
     if let Some(existing) = checkins::find_by_client_id(conn, &patient.id, &c.client_id)? {
         return if existing.request_hash == hash {
             Ok(Recorded::Replayed(existing.response))
