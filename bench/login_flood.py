@@ -24,7 +24,7 @@ WORK = tempfile.mkdtemp()
 DATABASE = sys.argv[2] if len(sys.argv) > 2 else f"sqlite://{WORK}/flood.db"
 PORT = (lambda s: (s.bind(("127.0.0.1", 0)), s.getsockname()[1])[1])(socket.socket())
 BASE = f"http://127.0.0.1:{PORT}"
-SAMPLES, FLOODERS = 400, 4
+SAMPLES, FLOODERS = 1000, 4
 
 
 def call(method, path, token=None, body=None):
@@ -69,12 +69,17 @@ def main():
         call("POST", "/v1/users", admin, {"email": "dr@flood.example", "password": "flood-physician-pw", "role": "physician", "display_name": "Dr Flood"})
         doctor = call("POST", "/v1/auth/login", body={"email": "dr@flood.example", "password": "flood-physician-pw"})[1]["access_token"]
         patient = call("POST", "/v1/patients", doctor, {"display_name": "Flood Patient", "timezone": "Asia/Tokyo", "locale": "ja"})[1]
-        treatment = call("POST", f"/v1/patients/{patient['id']}/treatments", doctor, {
-            "kind": "injection", "sites": ["face"], "product": "Exo",
-            "administered_at": (datetime.now(timezone.utc) - timedelta(hours=30)).isoformat(),
-            "screening": {"cancer_treatment": False, "pregnant": False, "breastfeeding": False, "planning_pregnancy": False}})[1]
+        def new_treatment():
+            # A fresh treatment per phase: triage reads the treatment's
+            # history, so both phases must start from the same one.
+            return call("POST", f"/v1/patients/{patient['id']}/treatments", doctor, {
+                "kind": "injection", "sites": ["face"], "product": "Exo",
+                "administered_at": (datetime.now(timezone.utc) - timedelta(hours=30)).isoformat(),
+                "screening": {"cancer_treatment": False, "pregnant": False, "breastfeeding": False, "planning_pregnancy": False}})[1]
+
+        treatment = new_treatment()
         checkins(doctor, treatment["id"], 50)  # warm up
-        idle = checkins(doctor, treatment["id"], SAMPLES)
+        idle = checkins(doctor, new_treatment()["id"], SAMPLES)
 
         stop = threading.Event()
         logins = []
@@ -89,7 +94,7 @@ def main():
         for thread in threads:
             thread.start()
         time.sleep(1)
-        flooded = checkins(doctor, treatment["id"], SAMPLES)
+        flooded = checkins(doctor, new_treatment()["id"], SAMPLES)
         stop.set()
         for thread in threads:
             thread.join()

@@ -45,6 +45,7 @@ fn issue(
         .role
         .parse()
         .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+    crate::db::relaxed_commit(conn)?;
     let access_token = state
         .tokens
         .issue(&user.id, role, user.patient_id.as_deref(), at)

@@ -191,6 +191,18 @@ pub fn transaction<T>(
 }
 
 /// Answers whether the database takes queries right now.
+/// Lets the current PostgreSQL transaction commit without waiting for its
+/// WAL flush. Only for rows whose loss in a crash costs nothing clinical (a
+/// session's refresh token: the user logs in again), so that a flood of
+/// logins does not queue check-ins behind its disk flushes. SQLite already
+/// commits with synchronous=NORMAL.
+pub fn relaxed_commit(conn: &mut DbConnection) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::RunQueryDsl::execute(diesel::sql_query("SET LOCAL synchronous_commit = off"), pg)?;
+    }
+    Ok(())
+}
+
 pub async fn ping(db: &Db) -> bool {
     db.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::from))
         .await
