@@ -8,71 +8,24 @@ Usage: python3 bench/crash_safety.py BINARY [DATABASE_URL]
 empty database). Prints the figures; exits 1 if anything was lost or
 duplicated.
 """
-import json
-import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from datetime import datetime, timedelta, timezone
+
+from service import Service, new_treatment, seed_clinic
 
 BINARY = sys.argv[1]
 WORK = tempfile.mkdtemp()
 DATABASE = sys.argv[2] if len(sys.argv) > 2 else f"sqlite://{WORK}/crash.db"
-PORT = (lambda s: (s.bind(("127.0.0.1", 0)), s.getsockname()[1])[1])(socket.socket())
-BASE = f"http://127.0.0.1:{PORT}"
+SERVICE = Service(BINARY, DATABASE, f"{WORK}/server.log")
 CLIENTS, PATIENTS = 6, 6
 LOAD_SECONDS, KILLS = 6, 2
-
-
-def start():
-    env = dict(os.environ, DATABASE_URL=DATABASE, AFTERCARE_BIND=f"127.0.0.1:{PORT}",
-               AFTERCARE_ADMIN_EMAIL="admin@crash.example", AFTERCARE_ADMIN_PASSWORD="crash-admin-password",
-               AFTERCARE_JWT_SECRET="crash-test-secret-crash-test-secret-0123", AFTERCARE_LOG="warn")
-    process = subprocess.Popen([BINARY], env=env, stdout=subprocess.DEVNULL, stderr=open(f"{WORK}/server.log", "ab"))
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(BASE + "/readyz", timeout=1)
-            return process
-        except Exception:
-            time.sleep(0.05)
-    raise SystemExit("the server did not start")
-
-
-def call(method, path, token=None, body=None, timeout=10):
-    request = urllib.request.Request(BASE + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode())
-    request.add_header("content-type", "application/json")
-    if token:
-        request.add_header("authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def seed():
-    admin = call("POST", "/v1/auth/login", body={"email": "admin@crash.example", "password": "crash-admin-password"})[1]["access_token"]
-    call("POST", "/v1/users", admin, {"email": "dr@crash.example", "password": "crash-physician-pw", "role": "physician", "display_name": "Dr Crash"})
-    doctor = call("POST", "/v1/auth/login", body={"email": "dr@crash.example", "password": "crash-physician-pw"})[1]["access_token"]
-    given = (datetime.now(timezone.utc) - timedelta(hours=30)).isoformat()
-    treatments = []
-    for n in range(PATIENTS):
-        patient = call("POST", "/v1/patients", doctor, {"display_name": f"Patient {n}", "timezone": "Asia/Tokyo", "locale": "ja"})[1]
-        status, treatment = call("POST", f"/v1/patients/{patient['id']}/treatments", doctor, {
-            "kind": "injection", "sites": ["face"], "product": "Exo", "administered_at": given,
-            "screening": {"cancer_treatment": False, "pregnant": False, "breastfeeding": False, "planning_pregnancy": False}})
-        treatments.append(treatment["id"])
-    return doctor, treatments
 
 
 acknowledged = {}   # client_id -> treatment_id, answered 2xx
@@ -93,7 +46,7 @@ def client(token, treatments, seed_value):
             pending = (treatment, {"client_id": str(uuid.uuid4()), "symptoms": symptoms})
         treatment, body = pending
         try:
-            status, answer = call("POST", f"/v1/treatments/{treatment}/checkins", token, body, timeout=5)
+            status, answer, _ = SERVICE.call("POST", f"/v1/treatments/{treatment}/checkins", token, body, timeout=5)
         except Exception:
             with lock:
                 counts["no_answer"] += 1
@@ -125,8 +78,9 @@ def rows(sql):
 
 
 def main():
-    server = start()
-    token, treatments = seed()
+    server = SERVICE.start()
+    token, patients = seed_clinic(SERVICE, PATIENTS)
+    treatments = [new_treatment(SERVICE, token, patient) for patient in patients]
     threads = [threading.Thread(target=client, args=(token, treatments, n)) for n in range(CLIENTS)]
     for thread in threads:
         thread.start()
@@ -135,7 +89,7 @@ def main():
         server.send_signal(signal.SIGKILL)
         server.wait()
         time.sleep(0.3)
-        server = start()
+        server = SERVICE.start()
     time.sleep(LOAD_SECONDS / (KILLS + 1))
     stop.set()
     for thread in threads:
