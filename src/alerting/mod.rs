@@ -25,6 +25,17 @@ pub struct AlertChange {
     pub status: String,
 }
 
+impl From<Alert> for AlertChange {
+    fn from(alert: Alert) -> Self {
+        Self {
+            id: alert.id,
+            rule: alert.rule,
+            level: alert.level,
+            status: alert.status,
+        }
+    }
+}
+
 pub fn level_rank(level: Level) -> i32 {
     match level {
         Level::None => 0,
@@ -218,10 +229,5 @@ pub fn apply(
     if let Some(event) = event_for(decision) {
         emit(conn, event, &alert, at)?;
     }
-    Ok(Some(AlertChange {
-        id: alert.id,
-        rule: alert.rule,
-        level: alert.level,
-        status: alert.status,
-    }))
+    Ok(Some(alert.into()))
 }

@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{encode_ranked, Page, PageQuery};
+use super::paging::{encode_ranked, split_page, Page, PageQuery};
 use super::views::utc;
 use super::Body;
 use crate::alerting::workflow::{self, Request};
@@ -221,15 +221,10 @@ pub async fn list(
         .db
         .run(move |conn| {
             workflow::reopen_ended_snoozes(conn, at)?;
-            let mut rows = alert_queries::list(conn, scope_of(&user), &filter, after, limit + 1)?;
-            let more = rows.len() > usize::try_from(limit).unwrap_or(0);
-            rows.truncate(usize::try_from(limit).unwrap_or(0));
-            let next_cursor = more
-                .then(|| {
-                    rows.last()
-                        .map(|a| encode_ranked(a.level_rank, a.created_at, &a.id))
-                })
-                .flatten();
+            let rows = alert_queries::list(conn, scope_of(&user), &filter, after, limit + 1)?;
+            let (rows, next_cursor) = split_page(rows, limit, |a| {
+                encode_ranked(a.level_rank, a.created_at, &a.id)
+            });
             let touched: Vec<_> = rows
                 .iter()
                 .map(|a| (a.patient_id.as_str(), "alert", a.id.as_str()))
@@ -297,12 +292,12 @@ async fn act(
     let view = state
         .db
         .transaction(move |conn| {
+            // An ended snooze is open again before anyone acts on it.
+            workflow::reopen_ended_snoozes(conn, at)?;
             let alert = alert_for(conn, &user, &id)?;
             // Seeing an alert is not treating the patient: only the care
             // team acts on it.
             user.require(&[Role::Physician])?;
-            workflow::reopen_ended_snoozes(conn, at)?;
-            let alert = alerts::find(conn, &alert.id)?.ok_or(ApiError::NotFound)?;
             let updated = workflow::act(conn, alert, &user.id, &request, at)?;
             audit::record(
                 conn,

@@ -45,7 +45,6 @@ fn issue(
         .role
         .parse()
         .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
-    crate::db::relaxed_commit(conn)?;
     let access_token = state
         .tokens
         .issue(&user.id, role, user.patient_id.as_deref(), at)
@@ -121,7 +120,12 @@ pub async fn login(
         .run(move |conn| match user {
             Some(user) if verified => {
                 throttle::clear(conn, &keys[0].0)?;
-                crate::db::transaction(conn, |conn| issue(conn, &state_for_db, user, None, at))
+                crate::db::transaction(conn, |conn| {
+                    // A login only writes a new session; registration and
+                    // refresh, which share `issue`, stay fully durable.
+                    crate::db::relaxed_commit(conn)?;
+                    issue(conn, &state_for_db, user, None, at)
+                })
             }
             _ => {
                 for (key, policy) in &keys {

@@ -37,7 +37,7 @@ impl PageQuery {
         self.cursor
             .as_deref()
             .map(|cursor| {
-                let key = decode_key(cursor)?;
+                let key = decode_position::<Key>(cursor)?;
                 let rank = key.r.ok_or(ApiError::InvalidCursor)?;
                 Ok((rank, timestamp(key.t)?, key.i))
             })
@@ -53,13 +53,8 @@ struct Key {
     i: String,
 }
 
-fn encode_key(key: &Key) -> String {
-    let json = serde_json::to_vec(key).unwrap_or_default();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-}
-
 pub fn encode(at: NaiveDateTime, id: &str) -> String {
-    encode_key(&Key {
+    encode_position(&Key {
         r: None,
         t: at.and_utc().timestamp_micros(),
         i: id.to_owned(),
@@ -67,18 +62,11 @@ pub fn encode(at: NaiveDateTime, id: &str) -> String {
 }
 
 pub fn encode_ranked(rank: i32, at: NaiveDateTime, id: &str) -> String {
-    encode_key(&Key {
+    encode_position(&Key {
         r: Some(rank),
         t: at.and_utc().timestamp_micros(),
         i: id.to_owned(),
     })
-}
-
-fn decode_key(cursor: &str) -> Result<Key, ApiError> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| ApiError::InvalidCursor)?;
-    serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidCursor)
 }
 
 fn timestamp(micros: i64) -> Result<NaiveDateTime, ApiError> {
@@ -101,7 +89,7 @@ pub fn decode_position<T: serde::de::DeserializeOwned>(cursor: &str) -> Result<T
 }
 
 fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
-    let key = decode_key(cursor)?;
+    let key = decode_position::<Key>(cursor)?;
     Ok((timestamp(key.t)?, key.i))
 }
 
@@ -111,24 +99,35 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Builds a page from `limit + 1` loaded rows: the extra row only tells
-/// that another page exists.
-pub fn page<R, T>(
+/// Keeps the first `limit` of `limit + 1` loaded rows (the extra row only
+/// tells that another page exists); the cursor is that of the last row kept,
+/// when there is more.
+pub fn split_page<R>(
     mut rows: Vec<R>,
     limit: i64,
-    key: impl Fn(&R) -> (NaiveDateTime, String),
-    view: impl Fn(R) -> T,
-) -> Page<T> {
+    cursor: impl Fn(&R) -> String,
+) -> (Vec<R>, Option<String>) {
     let limit = usize::try_from(limit).unwrap_or(0);
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last().map(|row| {
-            let (at, id) = key(row);
-            encode(at, &id)
-        })
+        rows.last().map(cursor)
     } else {
         None
     };
+    (rows, next_cursor)
+}
+
+/// A page in (timestamp, id) order, each row shown through `view`.
+pub fn page<R, T>(
+    rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> (NaiveDateTime, String),
+    view: impl FnMut(R) -> T,
+) -> Page<T> {
+    let (rows, next_cursor) = split_page(rows, limit, |row| {
+        let (at, id) = key(row);
+        encode(at, &id)
+    });
     Page {
         items: rows.into_iter().map(view).collect(),
         next_cursor,

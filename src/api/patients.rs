@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{page, PageQuery};
+use super::paging::{encode, split_page, Page, PageQuery};
 use super::views::{InviteView, PatientView};
 use super::Body;
 use crate::auth::audit::{self, Action};
@@ -141,7 +141,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit()?;
     let after = query.after()?;
-    let rows = state
+    let body = state
         .db
         .run(move |conn| {
             let scope = match user.role {
@@ -152,21 +152,18 @@ pub async fn list(
                 }
             };
             let rows = patients::list(conn, scope, after, limit + 1)?;
+            let (rows, next_cursor) = split_page(rows, limit, |p| encode(p.created_at, &p.id));
             let touched: Vec<_> = rows
                 .iter()
-                .take(usize::try_from(limit).unwrap_or(0))
                 .map(|p| (p.id.as_str(), "patient", p.id.as_str()))
                 .collect();
             audit::record(conn, &user, Action::Read, &touched, now())?;
-            Ok(rows)
+            Ok(Page {
+                items: rows.into_iter().map(PatientView::from).collect(),
+                next_cursor,
+            })
         })
         .await?;
-    let body = page(
-        rows,
-        limit,
-        |p| (p.created_at, p.id.clone()),
-        PatientView::from,
-    );
     Ok(HttpResponse::Ok().json(body))
 }
 

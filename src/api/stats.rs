@@ -64,9 +64,7 @@ pub async fn symptoms(
         return Err(ApiError::InvalidQuery("from must not be after to".into()));
     }
     let kinds: Vec<String> = match query.kind.as_deref() {
-        None | Some("") => ["injection", "iv_drip", "iv_push"]
-            .map(String::from)
-            .to_vec(),
+        None | Some("") => Kind::ALL.iter().map(|k| k.as_str().to_owned()).collect(),
         Some(raw) => vec![Kind::parse(raw)
             .ok_or_else(|| {
                 ApiError::InvalidQuery("kind must be injection, iv_drip or iv_push".into())

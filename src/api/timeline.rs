@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::treatments::{view, zone_of, TreatmentView};
 use super::views::{utc, PatientView};
+use crate::alerting::AlertChange;
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
 use crate::db::alerts::Alert;
@@ -29,14 +30,6 @@ struct Vitals {
     temperature_c_max: Option<f64>,
 }
 
-#[derive(Serialize, Clone, PartialEq)]
-struct AlertBrief {
-    id: String,
-    rule: String,
-    level: String,
-    status: String,
-}
-
 #[derive(Serialize)]
 struct Day {
     day: i64,
@@ -44,7 +37,7 @@ struct Day {
     checkins: usize,
     symptoms: BTreeMap<String, i32>,
     vitals: Vitals,
-    alerts: Vec<AlertBrief>,
+    alerts: Vec<AlertChange>,
 }
 
 impl Day {
@@ -122,12 +115,7 @@ impl Days {
             };
             let day = day_of(utc(observed_at), utc(treatment.administered_at), zone);
             let entry = days.entry(&alert.treatment_id, day);
-            let brief = AlertBrief {
-                id: alert.id,
-                rule: alert.rule,
-                level: alert.level,
-                status: alert.status,
-            };
+            let brief = AlertChange::from(alert);
             if !entry.alerts.contains(&brief) {
                 entry.alerts.push(brief);
             }

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{page, PageQuery};
+use super::paging::{encode, split_page, Page, PageQuery};
 use super::views::utc;
 use super::Body;
 use crate::auth::audit::{self, Action};
@@ -239,18 +239,19 @@ pub async fn list(
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let rows = treatments::list_for_patient(conn, &patient.id, after, limit + 1)?;
+            let (rows, next_cursor) = split_page(rows, limit, |t| encode(t.administered_at, &t.id));
             let touched: Vec<_> = rows
                 .iter()
-                .take(usize::try_from(limit).unwrap_or(0))
                 .map(|t| (patient.id.as_str(), "treatment", t.id.as_str()))
                 .collect();
             audit::record(conn, &user, Action::Read, &touched, now())?;
-            Ok(page(
-                rows,
-                limit,
-                |t| (t.administered_at, t.id.clone()),
-                |t| view(t, &patient, &number),
-            ))
+            Ok(Page {
+                items: rows
+                    .into_iter()
+                    .map(|t| view(t, &patient, &number))
+                    .collect(),
+                next_cursor,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

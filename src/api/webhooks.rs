@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::paging::{page, PageQuery};
+use super::paging::{encode, page, split_page, Page, PageQuery};
 use super::views::utc;
 use super::Body;
 use crate::auth::AuthUser;
@@ -388,6 +388,7 @@ pub async fn deliveries(
         .run(move |conn| {
             let endpoint = endpoint_for(conn, &user, &id)?;
             let rows = rows::list_deliveries(conn, &endpoint.id, before, limit + 1)?;
+            let (rows, next_cursor) = split_page(rows, limit, |d| encode(d.created_at, &d.id));
             let ids: Vec<String> = rows.iter().map(|d| d.id.clone()).collect();
             let mut attempts: HashMap<String, Vec<Attempt>> = HashMap::new();
             for attempt in rows::attempts_of(conn, &ids)? {
@@ -396,15 +397,16 @@ pub async fn deliveries(
                     .or_default()
                     .push(attempt);
             }
-            Ok(page(
-                rows,
-                limit,
-                |d| (d.created_at, d.id.clone()),
-                |d| {
-                    let history = attempts.get(&d.id).cloned().unwrap_or_default();
-                    delivery_view(d, history)
-                },
-            ))
+            Ok(Page {
+                items: rows
+                    .into_iter()
+                    .map(|d| {
+                        let history = attempts.remove(&d.id).unwrap_or_default();
+                        delivery_view(d, history)
+                    })
+                    .collect(),
+                next_cursor,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -9,12 +9,13 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::paging::{decode_position, encode_position, Page, PageQuery};
+use super::paging::{decode_position, encode_position, split_page, Page, PageQuery};
 use super::treatments::zone_of;
 use super::views::{utc, PatientView};
 use crate::alerting::workflow;
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
+use crate::db::alert_queries;
 use crate::db::alerts::Alert;
 use crate::db::patients::Patient;
 use crate::db::treatments::Treatment;
@@ -72,7 +73,7 @@ struct Facts {
 impl Facts {
     fn load(conn: &mut DbConnection, ids: &[String]) -> Result<Self, ApiError> {
         let mut alerts: HashMap<String, Vec<Alert>> = HashMap::new();
-        for alert in rows::alerts_of(conn, ids, &COUNTED)? {
+        for alert in alert_queries::for_treatments(conn, ids, &COUNTED)? {
             alerts
                 .entry(alert.treatment_id.clone())
                 .or_default()
@@ -145,7 +146,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Physician])?;
-    let limit = usize::try_from(query.limit()?).unwrap_or(0);
+    let limit = query.limit()?;
     let after: Option<Standing> = query.cursor.as_deref().map(decode_position).transpose()?;
     let at = now();
     let page = state
@@ -166,11 +167,7 @@ pub async fn list(
                 })
                 .collect();
             all.sort_by(|a, b| urgency(&a.0, &b.0));
-            let next_cursor = all
-                .get(limit)
-                .and(all.get(limit.wrapping_sub(1)))
-                .map(|(s, _)| encode_position(s));
-            all.truncate(limit);
+            let (all, next_cursor) = split_page(all, limit, |(s, _)| encode_position(s));
             let touched: Vec<_> = all
                 .iter()
                 .map(|(_, r)| (r.patient.id.as_str(), "treatment", r.treatment.id.as_str()))

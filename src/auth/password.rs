@@ -1,8 +1,8 @@
 //! Password hashing with argon2id at OWASP's minimum cost (m=19 MiB, t=2,
-//! p=1). Hashing is slow on purpose, so it runs on its own threads, scheduled
-//! as idle work (SCHED_IDLE on Linux) and one fewer than the cores, and a
-//! semaphore caps how many wait: a flood of logins takes only the CPU that
-//! check-ins leave (bench/login_flood.py measures it).
+//! p=1). Hashing is slow on purpose, so it runs on its own threads, one
+//! fewer than the cores and scheduled as idle work (SCHED_IDLE on Linux): a
+//! flood of logins takes only the CPU that check-ins leave
+//! (bench/login_flood.py measures it).
 
 use std::sync::{Arc, OnceLock};
 
@@ -19,16 +19,10 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-fn permits() -> Arc<Semaphore> {
-    static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
-    PERMITS
-        .get_or_init(|| {
-            // As many as there are hashing threads: each waiting hash holds
-            // 19 MiB, so the queue stays here rather than in memory.
-            let cores = std::thread::available_parallelism().map_or(2, usize::from);
-            Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
-        })
-        .clone()
+/// How many hashes run at once: one core is always left to requests.
+fn hashing_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    cores.saturating_sub(1).max(1)
 }
 
 /// The hashing threads: idle priority, so that the scheduler always runs
@@ -36,9 +30,8 @@ fn permits() -> Arc<Semaphore> {
 fn pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         rayon::ThreadPoolBuilder::new()
-            .num_threads(cores.saturating_sub(1).max(1))
+            .num_threads(hashing_threads())
             .thread_name(|n| format!("argon2-{n}"))
             .start_handler(|_| {
                 use thread_priority::unix::{
@@ -64,11 +57,16 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 async fn run_limited<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = permits()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
     let Some(pool) = pool() else {
+        // Without its own threads (they could not be started), hashing
+        // shares the blocking pool, as many at once as it would have had.
+        static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+        let permits = PERMITS.get_or_init(|| Arc::new(Semaphore::new(hashing_threads())));
+        let _permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
         return actix_web::web::block(work)
             .await
             .map_err(ApiError::internal);

@@ -192,9 +192,9 @@ pub fn transaction<T>(
 
 /// Answers whether the database takes queries right now.
 /// Lets the current PostgreSQL transaction commit without waiting for its
-/// WAL flush. Only for rows whose loss in a crash costs nothing clinical (a
-/// session's refresh token: the user logs in again), so that a flood of
-/// logins does not queue check-ins behind its disk flushes. SQLite already
+/// WAL flush. Only for transactions whose loss in a crash costs nothing but
+/// a new login (a login's refresh token), so that a flood of logins does not
+/// queue check-ins behind its disk flushes. SQLite already
 /// commits with synchronous=NORMAL.
 pub fn relaxed_commit(conn: &mut DbConnection) -> Result<(), ApiError> {
     if let DbConnection::Postgres(pg) = conn {

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::alerts::Alert;
 use super::patients::Patient;
 use super::schema::{alerts, care_team_members, checkins, patients, treatments};
 use super::treatments::Treatment;
@@ -56,15 +55,6 @@ pub fn active_treatments(
         );
     }
     Ok(rows)
-}
-
-/// The alerts of these treatments in these statuses.
-pub fn alerts_of(
-    conn: &mut DbConnection,
-    treatment_ids: &[String],
-    statuses: &[&str],
-) -> Result<Vec<Alert>, ApiError> {
-    super::alert_queries::for_treatments(conn, treatment_ids, statuses)
 }
 
 /// The last check-in time of each of these treatments that has one.

@@ -8,6 +8,8 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Self; 3] = [Self::Injection, Self::IvDrip, Self::IvPush];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Injection => "injection",
@@ -17,9 +19,7 @@ impl Kind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Injection, Self::IvDrip, Self::IvPush]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
     }
 }
 

@@ -108,7 +108,7 @@ async fn worklist_alert_list_and_timeline_queries_use_indexes_with_a_million_che
     assert!(!active.is_empty());
     let ids: Vec<String> = active.iter().map(|(t, _)| t.id.clone()).collect();
     at("worklist: open alerts");
-    worklist::alerts_of(&mut conn, &ids, &["open", "acknowledged"]).unwrap();
+    alert_queries::for_treatments(&mut conn, &ids, &["open", "acknowledged"]).unwrap();
     at("worklist: last check-ins");
     worklist::last_checkins(&mut conn, &ids).unwrap();
     at("worklist: check-in days");

@@ -9,7 +9,7 @@ pub mod sync;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
-use super::paging::{page, PageQuery};
+use super::paging::{encode, split_page, Page, PageQuery};
 use super::treatments::treatment_for;
 use super::Body;
 use crate::auth::audit::{self, Action};
@@ -46,18 +46,16 @@ pub async fn list(
         .run(move |conn| {
             let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
             let rows = checkins::list(conn, &treatment.id, after, limit + 1)?;
+            let (rows, next_cursor) = split_page(rows, limit, |c| encode(c.observed_at, &c.id));
             let touched: Vec<_> = rows
                 .iter()
-                .take(usize::try_from(limit).unwrap_or(0))
                 .map(|c| (patient.id.as_str(), "checkin", c.id.as_str()))
                 .collect();
             audit::record(conn, &user, Action::Read, &touched, now())?;
-            Ok(page(
-                rows,
-                limit,
-                |c| (c.observed_at, c.id.clone()),
-                list_item,
-            ))
+            Ok(Page {
+                items: rows.into_iter().map(list_item).collect(),
+                next_cursor,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
