@@ -1,0 +1,401 @@
+//! The load generator: an HTTP client (reqwest, one connection per request
+//! in flight), closed-loop saturation, open-loop fixed offered load (latency
+//! counted from the moment a request was due, so a slow server cannot hide
+//! its queue), latency histograms (HdrHistogram) and the storage ceiling.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aftercare::db::audit::AuditEvent;
+use aftercare::db::checkins::{self, Checkin, NewFinding};
+use aftercare::db::Db;
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use serde_json::{json, Value};
+
+use crate::seed::Clinic;
+
+/// Latencies in microseconds, from 1 µs to 60 s at three significant digits.
+pub struct Latencies(Histogram<u64>);
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Self(Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds"))
+    }
+}
+
+impl Latencies {
+    pub fn record(&mut self, value: Duration) {
+        let micros = u64::try_from(value.as_micros()).unwrap_or(u64::MAX);
+        self.0.saturating_record(micros.max(1));
+    }
+
+    pub fn p(&self, quantile: f64) -> Duration {
+        if self.0.is_empty() {
+            return Duration::ZERO;
+        }
+        Duration::from_micros(self.0.value_at_quantile(quantile))
+    }
+
+    pub fn len(&self) -> u64 {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What one phase did.
+#[derive(Default)]
+pub struct Outcome {
+    pub latencies: Latencies,
+    pub ok: u64,
+    pub errors: u64,
+    pub elapsed: Duration,
+    /// The first few failures, to say why.
+    pub failures: Vec<String>,
+}
+
+impl Outcome {
+    fn fail(&mut self, why: String) {
+        self.errors += 1;
+        if self.failures.len() < 3 {
+            self.failures.push(why);
+        }
+    }
+}
+
+impl Outcome {
+    pub fn throughput(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    pub fn new(base: &str, connections: usize) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(connections)
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("an HTTP client"),
+            base: base.to_owned(),
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "{path}: {status} {answer}");
+        Ok(answer)
+    }
+
+    pub async fn get_status(&self, path: &str, token: Option<&str>) -> anyhow::Result<u16> {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        response.bytes().await?;
+        Ok(status)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .post(format!("{}/v1/auth/login", self.base))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await?;
+        let status = response.status();
+        let answer: Value = response.json().await?;
+        anyhow::ensure!(status.is_success(), "login {email}: {status} {answer}");
+        Ok(answer["access_token"]
+            .as_str()
+            .context("no access token")?
+            .to_owned())
+    }
+}
+
+/// `concurrency` requests in flight, each sent as soon as the one before
+/// it answered, for `length`. `send(n)` makes the n-th request and says
+/// whether it succeeded.
+pub async fn closed_loop<F, Fut>(concurrency: usize, length: Duration, send: F) -> Outcome
+where
+    F: Fn(usize) -> Fut + 'static,
+    Fut: Future<Output = anyhow::Result<bool>> + 'static,
+{
+    let send = Rc::new(send);
+    let next = Rc::new(AtomicUsize::new(0));
+    let outcome = Rc::new(RefCell::new(Outcome::default()));
+    let started = Instant::now();
+    let deadline = started + length;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (send, next, outcome) = (send.clone(), next.clone(), outcome.clone());
+            actix_web::rt::spawn(async move {
+                while Instant::now() < deadline {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let sent = Instant::now();
+                    let result = send(n).await;
+                    let mut outcome = outcome.borrow_mut();
+                    match result {
+                        Ok(true) => {
+                            outcome.latencies.record(sent.elapsed());
+                            outcome.ok += 1;
+                        }
+                        Ok(false) => outcome.fail("an unexpected answer".to_owned()),
+                        Err(error) => outcome.fail(error.to_string()),
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let mut result = std::mem::take(&mut *outcome.borrow_mut());
+    result.elapsed = started.elapsed();
+    result
+}
+
+/// `rate` requests a second for `length`, each sent when due whatever the
+/// server is doing; a request's latency runs from when it was due.
+pub async fn open_loop<F, Fut>(rate: u64, length: Duration, send: F) -> Outcome
+where
+    F: Fn(usize) -> Fut + 'static,
+    Fut: Future<Output = anyhow::Result<bool>> + 'static,
+{
+    let total = usize::try_from(rate * length.as_secs()).unwrap_or(usize::MAX);
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let outcome = Rc::new(RefCell::new(Outcome::default()));
+    let started = Instant::now();
+    let mut requests = Vec::with_capacity(total);
+    for n in 0..total {
+        let due = started + interval.mul_f64(n as f64);
+        actix_web::rt::time::sleep_until(due.into()).await;
+        let request = send(n);
+        let outcome = outcome.clone();
+        requests.push(actix_web::rt::spawn(async move {
+            let result = request.await;
+            let mut outcome = outcome.borrow_mut();
+            match result {
+                Ok(true) => {
+                    outcome.latencies.record(due.elapsed());
+                    outcome.ok += 1;
+                }
+                Ok(false) => outcome.fail("an unexpected answer".to_owned()),
+                Err(error) => outcome.fail(error.to_string()),
+            }
+        }));
+    }
+    for request in requests {
+        let _ = request.await;
+    }
+    let mut result = std::mem::take(&mut *outcome.borrow_mut());
+    result.elapsed = started.elapsed();
+    result
+}
+
+/// Check-in bodies as the app sends them on a quiet day: the three local
+/// questions answered, now and then a slight headache or tiredness,
+/// nothing that raises an alert. The answers of the saturation phase are
+/// kept, so that the storage ceiling inserts the same rows.
+#[derive(Clone, Default)]
+pub struct Bodies {
+    answers: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Bodies {
+    pub fn checkin(&self, n: usize) -> Value {
+        let mut symptoms = json!({"redness": 0, "swelling": 0, "pain": 0});
+        match n % 10 {
+            0 => symptoms["fatigue"] = json!(1),
+            5 => symptoms["headache"] = json!(1),
+            _ => {}
+        }
+        json!({"client_id": format!("load-{n}"), "symptoms": symptoms})
+    }
+
+    pub fn keep(&self, answer: Value) {
+        if let Ok(mut answers) = self.answers.lock() {
+            if answers.len() < 1000 {
+                answers.push(answer);
+            }
+        }
+    }
+
+    pub fn kept(&self) -> Vec<Value> {
+        self.answers.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+/// The rows one answered check-in stored: the check-in with its answer,
+/// its symptoms, its findings and the audit event.
+struct Rows {
+    checkin: Checkin,
+    symptoms: Vec<(String, i32)>,
+    findings: Vec<(String, String, String)>,
+}
+
+fn rows_of(answer: &Value, patient_id: &str, recorded_by: &str) -> anyhow::Result<Rows> {
+    let checkin = &answer["checkin"];
+    Ok(Rows {
+        checkin: Checkin {
+            id: String::new(),
+            treatment_id: checkin["treatment_id"]
+                .as_str()
+                .context("treatment")?
+                .to_owned(),
+            patient_id: patient_id.to_owned(),
+            client_id: String::new(),
+            request_hash: format!("{:064x}", 0),
+            day: i32::try_from(checkin["day"].as_i64().unwrap_or(0)).unwrap_or(0),
+            observed_at: chrono::Utc::now().naive_utc(),
+            received_at: chrono::Utc::now().naive_utc(),
+            glucose_value: None,
+            glucose_unit: None,
+            glucose_mg_dl: None,
+            systolic_bp: None,
+            temperature_c: None,
+            missed_normal_activities: None,
+            missed_work: None,
+            medical_care: None,
+            note: None,
+            recorded_by: recorded_by.to_owned(),
+            triage_level: answer["triage"]["level"]
+                .as_str()
+                .unwrap_or("none")
+                .to_owned(),
+            response: answer.to_string(),
+        },
+        symptoms: checkin["symptoms"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            i32::try_from(v.as_i64().unwrap_or(0)).unwrap_or(0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        findings: answer["triage"]["findings"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|f| {
+                        (
+                            f["rule"].as_str().unwrap_or_default().to_owned(),
+                            f["level"].as_str().unwrap_or_default().to_owned(),
+                            f["reasons"].to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// The storage's ceiling: the rows the saturation phase's check-ins stored,
+/// inserted again (new ids), one transaction per check-in, through a pool
+/// like the service's and the same insert functions, from `concurrency`
+/// tasks, without HTTP, authentication, reads or triage.
+pub async fn storage_ceiling(
+    db: &Db,
+    clinic: &Clinic,
+    answers: &[Value],
+    concurrency: usize,
+    length: Duration,
+) -> anyhow::Result<Outcome> {
+    let owners = clinic.treatment_owners();
+    let templates: Vec<Rows> = answers
+        .iter()
+        .filter_map(|answer| {
+            let treatment = answer["checkin"]["treatment_id"].as_str()?;
+            let recorded_by = answer["checkin"]["recorded_by"].as_str()?;
+            let patient = owners.get(treatment)?;
+            rows_of(answer, patient, recorded_by).ok()
+        })
+        .collect();
+    anyhow::ensure!(!templates.is_empty(), "no check-in answers to replay");
+    let templates = Arc::new(templates);
+    let db = db.clone();
+    Ok(closed_loop(concurrency, length, move |n| {
+        let (db, templates) = (db.clone(), templates.clone());
+        async move {
+            let template = &templates[n % templates.len()];
+            let mut row = template.checkin.clone();
+            row.id = uuid::Uuid::new_v4().to_string();
+            row.client_id = format!("storage-{n}");
+            let now = chrono::Utc::now().naive_utc();
+            row.observed_at = now;
+            row.received_at = now;
+            let symptoms = template.symptoms.clone();
+            let findings: Vec<(String, String, String, String)> = template
+                .findings
+                .iter()
+                .map(|(rule, level, reasons)| {
+                    (
+                        uuid::Uuid::new_v4().to_string(),
+                        rule.clone(),
+                        level.clone(),
+                        reasons.clone(),
+                    )
+                })
+                .collect();
+            let event = AuditEvent {
+                id: uuid::Uuid::new_v4().to_string(),
+                at: now,
+                actor_id: row.recorded_by.clone(),
+                actor_role: "patient".to_owned(),
+                action: "create".to_owned(),
+                patient_id: row.patient_id.clone(),
+                resource_type: "checkin".to_owned(),
+                resource_id: row.id.clone(),
+                request_id: Some(uuid::Uuid::new_v4().to_string()),
+            };
+            db.transaction(move |conn| {
+                let symptoms: Vec<(&str, i32)> =
+                    symptoms.iter().map(|(s, v)| (s.as_str(), *v)).collect();
+                let findings: Vec<NewFinding<'_>> = findings
+                    .iter()
+                    .map(|(id, rule, level, reasons)| NewFinding {
+                        id,
+                        checkin_id: &row.id,
+                        rule,
+                        level,
+                        reasons,
+                    })
+                    .collect();
+                checkins::insert(conn, &row, &symptoms, &findings)?;
+                aftercare::db::audit::append(conn, &[event])
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(true)
+        }
+    })
+    .await)
+}
