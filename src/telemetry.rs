@@ -7,6 +7,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(json: bool) {
+    use std::io::IsTerminal;
     let filter =
         EnvFilter::try_from_env("AFTERCARE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
@@ -20,7 +21,10 @@ pub fn init(json: bool) {
             )
             .try_init()
     } else {
-        registry.with(tracing_subscriber::fmt::layer()).try_init()
+        // Colours only for a person at a terminal, not for a log file.
+        registry
+            .with(tracing_subscriber::fmt::layer().with_ansi(std::io::stdout().is_terminal()))
+            .try_init()
     };
     // A second call (as in tests) keeps the first subscriber.
     drop(result);

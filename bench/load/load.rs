@@ -190,23 +190,31 @@ where
     let outcome = Rc::new(RefCell::new(Outcome::default()));
     let started = Instant::now();
     let mut requests = Vec::with_capacity(total);
-    for n in 0..total {
-        let due = started + interval.mul_f64(n as f64);
-        actix_web::rt::time::sleep_until(due.into()).await;
-        let request = send(n);
-        let outcome = outcome.clone();
-        requests.push(actix_web::rt::spawn(async move {
-            let result = request.await;
-            let mut outcome = outcome.borrow_mut();
-            match result {
-                Ok(true) => {
-                    outcome.latencies.record(due.elapsed());
-                    outcome.ok += 1;
+    let due = |n: usize| started + interval.mul_f64(n as f64);
+    let mut n = 0;
+    while n < total {
+        // The timer wakes at most once a millisecond, and later when this
+        // thread is busy: every request due by now goes out at once.
+        let now = Instant::now();
+        while n < total && due(n) <= now {
+            let (request, outcome, due) = (send(n), outcome.clone(), due(n));
+            requests.push(actix_web::rt::spawn(async move {
+                let result = request.await;
+                let mut outcome = outcome.borrow_mut();
+                match result {
+                    Ok(true) => {
+                        outcome.latencies.record(due.elapsed());
+                        outcome.ok += 1;
+                    }
+                    Ok(false) => outcome.fail("an unexpected answer".to_owned()),
+                    Err(error) => outcome.fail(error.to_string()),
                 }
-                Ok(false) => outcome.fail("an unexpected answer".to_owned()),
-                Err(error) => outcome.fail(error.to_string()),
-            }
-        }));
+            }));
+            n += 1;
+        }
+        if n < total {
+            actix_web::rt::time::sleep_until(due(n).into()).await;
+        }
     }
     for request in requests {
         let _ = request.await;

@@ -47,12 +47,24 @@ struct Args {
     /// storage ceiling).
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Patients who log in and check in during the load phases (half for
+    /// saturation, half for the fixed load).
+    #[arg(long, default_value_t = 400)]
+    patients: usize,
     /// Requests per view and data set.
     #[arg(long, default_value_t = 200)]
     samples: usize,
     /// Alerts per second raised during the fixed-load phase.
     #[arg(long, default_value_t = 5)]
     alert_rate: u64,
+    /// The fixed offered load in check-ins a second (default: half the
+    /// saturation throughput).
+    #[arg(long)]
+    fixed_rate: Option<u64>,
+    /// Runs the service holding a million check-ins under `perf record`,
+    /// writing the profile here (memory figures are then perf's).
+    #[arg(long)]
+    profile: Option<std::path::PathBuf>,
     /// Passed by `cargo bench`.
     #[arg(long, hide = true)]
     bench: bool,
@@ -206,7 +218,7 @@ async fn measure(
     let mut idle_rss = 0;
     let mut views: Vec<(&str, Latencies, Latencies)> = Vec::new();
     let small_views = {
-        let service = Service::start(url, scratch).await?;
+        let service = Service::start(url, scratch, None).await?;
         idle_rss = idle_rss.max(service.idle_rss().await?);
         let client = Client::new(&service.base, args.concurrency);
         let result = view_latencies(&client, &clinic, args.samples).await?;
@@ -224,7 +236,7 @@ async fn measure(
     let stored = count(&db, "checkins").await?;
     eprintln!("[{backend}] {stored} check-ins stored (the rest in {large_seed:.1?})");
 
-    let service = Service::start(url, scratch).await?;
+    let service = Service::start(url, scratch, args.profile.as_deref()).await?;
     idle_rss = idle_rss.max(service.idle_rss().await?);
     let client = Client::new(&service.base, args.concurrency);
     let large_views = view_latencies(&client, &clinic, args.samples).await?;
@@ -249,14 +261,36 @@ async fn measure(
         )
         .await?;
 
-    // Patients who check in from the app, each on their own treatments.
-    let logins = args.concurrency * 4;
-    let mut targets: Vec<(String, String)> = Vec::new();
-    for (email, treatments) in clinic.patient_logins.iter().skip(1).step_by(3).take(logins) {
+    // Patients who check in from the app, each on their own treatments;
+    // the saturation and the fixed-load phases use different patients, and
+    // enough of them that no treatment's history grows far beyond a real
+    // course's (its history is read for every check-in).
+    let started = Instant::now();
+    let mut saturation_targets: Vec<(String, String)> = Vec::new();
+    let mut fixed_targets: Vec<(String, String)> = Vec::new();
+    for (n, (email, treatments)) in clinic
+        .patient_logins
+        .iter()
+        .skip(1)
+        .step_by(3)
+        .take(args.patients)
+        .enumerate()
+    {
         let token = client.login(email, seed::PASSWORD).await?;
+        let targets = if n % 2 == 0 {
+            &mut saturation_targets
+        } else {
+            &mut fixed_targets
+        };
         targets.extend(treatments.iter().map(|t| (token.clone(), t.clone())));
     }
-    let targets = Arc::new(targets);
+    eprintln!(
+        "[{backend}] {} patients logged in in {:.1?}",
+        args.patients,
+        started.elapsed()
+    );
+    let targets = Arc::new(saturation_targets);
+    let fixed_targets = Arc::new(fixed_targets);
 
     let sampler = service.sample_rss();
     let seconds = Duration::from_secs(args.seconds);
@@ -303,7 +337,9 @@ async fn measure(
     let storage =
         load::storage_ceiling(&db, &clinic, &bodies.kept(), args.concurrency, seconds).await?;
 
-    let rate = ((saturation.throughput() * 0.5).round() as u64).max(1);
+    let rate = args
+        .fixed_rate
+        .unwrap_or(((saturation.throughput() * 0.5).round() as u64).max(1));
     eprintln!(
         "[{backend}] check-ins at a fixed {rate}/s with alerts at {}/s",
         args.alert_rate
@@ -345,11 +381,11 @@ async fn measure(
         })
     };
     let fixed = load::open_loop(rate, seconds, {
-        let (client, targets, bodies) = (client.clone(), targets.clone(), bodies.clone());
+        let (client, targets, bodies) = (client.clone(), fixed_targets.clone(), bodies.clone());
         move |n| {
             let (client, targets, bodies) = (client.clone(), targets.clone(), bodies.clone());
             async move {
-                let (token, treatment) = &targets[(n * 7 + 3) % targets.len()];
+                let (token, treatment) = &targets[n % targets.len()];
                 let body = bodies.checkin(1_000_000 + n);
                 client
                     .post(

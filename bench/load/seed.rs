@@ -221,6 +221,16 @@ fn uuid(rng: &mut StdRng) -> String {
         .to_string()
 }
 
+/// A time-ordered id made at `at`, as the service makes for the rows of a
+/// check-in.
+fn uuid7(at: NaiveDateTime, rng: &mut StdRng) -> String {
+    let millis = u64::try_from(at.and_utc().timestamp_millis()).unwrap_or(0);
+    let random: [u8; 10] = rng.gen();
+    uuid::Builder::from_unix_timestamp_millis(millis, &random)
+        .into_uuid()
+        .to_string()
+}
+
 #[derive(Clone, Copy)]
 enum Course {
     Mild,
@@ -566,7 +576,7 @@ impl Clinic {
                 } else {
                     &mut clinic.older
                 };
-                let id = uuid(&mut rng);
+                let id = uuid7(observed, &mut rng);
                 let guidance =
                     guidance::for_triage(&result, &observation, locale, "119", &given_at);
                 let answer = json!({
@@ -610,7 +620,7 @@ impl Clinic {
                 for finding in &result.findings {
                     let reasons = serde_json::to_string(&finding.reasons).unwrap_or_default();
                     batch.findings.push(FindingRow {
-                        id: uuid(&mut rng),
+                        id: uuid7(observed, &mut rng),
                         checkin_id: id.clone(),
                         rule: finding.rule.as_str(),
                         level: finding.level.as_str(),
@@ -622,7 +632,7 @@ impl Clinic {
                     let slot = *active.entry(finding.rule.as_str()).or_insert_with(|| {
                         open.push(OpenAlert {
                             row: AlertRow {
-                                id: uuid(&mut rng),
+                                id: uuid7(observed, &mut rng),
                                 patient_id: t.patient_id.clone(),
                                 treatment_id: t.id.clone(),
                                 rule: finding.rule.as_str(),
@@ -656,7 +666,7 @@ impl Clinic {
                     alert.row.updated_at = observed;
                     alert.evidence.push((
                         EvidenceRow {
-                            id: uuid(&mut rng),
+                            id: uuid7(observed, &mut rng),
                             alert_id: alert.row.id.clone(),
                             checkin_id: Some(id.clone()),
                             observed_at: observed,

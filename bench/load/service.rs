@@ -35,7 +35,9 @@ fn status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
 impl Service {
     /// Starts the binary on `url` with the defaults a clinic would run, and
     /// waits until it is ready.
-    pub async fn start(url: &str, scratch: &Path) -> anyhow::Result<Self> {
+    /// With `profile`, the service runs under `perf record` writing there
+    /// (its memory figures are then perf's).
+    pub async fn start(url: &str, scratch: &Path, profile: Option<&Path>) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -43,7 +45,19 @@ impl Service {
             .create(true)
             .append(true)
             .open(scratch.join("service.log"))?;
-        let child = Command::new(env!("CARGO_BIN_EXE_aftercare"))
+        let binary = env!("CARGO_BIN_EXE_aftercare");
+        let mut command = match profile {
+            None => Command::new(binary),
+            Some(output) => {
+                let mut perf = Command::new("perf");
+                perf.args(["record", "-F", "499", "-g", "-o"])
+                    .arg(output)
+                    .arg("--")
+                    .arg(binary);
+                perf
+            }
+        };
+        let child = command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", url)
@@ -110,10 +124,10 @@ impl Service {
         Sampler { stop, task, peak }
     }
 
-    /// SIGTERM, then waits for the graceful stop.
+    /// SIGINT (a graceful stop, as SIGTERM; perf passes it on), then waits.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-INT", &self.child.id().to_string()])
             .status()?;
         let deadline = Instant::now() + Duration::from_secs(40);
         while self.child.try_wait()?.is_none() {

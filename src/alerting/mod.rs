@@ -82,7 +82,7 @@ pub fn emit(
     alert: &Alert,
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = uuid::Uuid::now_v7().to_string();
     let payload = event_payload(event, alert, at);
     alerts::add_outbox(
         conn,
@@ -155,7 +155,7 @@ pub fn apply(
     let alert = match (decision, active) {
         (Decision::Open, _) => {
             let alert = Alert {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: uuid::Uuid::now_v7().to_string(),
                 patient_id: input.patient_id.to_owned(),
                 treatment_id: input.treatment_id.to_owned(),
                 rule: input.rule.as_str().to_owned(),
@@ -217,7 +217,7 @@ pub fn apply(
     alerts::add_evidence(
         conn,
         &NewEvidence {
-            id: &uuid::Uuid::new_v4().to_string(),
+            id: &uuid::Uuid::now_v7().to_string(),
             alert_id: &alert.id,
             checkin_id: input.checkin_id,
             observed_at: input.observed_at.naive_utc(),

@@ -176,7 +176,7 @@ fn plan(
     }
     let warnings = screening.warnings(override_reason.is_some());
     Ok(Treatment {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: uuid::Uuid::now_v7().to_string(),
         patient_id: patient_id.to_owned(),
         physician_id: physician_id.to_owned(),
         kind: kind.map(Kind::as_str).unwrap_or_default().to_owned(),

@@ -42,7 +42,7 @@ pub fn record(
     let rows: Vec<AuditEvent> = touched
         .iter()
         .map(|(patient_id, resource_type, resource_id)| AuditEvent {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: uuid::Uuid::now_v7().to_string(),
             at: at.naive_utc(),
             actor_id: user.id.clone(),
             actor_role: user.role.to_string(),

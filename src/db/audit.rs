@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text, Timestamp};
 
 use super::schema::audit_events;
 use super::DbConnection;
@@ -22,13 +23,44 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
 }
 
+/// Rows per statement (SQLite binds at most 32,766 values).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Appends the rows in one statement: a list view that touched fifty
+/// patients' records writes fifty rows, and on SQLite, outside a
+/// transaction, every statement is a commit of its own.
 pub fn append(conn: &mut DbConnection, events: &[AuditEvent]) -> Result<(), ApiError> {
-    // One statement per row: batch inserts are not portable across the
-    // connection enum's two backends.
-    for event in events {
-        diesel::insert_into(audit_events::table)
-            .values(event)
-            .execute(conn)?;
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        match conn {
+            DbConnection::Postgres(pg) => {
+                diesel::insert_into(audit_events::table)
+                    .values(chunk)
+                    .execute(pg)?;
+            }
+            // diesel inserts a slice into SQLite one row per statement, so
+            // the statement is spelled out here.
+            DbConnection::Sqlite(sqlite) => {
+                let sql = format!(
+                    "INSERT INTO audit_events (id, at, actor_id, actor_role, action, patient_id, \
+                     resource_type, resource_id, request_id) VALUES {}",
+                    vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+                );
+                let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+                for event in chunk {
+                    query = query
+                        .bind::<Text, _>(&event.id)
+                        .bind::<Timestamp, _>(event.at)
+                        .bind::<Text, _>(&event.actor_id)
+                        .bind::<Text, _>(&event.actor_role)
+                        .bind::<Text, _>(&event.action)
+                        .bind::<Text, _>(&event.patient_id)
+                        .bind::<Text, _>(&event.resource_type)
+                        .bind::<Text, _>(&event.resource_id)
+                        .bind::<Nullable<Text>, _>(&event.request_id);
+                }
+                query.execute(sqlite)?;
+            }
+        }
     }
     Ok(())
 }

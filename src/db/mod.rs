@@ -19,6 +19,7 @@ pub mod users;
 pub mod webhooks;
 pub mod worklist;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -26,6 +27,7 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use parking_lot::Mutex;
 
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
@@ -72,7 +74,13 @@ pub fn init_postgres_client() {
 pub struct Db {
     pool: DbPool,
     url: DatabaseUrl,
+    /// SQLite's write turn (see `transaction`); none on PostgreSQL.
+    writer: Option<Arc<Mutex<()>>>,
 }
+
+/// How long a SQLite writer waits for its turn: as long as SQLite's own
+/// busy_timeout.
+const SQLITE_WRITER_WAIT: Duration = Duration::from_secs(5);
 
 impl Db {
     pub fn connect(
@@ -98,6 +106,7 @@ impl Db {
         Ok(Self {
             pool,
             url: url.clone(),
+            writer: matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default),
         })
     }
 
@@ -125,12 +134,34 @@ impl Db {
     }
 
     /// Runs `work` inside one transaction: all of it commits, or none.
+    ///
+    /// SQLite lets one writer in at a time. Its busy handler makes the
+    /// others poll the file lock, sleeping 1, 2, 5, 10... ms between tries,
+    /// so the database sits idle while writers queue and the unlucky ones
+    /// wait long. This process's writers take turns here instead, before
+    /// they check out a connection (readers are not held up); writers of
+    /// other processes still meet busy_timeout.
     pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| transaction(conn, work)).await
+        let pool = self.pool.clone();
+        let writer = self.writer.clone();
+        actix_web::web::block(move || {
+            let _turn = match &writer {
+                Some(writer) => Some(
+                    writer
+                        .try_lock_for(SQLITE_WRITER_WAIT)
+                        .ok_or(ApiError::Unavailable)?,
+                ),
+                None => None,
+            };
+            let mut conn = pool.get()?;
+            transaction(&mut conn, work)
+        })
+        .await
+        .map_err(ApiError::internal)?
     }
 
     /// Applies pending migrations; safe to call from several replicas.

@@ -193,7 +193,7 @@ fn write(
         &given_at,
     );
 
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = uuid::Uuid::now_v7().to_string();
     let glucose = c.vitals.as_ref().and_then(|v| v.glucose.clone());
     let row = Checkin {
         id: id.clone(),
@@ -228,7 +228,7 @@ fn write(
     let finding_ids: Vec<String> = result
         .findings
         .iter()
-        .map(|_| uuid::Uuid::new_v4().to_string())
+        .map(|_| uuid::Uuid::now_v7().to_string())
         .collect();
     let reasons: Vec<String> = result
         .findings
