@@ -267,6 +267,19 @@ struct Rows {
 
 fn rows_of(answer: &Value, patient_id: &str, recorded_by: &str) -> anyhow::Result<Rows> {
     let checkin = &answer["checkin"];
+    let symptoms: Vec<(String, i32)> = checkin["symptoms"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        i32::try_from(v.as_i64().unwrap_or(0)).unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Rows {
         checkin: Checkin {
             id: String::new(),
@@ -295,20 +308,11 @@ fn rows_of(answer: &Value, patient_id: &str, recorded_by: &str) -> anyhow::Resul
                 .unwrap_or("none")
                 .to_owned(),
             response: answer.to_string(),
+            present_symptoms: checkins::present_symptoms(
+                symptoms.iter().map(|(s, v)| (s.as_str(), *v)),
+            ),
         },
-        symptoms: checkin["symptoms"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            i32::try_from(v.as_i64().unwrap_or(0)).unwrap_or(0),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        symptoms,
         findings: answer["triage"]["findings"]
             .as_array()
             .map(|list| {

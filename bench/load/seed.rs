@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use aftercare::alerting::level_rank;
-use aftercare::db::checkins::Checkin;
+use aftercare::db::checkins::{self, Checkin};
 use aftercare::db::schema::{
     alert_events, alert_evidence, alerts, care_team_members, checkin_symptoms, findings, patients,
     treatments, users,
@@ -609,6 +609,9 @@ impl Clinic {
                     recorded_by: t.physician_id.clone(),
                     triage_level: result.level.as_str().to_owned(),
                     response: answer.to_string(),
+                    present_symptoms: checkins::present_symptoms(
+                        reported.iter().map(|(s, v)| (s.code(), i32::from(*v))),
+                    ),
                 });
                 for (symptom, value) in reported {
                     batch.symptoms.push(SymptomRow {

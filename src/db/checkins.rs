@@ -31,6 +31,27 @@ pub struct Checkin {
     pub triage_level: String,
     /// The answer given when it was recorded, replayed for duplicates.
     pub response: String,
+    /// The symptoms reported above 0, as `present_symptoms` spells them.
+    pub present_symptoms: String,
+}
+
+/// "swelling=2;redness=1": the symptoms reported above 0.
+pub fn present_symptoms<'a>(reported: impl IntoIterator<Item = (&'a str, i32)>) -> String {
+    reported
+        .into_iter()
+        .filter(|(_, severity)| *severity > 0)
+        .map(|(symptom, severity)| format!("{symptom}={severity}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The (symptom, severity) pairs of a `present_symptoms` value; anything
+/// malformed is skipped.
+pub fn parse_present(present: &str) -> impl Iterator<Item = (&str, i32)> {
+    present
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .filter_map(|(symptom, severity)| Some((symptom, severity.parse().ok()?)))
 }
 
 #[derive(Insertable)]
@@ -98,23 +119,19 @@ pub fn set_response(conn: &mut DbConnection, id: &str, response: &str) -> Result
     Ok(())
 }
 
-/// (day, symptom, severity) of the treatment's check-ins observed before
-/// `before`: the history the rules need.
+/// (day, present symptoms) of the treatment's check-ins observed before
+/// `before` that reported any: the history the rules need, read from one
+/// index range.
 pub fn symptoms_before(
     conn: &mut DbConnection,
     treatment_id: &str,
     before: NaiveDateTime,
-) -> Result<Vec<(i32, String, i32)>, ApiError> {
+) -> Result<Vec<(i32, String)>, ApiError> {
     Ok(checkins::table
-        .inner_join(checkin_symptoms::table)
         .filter(checkins::treatment_id.eq(treatment_id))
         .filter(checkins::observed_at.lt(before))
-        .filter(checkin_symptoms::severity.gt(0))
-        .select((
-            checkins::day,
-            checkin_symptoms::symptom,
-            checkin_symptoms::severity,
-        ))
+        .filter(checkins::present_symptoms.ne(""))
+        .select((checkins::day, checkins::present_symptoms))
         .load(conn)?)
 }
 

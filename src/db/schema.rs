@@ -120,6 +120,7 @@ diesel::table! {
         recorded_by -> Text,
         triage_level -> Text,
         response -> Text,
+        present_symptoms -> Text,
     }
 }
 

@@ -121,14 +121,14 @@ fn history(
     before: DateTime<Utc>,
 ) -> Result<History, ApiError> {
     let mut history = History::default();
-    for (day, code, severity) in checkins::symptoms_before(conn, treatment_id, before.naive_utc())?
-    {
-        if let Some(symptom) = Symptom::from_code(&code) {
-            history.add(
-                i64::from(day),
-                &Severities::default().with(symptom, u8::try_from(severity).unwrap_or(0)),
-            );
+    for (day, present) in checkins::symptoms_before(conn, treatment_id, before.naive_utc())? {
+        let mut severities = Severities::default();
+        for (code, severity) in checkins::parse_present(&present) {
+            if let Some(symptom) = Symptom::from_code(code) {
+                severities.set(symptom, u8::try_from(severity).unwrap_or(0));
+            }
         }
+        history.add(i64::from(day), &severities);
     }
     Ok(history)
 }
@@ -219,12 +219,17 @@ fn write(
         recorded_by: user.id.clone(),
         triage_level: result.level.as_str().to_owned(),
         response: String::new(),
+        present_symptoms: String::new(),
     };
     let symptoms: Vec<(&str, i32)> = c
         .reported
         .iter()
         .map(|(s, v)| (s.code(), i32::from(*v)))
         .collect();
+    let row = Checkin {
+        present_symptoms: checkins::present_symptoms(symptoms.iter().copied()),
+        ..row
+    };
     let finding_ids: Vec<String> = result
         .findings
         .iter()
