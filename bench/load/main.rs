@@ -65,6 +65,9 @@ struct Args {
     /// writing the profile here (memory figures are then perf's).
     #[arg(long)]
     profile: Option<std::path::PathBuf>,
+    /// Fail (exit 1) if any request failed, for a smoke run in CI.
+    #[arg(long)]
+    strict: bool,
     /// Passed by `cargo bench`.
     #[arg(long, hide = true)]
     bench: bool,
@@ -170,6 +173,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     for why in &report.failures {
         eprintln!("failure: {why}");
     }
+    anyhow::ensure!(
+        !args.strict || report.failures.is_empty(),
+        "requests failed (see above)"
+    );
     Ok(())
 }
 
@@ -288,6 +295,10 @@ async fn measure(
         "[{backend}] {} patients logged in in {:.1?}",
         args.patients,
         started.elapsed()
+    );
+    anyhow::ensure!(
+        !saturation_targets.is_empty() && !fixed_targets.is_empty(),
+        "too few patients to check in"
     );
     let targets = Arc::new(saturation_targets);
     let fixed_targets = Arc::new(fixed_targets);

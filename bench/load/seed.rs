@@ -460,8 +460,9 @@ impl Clinic {
             patient_of_treatment.push(patient);
             courses.push((course(&mut rng, iv), rng.gen_range(1..=2u8)));
         }
+        let first_team = plan.patients.div_ceil(plan.physicians);
         for n in 0..plan.fresh {
-            let patient = (n * plan.physicians) % plan.patients;
+            let patient = (n % first_team) * plan.physicians;
             let id = uuid(&mut rng);
             clinic.treatments.push(new_treatment(
                 id.clone(),

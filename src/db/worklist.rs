@@ -12,6 +12,7 @@ use super::schema::{alerts, care_team_members, checkins, patients, treatments};
 use super::treatments::Treatment;
 use super::DbConnection;
 use crate::domain::alerts::Status;
+use crate::domain::schedule::SCHEDULE_DAYS;
 use crate::error::ApiError;
 
 /// Treatments of the physician's patients given at or after `since`, or
@@ -76,13 +77,20 @@ pub fn last_checkins(
         .collect())
 }
 
-/// The days with at least one check-in, per treatment.
+/// The scheduled days with at least one check-in, per treatment: all the
+/// missed-slot count needs, and at most 14 rows per treatment however often
+/// its patient checks in.
 pub fn days_done(
     conn: &mut DbConnection,
     treatment_ids: &[String],
 ) -> Result<HashMap<String, Vec<i64>>, ApiError> {
+    let scheduled: Vec<i32> = SCHEDULE_DAYS
+        .iter()
+        .filter_map(|day| i32::try_from(*day).ok())
+        .collect();
     let rows: Vec<(String, i32)> = checkins::table
         .filter(checkins::treatment_id.eq_any(treatment_ids))
+        .filter(checkins::day.eq_any(scheduled))
         .select((checkins::treatment_id, checkins::day))
         .distinct()
         .load(conn)?;
