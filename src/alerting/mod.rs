@@ -138,24 +138,86 @@ pub fn record(
     )
 }
 
+/// What a finding will do to its alert, decided before anything is
+/// written, so that a check-in's answer can name the alert changes and be
+/// stored with the check-in in one insert.
+pub struct Plan {
+    decision: Decision,
+    /// The active alert for the finding's key; none when one opens.
+    active: Option<Alert>,
+    /// The id of the alert that opens.
+    new_id: String,
+}
+
+impl Plan {
+    /// The alert as the change leaves it.
+    pub fn change(&self, input: &Input<'_>) -> AlertChange {
+        match (&self.active, self.decision) {
+            (None, _) | (_, Decision::Open) => AlertChange {
+                id: self.new_id.clone(),
+                rule: input.rule.as_str().to_owned(),
+                level: input.level.as_str().to_owned(),
+                status: Status::Open.as_str().to_owned(),
+            },
+            (Some(alert), Decision::Escalate) => AlertChange {
+                id: alert.id.clone(),
+                rule: alert.rule.clone(),
+                level: input.level.as_str().to_owned(),
+                status: Status::Open.as_str().to_owned(),
+            },
+            (Some(alert), Decision::AddEvidence) => alert.clone().into(),
+        }
+    }
+}
+
+/// Decides what one finding does (reads only); none for a finding below
+/// warning.
+pub fn plan(conn: &mut DbConnection, input: &Input<'_>) -> Result<Option<Plan>, ApiError> {
+    if on_finding(None, input.level).is_none() {
+        return Ok(None);
+    }
+    let active = alerts::find_active(conn, input.treatment_id, input.rule.as_str())?;
+    Ok(on_finding(
+        active.as_ref().and_then(|a| Level::parse(&a.level)),
+        input.level,
+    )
+    .map(|decision| Plan {
+        decision,
+        active,
+        new_id: uuid::Uuid::now_v7().to_string(),
+    }))
+}
+
 /// Applies one finding; returns the alert if it was opened or changed.
 pub fn apply(
     conn: &mut DbConnection,
     input: &Input<'_>,
     at: DateTime<Utc>,
 ) -> Result<Option<AlertChange>, ApiError> {
-    let active = alerts::find_active(conn, input.treatment_id, input.rule.as_str())?;
-    let Some(decision) = on_finding(
-        active.as_ref().and_then(|a| Level::parse(&a.level)),
-        input.level,
-    ) else {
-        return Ok(None);
-    };
+    match plan(conn, input)? {
+        Some(plan) => carry_out(conn, input, plan, at).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Writes what `plan` decided: the alert, its evidence, its history and
+/// its event.
+pub fn carry_out(
+    conn: &mut DbConnection,
+    input: &Input<'_>,
+    plan: Plan,
+    at: DateTime<Utc>,
+) -> Result<AlertChange, ApiError> {
+    let Plan {
+        decision,
+        active,
+        new_id,
+    } = plan;
     let now = at.naive_utc();
     let alert = match (decision, active) {
         (Decision::Open, _) => {
             let alert = Alert {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: new_id,
                 patient_id: input.patient_id.to_owned(),
                 treatment_id: input.treatment_id.to_owned(),
                 rule: input.rule.as_str().to_owned(),
@@ -229,5 +291,5 @@ pub fn apply(
     if let Some(event) = event_for(decision) {
         emit(conn, event, &alert, at)?;
     }
-    Ok(Some(alert.into()))
+    Ok(alert.into())
 }

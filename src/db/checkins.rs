@@ -112,13 +112,6 @@ pub fn insert(
     Ok(())
 }
 
-pub fn set_response(conn: &mut DbConnection, id: &str, response: &str) -> Result<(), ApiError> {
-    diesel::update(checkins::table.find(id))
-        .set(checkins::response.eq(response))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// (day, present symptoms) of the treatment's check-ins observed before
 /// `before` that reported any: the history the rules need, read from one
 /// index range.

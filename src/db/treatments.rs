@@ -105,16 +105,22 @@ pub fn on_care_team(
     Ok(count > 0)
 }
 
-/// Serialises the writes of one treatment's check-ins until the transaction
-/// ends: triage reads the treatment's history and opens at most one alert
-/// per rule, so two check-ins of one treatment must not interleave. SQLite's
-/// immediate transactions already serialise every writer; PostgreSQL locks
-/// the treatment's row.
-pub fn lock_for_checkin(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM treatments WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::Text, _>(id)
-            .execute(pg)?;
-    }
-    Ok(())
+/// The treatment a check-in is recorded against. On PostgreSQL its row
+/// stays locked until the transaction ends, so that check-ins of one
+/// treatment are recorded one at a time, each triaged with the history of
+/// the one before (SQLite's writers already take turns).
+pub fn find_for_checkin(conn: &mut DbConnection, id: &str) -> Result<Option<Treatment>, ApiError> {
+    Ok(match conn {
+        DbConnection::Postgres(pg) => treatments::table
+            .find(id)
+            .select(Treatment::as_select())
+            .for_no_key_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(sqlite) => treatments::table
+            .find(id)
+            .select(Treatment::as_select())
+            .first(sqlite)
+            .optional()?,
+    })
 }

@@ -13,6 +13,7 @@ use crate::alerting::{self, AlertChange};
 use crate::api::from_value;
 use crate::api::treatments::{locale_of, treatment_for, zone_of};
 use crate::api::views::utc;
+use crate::auth::access;
 use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
 use crate::db::checkins::{self, Checkin, NewFinding};
@@ -142,15 +143,11 @@ fn write(
     c: NewCheckin,
     at: DateTime<Utc>,
 ) -> Result<Recorded, ApiError> {
-    let (treatment, patient) = treatment_for(conn, user, treatment_id)?;
-    treatments::lock_for_checkin(conn, &treatment.id)?;
-    if let Some(existing) = checkins::find_by_client_id(conn, &patient.id, &c.client_id)? {
-        return if existing.request_hash == hash {
-            Ok(Recorded::Replayed(existing.response))
-        } else {
-            Err(ApiError::IdempotencyConflict)
-        };
-    }
+    // A request sent again (same client_id) is found by the unique index
+    // when the check-in is inserted, and answered by the caller: no lookup
+    // here on the common path.
+    let treatment = treatments::find_for_checkin(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
+    let patient = access::patient_for(conn, user, &treatment.patient_id)?;
     let administered_at = utc(treatment.administered_at);
     let observed_at = c.observed_at.unwrap_or(at);
     let mut errors = FieldErrors::new();
@@ -252,11 +249,14 @@ fn write(
             reasons: &reasons[i],
         })
         .collect();
-    checkins::insert(conn, &row, &symptoms, &finding_rows)?;
-
-    let mut changes: Vec<AlertChange> = Vec::new();
-    for finding in result.findings.iter().filter(|f| f.level >= Level::Warning) {
-        let input = alerting::Input {
+    // The alert changes are decided first, so that the answer names them
+    // and the check-in is stored with its answer in one insert; they are
+    // written after it (their evidence points at it).
+    let inputs: Vec<alerting::Input<'_>> = result
+        .findings
+        .iter()
+        .filter(|f| f.level >= Level::Warning)
+        .map(|finding| alerting::Input {
             patient_id: &patient.id,
             treatment_id: &treatment.id,
             checkin_id: Some(&id),
@@ -264,9 +264,18 @@ fn write(
             rule: finding.rule,
             level: finding.level,
             reasons: &finding.reasons,
-        };
-        changes.extend(alerting::apply(conn, &input, at)?);
+        })
+        .collect();
+    let mut plans = Vec::new();
+    for input in &inputs {
+        if let Some(plan) = alerting::plan(conn, input)? {
+            plans.push((input, plan));
+        }
     }
+    let changes: Vec<AlertChange> = plans
+        .iter()
+        .map(|(input, plan)| plan.change(input))
+        .collect();
 
     let symptom_map: Map<String, Value> = c
         .reported
@@ -295,7 +304,14 @@ fn write(
         "alerts": changes,
     })
     .to_string();
-    checkins::set_response(conn, &id, &answer)?;
+    let row = Checkin {
+        response: answer.clone(),
+        ..row
+    };
+    checkins::insert(conn, &row, &symptoms, &finding_rows)?;
+    for (input, plan) in plans {
+        alerting::carry_out(conn, input, plan, at)?;
+    }
     audit::record(
         conn,
         user,
