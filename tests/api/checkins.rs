@@ -51,6 +51,37 @@ async fn the_same_client_id_replays_or_conflicts() {
 }
 
 #[actix_web::test]
+async fn a_replayed_check_in_names_the_alert_it_opened() {
+    let clinic = Clinic::new(30).await;
+    let body = json!({"client_id": "app-severe", "symptoms": {"headache": 4}});
+    let first = clinic.check_in(body.clone()).await;
+    assert_eq!(first.status, 201);
+    let alert = first.body["alerts"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(first.body["alerts"][0]["status"], "open");
+    assert_eq!(
+        clinic.app.count(&format!(
+            "SELECT COUNT(*) AS n FROM alerts WHERE id = '{alert}' AND status = 'open'"
+        )),
+        1
+    );
+    let checkin = first.body["checkin"]["id"].as_str().unwrap();
+    assert_eq!(
+        clinic.app.count(&format!("SELECT COUNT(*) AS n FROM alert_evidence WHERE alert_id = '{alert}' AND checkin_id = '{checkin}'")),
+        1
+    );
+    let again = clinic.check_in(body).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body, first.body);
+    // A later report of the same rule adds evidence to the same alert.
+    let later = clinic
+        .check_in(json!({"client_id": "app-severe-2", "symptoms": {"headache": 4}}))
+        .await;
+    assert_eq!(later.status, 201);
+    assert_eq!(later.body["alerts"][0]["id"], alert.as_str());
+    assert_eq!(clinic.app.count("SELECT COUNT(*) AS n FROM alerts"), 1);
+}
+
+#[actix_web::test]
 async fn concurrent_check_ins_of_one_treatment_open_one_alert() {
     let clinic = Clinic::new(30).await;
     let url = format!(
