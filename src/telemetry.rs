@@ -150,19 +150,10 @@ impl Metrics {
     }
 
     /// Counts a recorded check-in from its answer.
-    pub fn count_checkin(&self, answer: &str) {
-        let Ok(answer) = serde_json::from_str::<serde_json::Value>(answer) else {
-            return;
-        };
-        let triage = &answer["triage"];
-        self.checkins
-            .with_label_values(&[triage["level"].as_str().unwrap_or("none")])
-            .inc();
-        for finding in triage["findings"].as_array().into_iter().flatten() {
-            if let (Some(rule), Some(level)) = (finding["rule"].as_str(), finding["level"].as_str())
-            {
-                self.findings.with_label_values(&[rule, level]).inc();
-            }
+    pub fn count_checkin(&self, level: &str, findings: &[(&str, &str)]) {
+        self.checkins.with_label_values(&[level]).inc();
+        for (rule, level) in findings {
+            self.findings.with_label_values(&[*rule, *level]).inc();
         }
     }
 }

@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{care_team_members, treatments};
+use super::patients::Patient;
+use super::schema::{care_team_members, patients, treatments};
 use super::DbConnection;
 use crate::error::ApiError;
 
@@ -105,21 +106,29 @@ pub fn on_care_team(
     Ok(count > 0)
 }
 
-/// The treatment a check-in is recorded against. On PostgreSQL its row
+/// The treatment a check-in is recorded against, with its patient. On
+/// PostgreSQL its row
 /// stays locked until the transaction ends, so that check-ins of one
 /// treatment are recorded one at a time, each triaged with the history of
 /// the one before (SQLite's writers already take turns).
-pub fn find_for_checkin(conn: &mut DbConnection, id: &str) -> Result<Option<Treatment>, ApiError> {
+pub fn find_for_checkin(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Option<(Treatment, Patient)>, ApiError> {
+    // FOR NO KEY UPDATE also holds the patient's row: check-ins of one
+    // patient's treatments take turns too, which costs nothing in practice.
     Ok(match conn {
         DbConnection::Postgres(pg) => treatments::table
-            .find(id)
-            .select(Treatment::as_select())
+            .inner_join(patients::table)
+            .filter(treatments::id.eq(id))
+            .select((Treatment::as_select(), Patient::as_select()))
             .for_no_key_update()
             .first(pg)
             .optional()?,
         DbConnection::Sqlite(sqlite) => treatments::table
-            .find(id)
-            .select(Treatment::as_select())
+            .inner_join(patients::table)
+            .filter(treatments::id.eq(id))
+            .select((Treatment::as_select(), Patient::as_select()))
             .first(sqlite)
             .optional()?,
     })

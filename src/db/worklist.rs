@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Nullable, Text, Timestamp};
 
 use super::patients::Patient;
 use super::schema::{alerts, care_team_members, checkins, patients, treatments};
@@ -63,18 +64,42 @@ pub fn last_checkins(
     conn: &mut DbConnection,
     treatment_ids: &[String],
 ) -> Result<HashMap<String, NaiveDateTime>, ApiError> {
-    let rows: Vec<(String, Option<NaiveDateTime>)> = checkins::table
-        .filter(checkins::treatment_id.eq_any(treatment_ids))
-        .group_by(checkins::treatment_id)
-        .select((
-            checkins::treatment_id,
-            diesel::dsl::max(checkins::observed_at),
-        ))
-        .load(conn)?;
+    let rows: Vec<(String, Option<NaiveDateTime>)> = match conn {
+        // One probe of the treatment index per treatment: a grouped MAX
+        // over `= ANY` reads every check-in of every treatment from the
+        // table, and a year of check-ins makes that the worklist's cost.
+        DbConnection::Postgres(pg) => diesel::sql_query(
+            "SELECT t.id AS treatment_id, \
+             (SELECT max(c.observed_at) FROM checkins c WHERE c.treatment_id = t.id) AS last \
+             FROM unnest($1::text[]) AS t(id)",
+        )
+        .bind::<Array<Text>, _>(treatment_ids)
+        .load::<LastCheckin>(pg)?
+        .into_iter()
+        .map(|row| (row.treatment_id, row.last))
+        .collect(),
+        // SQLite answers the grouped MAX from the covering index.
+        DbConnection::Sqlite(sqlite) => checkins::table
+            .filter(checkins::treatment_id.eq_any(treatment_ids))
+            .group_by(checkins::treatment_id)
+            .select((
+                checkins::treatment_id,
+                diesel::dsl::max(checkins::observed_at),
+            ))
+            .load(sqlite)?,
+    };
     Ok(rows
         .into_iter()
         .filter_map(|(id, at)| at.map(|at| (id, at)))
         .collect())
+}
+
+#[derive(QueryableByName)]
+struct LastCheckin {
+    #[diesel(sql_type = Text)]
+    treatment_id: String,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    last: Option<NaiveDateTime>,
 }
 
 /// The scheduled days with at least one check-in, per treatment: all the

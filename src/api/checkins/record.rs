@@ -91,11 +91,14 @@ pub async fn record_checkin(
         .db
         .transaction(move |conn| write(conn, &context, &writer, &id, &hash_for_write, checkin, at))
         .await;
-    if let Ok(Recorded::Created(answer)) = &written {
-        state.deliveries.notify();
-        state.metrics.count_checkin(answer);
-    }
     match written {
+        Ok((answer, counted)) => {
+            state.deliveries.notify();
+            state
+                .metrics
+                .count_checkin(counted.level, &counted.findings);
+            Ok(Recorded::Created(answer))
+        }
         // Written concurrently under the same client_id: answer as if this
         // request had come second.
         Err(ApiError::IdempotencyConflict) => {
@@ -112,8 +115,15 @@ pub async fn record_checkin(
                 })
                 .await
         }
-        other => other,
+        Err(error) => Err(error),
     }
+}
+
+/// What the metrics count of a recorded check-in.
+struct Counted {
+    level: &'static str,
+    /// (rule, level) of each finding.
+    findings: Vec<(&'static str, &'static str)>,
 }
 
 fn history(
@@ -142,12 +152,15 @@ fn write(
     hash: &str,
     c: NewCheckin,
     at: DateTime<Utc>,
-) -> Result<Recorded, ApiError> {
+) -> Result<(String, Counted), ApiError> {
     // A request sent again (same client_id) is found by the unique index
     // when the check-in is inserted, and answered by the caller: no lookup
     // here on the common path.
-    let treatment = treatments::find_for_checkin(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
-    let patient = access::patient_for(conn, user, &treatment.patient_id)?;
+    let (treatment, patient) =
+        treatments::find_for_checkin(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
+    if !access::can_see_patient(conn, user, &patient.id)? {
+        return Err(ApiError::NotFound);
+    }
     let administered_at = utc(treatment.administered_at);
     let observed_at = c.observed_at.unwrap_or(at);
     let mut errors = FieldErrors::new();
@@ -320,5 +333,13 @@ fn write(
         at,
     )?;
     tracing::info!(checkin_id = %id, "check-in recorded");
-    Ok(Recorded::Created(answer))
+    let counted = Counted {
+        level: result.level.as_str(),
+        findings: result
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.level.as_str()))
+            .collect(),
+    };
+    Ok((answer, counted))
 }
