@@ -240,7 +240,21 @@ async fn measure(
     analyze(&mut conn)?;
     drop(conn);
     let large_seed = started.elapsed();
-    let stored = count(&db, "checkins").await?;
+    let stored = count(&db, "SELECT COUNT(*) AS n FROM checkins").await?;
+    let answer_bytes = count(
+        &db,
+        "SELECT CAST(AVG(LENGTH(response)) AS BIGINT) AS n FROM checkins",
+    )
+    .await?;
+    let database_bytes = count(
+        &db,
+        if db.is_postgres() {
+            "SELECT pg_database_size(current_database()) AS n"
+        } else {
+            "SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()"
+        },
+    )
+    .await?;
     eprintln!("[{backend}] {stored} check-ins stored (the rest in {large_seed:.1?})");
 
     let service = Service::start(url, scratch, args.profile.as_deref()).await?;
@@ -433,6 +447,14 @@ async fn measure(
         None,
     );
     report.add(
+        "database size with every check-in / mean stored answer",
+        format!(
+            "{:.2} GiB / {answer_bytes} bytes",
+            database_bytes as f64 / f64::from(1u32 << 30)
+        ),
+        None,
+    );
+    report.add(
         "seeding (generate / store small / store the rest)",
         format!("{generated:.1?} / {small_seed:.1?} / {large_seed:.1?}"),
         None,
@@ -547,16 +569,15 @@ fn analyze(conn: &mut DbConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn count(db: &Db, table: &'static str) -> anyhow::Result<i64> {
+/// The one number a query answers (as `n`).
+async fn count(db: &Db, query: &'static str) -> anyhow::Result<i64> {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
     let rows: Vec<Count> = db
-        .run(move |conn| {
-            Ok(diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(conn)?)
-        })
+        .run(move |conn| Ok(diesel::sql_query(query).load(conn)?))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(rows.first().map_or(0, |c| c.n))
