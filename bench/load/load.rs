@@ -62,7 +62,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn fail(&mut self, why: String) {
+    /// Counts one request's result; its latency runs from `since`.
+    fn note(&mut self, result: anyhow::Result<bool>, since: Instant) {
+        let why = match result {
+            Ok(true) => {
+                self.latencies.record(since.elapsed());
+                self.ok += 1;
+                return;
+            }
+            Ok(false) => "an unexpected answer".to_owned(),
+            Err(error) => error.to_string(),
+        };
         self.errors += 1;
         if self.failures.len() < 3 {
             self.failures.push(why);
@@ -157,15 +167,7 @@ where
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let sent = Instant::now();
                     let result = send(n).await;
-                    let mut outcome = outcome.borrow_mut();
-                    match result {
-                        Ok(true) => {
-                            outcome.latencies.record(sent.elapsed());
-                            outcome.ok += 1;
-                        }
-                        Ok(false) => outcome.fail("an unexpected answer".to_owned()),
-                        Err(error) => outcome.fail(error.to_string()),
-                    }
+                    outcome.borrow_mut().note(result, sent);
                 }
             })
         })
@@ -200,15 +202,7 @@ where
             let (request, outcome, due) = (send(n), outcome.clone(), due(n));
             requests.push(actix_web::rt::spawn(async move {
                 let result = request.await;
-                let mut outcome = outcome.borrow_mut();
-                match result {
-                    Ok(true) => {
-                        outcome.latencies.record(due.elapsed());
-                        outcome.ok += 1;
-                    }
-                    Ok(false) => outcome.fail("an unexpected answer".to_owned()),
-                    Err(error) => outcome.fail(error.to_string()),
-                }
+                outcome.borrow_mut().note(result, due);
             }));
             n += 1;
         }

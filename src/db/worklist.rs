@@ -66,8 +66,8 @@ pub fn last_checkins(
 ) -> Result<HashMap<String, NaiveDateTime>, ApiError> {
     let rows: Vec<(String, Option<NaiveDateTime>)> = match conn {
         // One probe of the treatment index per treatment: a grouped MAX
-        // over `= ANY` reads every check-in of every treatment from the
-        // table, and a year of check-ins makes that the worklist's cost.
+        // over a list of treatments reads every check-in of each, and a
+        // year of check-ins makes that the worklist's cost.
         DbConnection::Postgres(pg) => diesel::sql_query(
             "SELECT t.id AS treatment_id, \
              (SELECT max(c.observed_at) FROM checkins c WHERE c.treatment_id = t.id) AS last \
@@ -78,15 +78,16 @@ pub fn last_checkins(
         .into_iter()
         .map(|row| (row.treatment_id, row.last))
         .collect(),
-        // SQLite answers the grouped MAX from the covering index.
-        DbConnection::Sqlite(sqlite) => checkins::table
-            .filter(checkins::treatment_id.eq_any(treatment_ids))
-            .group_by(checkins::treatment_id)
-            .select((
-                checkins::treatment_id,
-                diesel::dsl::max(checkins::observed_at),
-            ))
-            .load(sqlite)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "SELECT t.value AS treatment_id, \
+             (SELECT max(c.observed_at) FROM checkins c WHERE c.treatment_id = t.value) AS last \
+             FROM json_each(?) AS t",
+        )
+        .bind::<Text, _>(serde_json::to_string(treatment_ids).map_err(ApiError::internal)?)
+        .load::<LastCheckin>(sqlite)?
+        .into_iter()
+        .map(|row| (row.treatment_id, row.last))
+        .collect(),
     };
     Ok(rows
         .into_iter()
