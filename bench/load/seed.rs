@@ -819,7 +819,7 @@ fn new_treatment(
         kind: if iv { "iv_drip" } else { "injection" }.to_owned(),
         sites: if iv {
             "[]".to_owned()
-        } else if n % 3 == 0 {
+        } else if n.is_multiple_of(3) {
             "[\"scalp\"]".to_owned()
         } else {
             "[\"face\"]".to_owned()
