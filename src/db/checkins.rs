@@ -172,3 +172,28 @@ pub fn all_of_treatments(
         .order((checkins::observed_at.asc(), checkins::id.asc()))
         .load(conn)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn present_symptoms_keep_only_those_above_zero_and_read_back() {
+        let stored = present_symptoms([("redness", 1), ("pain", 0), ("swelling", 3)]);
+        assert_eq!(stored, "redness=1;swelling=3");
+        assert_eq!(
+            parse_present(&stored).collect::<Vec<_>>(),
+            vec![("redness", 1), ("swelling", 3)]
+        );
+        assert_eq!(present_symptoms([("pain", 0)]), "");
+        assert_eq!(parse_present("").count(), 0);
+    }
+
+    #[test]
+    fn malformed_present_symptoms_are_skipped() {
+        assert_eq!(
+            parse_present("redness;swelling=x;pain=2;=").collect::<Vec<_>>(),
+            vec![("pain", 2)]
+        );
+    }
+}
