@@ -223,7 +223,6 @@ async fn measure(
 
     let mut peak_rss = 0;
     let mut idle_rss = 0;
-    let mut views: Vec<(&str, Latencies, Latencies)> = Vec::new();
     let small_views = {
         let service = Service::start(url, scratch, None).await?;
         idle_rss = idle_rss.max(service.idle_rss().await?);
@@ -261,13 +260,11 @@ async fn measure(
     idle_rss = idle_rss.max(service.idle_rss().await?);
     let client = Client::new(&service.base, args.concurrency);
     let large_views = view_latencies(&client, &clinic, args.samples).await?;
-    for (name, small, large) in small_views
+    let views: Vec<(&str, Latencies, Latencies)> = small_views
         .into_iter()
         .zip(large_views)
-        .map(|((n, s), (_, l))| (n, s, l))
-    {
-        views.push((name, small, large));
-    }
+        .map(|((name, small), (_, large))| (name, small, large))
+        .collect();
 
     // The webhook receiver, on its own thread, and a clinic-wide endpoint.
     let receiver = Receiver::start()?;

@@ -362,6 +362,8 @@ fn utc(at: NaiveDateTime) -> DateTime<Utc> {
 
 struct OpenAlert {
     row: AlertRow,
+    /// The treating physician, who acknowledges and resolves it.
+    physician: String,
     last_evidence: NaiveDateTime,
     /// Whether its newest evidence is among the recent check-ins.
     recent: bool,
@@ -653,6 +655,7 @@ impl Clinic {
                                 overdue_notified_at: None,
                                 raised_at: Some(observed),
                             },
+                            physician: t.physician_id.clone(),
                             last_evidence: observed,
                             recent,
                             evidence: Vec::new(),
@@ -688,8 +691,7 @@ impl Clinic {
         // last evidence, acknowledged within the hour, or still open.
         for alert in open {
             let mut row = alert.row;
-            let physician = clinic.treatments.iter().find(|t| t.id == row.treatment_id);
-            let physician = physician.map(|t| t.physician_id.clone());
+            let physician = Some(alert.physician);
             let created = row.created_at;
             let mut events = vec![EventRow {
                 id: uuid::Uuid::now_v7().to_string(),

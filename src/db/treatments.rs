@@ -107,10 +107,9 @@ pub fn on_care_team(
 }
 
 /// The treatment a check-in is recorded against, with its patient. On
-/// PostgreSQL its row
-/// stays locked until the transaction ends, so that check-ins of one
-/// treatment are recorded one at a time, each triaged with the history of
-/// the one before (SQLite's writers already take turns).
+/// PostgreSQL its row stays locked until the transaction ends, so that
+/// check-ins of one treatment are recorded one at a time, each triaged with
+/// the history of the one before (SQLite's writers already take turns).
 pub fn find_for_checkin(
     conn: &mut DbConnection,
     id: &str,

@@ -205,7 +205,12 @@ fn write(
 
     let id = uuid::Uuid::now_v7().to_string();
     let glucose = c.vitals.as_ref().and_then(|v| v.glucose.clone());
-    let row = Checkin {
+    let symptoms: Vec<(&str, i32)> = c
+        .reported
+        .iter()
+        .map(|(s, v)| (s.code(), i32::from(*v)))
+        .collect();
+    let mut row = Checkin {
         id: id.clone(),
         treatment_id: treatment.id.clone(),
         patient_id: patient.id.clone(),
@@ -228,17 +233,9 @@ fn write(
         note: c.note.clone(),
         recorded_by: user.id.clone(),
         triage_level: result.level.as_str().to_owned(),
+        // Set below, once the alert changes it names are decided.
         response: String::new(),
-        present_symptoms: String::new(),
-    };
-    let symptoms: Vec<(&str, i32)> = c
-        .reported
-        .iter()
-        .map(|(s, v)| (s.code(), i32::from(*v)))
-        .collect();
-    let row = Checkin {
         present_symptoms: checkins::present_symptoms(symptoms.iter().copied()),
-        ..row
     };
     let finding_ids: Vec<String> = result
         .findings
@@ -317,10 +314,7 @@ fn write(
         "alerts": changes,
     })
     .to_string();
-    let row = Checkin {
-        response: answer.clone(),
-        ..row
-    };
+    row.response = answer;
     checkins::insert(conn, &row, &symptoms, &finding_rows)?;
     for (input, plan) in plans {
         alerting::carry_out(conn, input, plan, at)?;
@@ -341,5 +335,5 @@ fn write(
             .map(|f| (f.rule.as_str(), f.level.as_str()))
             .collect(),
     };
-    Ok((answer, counted))
+    Ok((row.response, counted))
 }
