@@ -3,7 +3,10 @@
 //! Run: cargo bench --bench triage
 
 use aftercare::domain::symptoms::{Severities, Symptom};
-use aftercare::domain::triage::{triage, History, MedicalCare, Observation, Thresholds, Vitals};
+use aftercare::domain::triage::{
+    triage, Glucose, History, MedicalCare, Observation, Route, Thresholds, TreatmentFacts, Vitals,
+};
+use chrono::Duration;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 /// A small deterministic generator, so every run triages the same inputs.
@@ -55,24 +58,37 @@ fn clinic_mix(count: usize) -> Vec<(Observation, History)> {
                 s.set(Symptom::Headache, u8::try_from(rng.below(5)).unwrap_or(0));
             }
             let vitals = Vitals {
-                glucose_mg_dl: (roll < 8).then(|| 40.0 + rng.below(80) as f64),
+                glucose: (roll < 8).then(|| Glucose::mg_dl(40.0 + rng.below(80) as f64)),
                 systolic_bp: (roll < 5).then(|| 80.0 + rng.below(60) as f64),
                 temperature_c: roll
                     .is_multiple_of(7)
                     .then(|| 36.0 + rng.below(30) as f64 / 10.0),
             };
+            let treatment = TreatmentFacts {
+                route: if roll % 4 == 0 {
+                    Route::Intravenous
+                } else {
+                    Route::Injection
+                },
+                face_or_scalp: roll % 4 != 0,
+                baseline_systolic_bp: (roll % 3 == 0).then_some(125.0),
+            };
             let mut history = History::default();
             for earlier in 0..day.min(4) {
-                history.add(
-                    earlier,
-                    &Severities::default()
+                history.add(&Observation {
+                    day: earlier,
+                    elapsed: Duration::hours(earlier * 24 + 2),
+                    treatment,
+                    severities: Severities::default()
                         .with(Symptom::Redness, u8::try_from(rng.below(3)).unwrap_or(0))
                         .with(Symptom::Swelling, 1),
-                );
+                    ..Observation::default()
+                });
             }
             let observation = Observation {
                 day,
-                within_acute_window: day == 0,
+                elapsed: Duration::hours(day * 24 + 3),
+                treatment,
                 severities: s,
                 vitals,
                 medical_care: if roll == 99 {

@@ -170,10 +170,7 @@ impl Settings {
             admin_email,
             admin_password,
             emergency_number,
-            persistence_days: positive(
-                "AFTERCARE_PERSISTENCE_DAYS",
-                number(source, "AFTERCARE_PERSISTENCE_DAYS", 7)?,
-            )?,
+            persistence_days: persistence_days(source)?,
             overdue_minutes: positive(
                 "AFTERCARE_OVERDUE_MINUTES",
                 number(source, "AFTERCARE_OVERDUE_MINUTES", 10)?,
@@ -245,6 +242,20 @@ fn origins(source: &dyn Source) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
+/// The persistence threshold of the triage rules: 3..30 days.
+fn persistence_days(source: &dyn Source) -> anyhow::Result<u32> {
+    let days = number(source, "AFTERCARE_PERSISTENCE_DAYS", 7)?;
+    let range = crate::domain::triage::Thresholds::PERSISTENCE_DAYS;
+    if !range.contains(&i64::from(days)) {
+        bail!(
+            "AFTERCARE_PERSISTENCE_DAYS must be {} to {} days, not {days}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +287,8 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("DATABASE_URL", "sqlite://:memory:"),
             ("AFTERCARE_PERSISTENCE_DAYS", "0"),
+            ("AFTERCARE_PERSISTENCE_DAYS", "2"),
+            ("AFTERCARE_PERSISTENCE_DAYS", "31"),
             ("AFTERCARE_OVERDUE_MINUTES", "ten"),
             ("AFTERCARE_WEBHOOK_ALLOW_HTTP", "maybe"),
             ("AFTERCARE_WEBHOOK_RETRY_SCHEDULE", "5,x"),
@@ -288,6 +301,10 @@ mod tests {
             assert!(error.contains(name), "{name}: {error}");
         }
         assert!(settings(&[("AFTERCARE_ADMIN_EMAIL", "a@b.c")]).is_err());
+        for days in ["3", "30"] {
+            let s = settings(&[("AFTERCARE_PERSISTENCE_DAYS", days)]).unwrap();
+            assert_eq!(s.persistence_days.to_string(), days);
+        }
         let cors = settings(&[(
             "AFTERCARE_CORS_ALLOWED_ORIGINS",
             "https://a.example, http://localhost:5173",

@@ -5,7 +5,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
-    alerts, audit, auth, care_team, checkins, fhir, me, ops, patients, schedule, stats, timeline,
+    alerts, audit, auth, care_team, checkins, fhir, me, ops, patients, schedule, stats, symptoms,
+    timeline,
     treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
@@ -47,6 +48,7 @@ routes! {
     "/v1/treatments/{treatment_id}/checkins" => { get: checkins::list, post: checkins::create },
     "/v1/sync" => { post: checkins::sync::sync },
     "/v1/me/schedule" => { get: schedule::mine },
+    "/v1/symptoms" => { get: symptoms::catalogue },
     "/v1/alerts" => { get: alerts::list },
     "/v1/worklist" => { get: worklist::list },
     "/v1/stats/symptoms" => { get: stats::symptoms },

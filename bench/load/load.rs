@@ -387,12 +387,8 @@ pub async fn storage_ceiling(
                     symptoms.iter().map(|(s, v)| (s.as_str(), *v)).collect();
                 let findings: Vec<NewFinding<'_>> = findings
                     .iter()
-                    .map(|(id, rule, level, reasons)| NewFinding {
-                        id,
-                        checkin_id: &row.id,
-                        rule,
-                        level,
-                        reasons,
+                    .map(|(id, rule, level, reasons)| {
+                        NewFinding::current(id, &row.id, rule, level, reasons, false)
                     })
                     .collect();
                 checkins::insert(conn, &row, &symptoms, &findings)?;

@@ -21,10 +21,10 @@ use aftercare::db::treatments::Treatment;
 use aftercare::db::DbConnection;
 use aftercare::domain::accounts::Locale;
 use aftercare::domain::guidance;
-use aftercare::domain::schedule::{day_of, within_acute_window};
+use aftercare::domain::schedule::day_of;
 use aftercare::domain::symptoms::{Severities, Symptom};
 use aftercare::domain::triage::{
-    triage, History, Level, MedicalCare, Observation, Thresholds, Vitals,
+    triage, Glucose, History, Level, MedicalCare, Observation, Thresholds, Vitals, RULES_VERSION,
 };
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -127,6 +127,7 @@ struct FindingRow {
     rule: &'static str,
     level: &'static str,
     reasons: String,
+    rules_version: &'static str,
 }
 
 #[derive(Insertable)]
@@ -327,7 +328,7 @@ fn report(
                 local.push((Symptom::ColdSweat, 2));
                 local.push((Symptom::Tremor, 2));
                 local.push((Symptom::Confusion, 1));
-                vitals.glucose_mg_dl = Some(52.0);
+                vitals.glucose = Some(Glucose::mg_dl(52.0));
             }
         }
     }
@@ -546,10 +547,8 @@ impl Clinic {
             } else {
                 Locale::Ja
             };
-            let given_at = given
-                .with_timezone(&zone)
-                .format("%Y-%m-%d %H:%M")
-                .to_string();
+            let given_at = given.with_timezone(&zone).naive_local();
+            let facts = t.facts();
             let mut history = History::default();
             let mut active: HashMap<&'static str, usize> = HashMap::new();
             for (index, (day, hour)) in calendar.iter().enumerate() {
@@ -566,13 +565,14 @@ impl Clinic {
                 let local_day = day_of(observed_utc, given, zone);
                 let observation = Observation {
                     day: local_day,
-                    within_acute_window: within_acute_window(observed_utc, given),
+                    elapsed: observed_utc - given,
+                    treatment: facts,
                     severities,
                     vitals,
                     medical_care: care,
                 };
                 let result = triage(&observation, &history, &thresholds);
-                history.add(local_day, &severities);
+                history.add(&observation);
                 let recent = observed >= cut;
                 let batch = if recent {
                     &mut clinic.recent
@@ -580,8 +580,16 @@ impl Clinic {
                     &mut clinic.older
                 };
                 let id = uuid7(observed, &mut rng);
-                let guidance =
-                    guidance::for_triage(&result, &observation, locale, "119", &given_at);
+                let guidance = guidance::for_triage(
+                    &result,
+                    &observation,
+                    &guidance::Context {
+                        locale,
+                        emergency_number: "119",
+                        given_at,
+                        clinic_notified: result.level >= Level::Warning,
+                    },
+                );
                 let answer = json!({
                     "checkin": {"id": id, "client_id": format!("c-{n}-{index}"), "treatment_id": t.id,
                         "day": local_day, "observed_at": observed_utc, "received_at": observed_utc,
@@ -600,9 +608,9 @@ impl Clinic {
                     day: i32::try_from(local_day).unwrap_or(0),
                     observed_at: observed,
                     received_at: observed,
-                    glucose_value: vitals.glucose_mg_dl,
-                    glucose_unit: vitals.glucose_mg_dl.map(|_| "mg/dL".to_owned()),
-                    glucose_mg_dl: vitals.glucose_mg_dl,
+                    glucose_value: vitals.glucose.map(|g| g.value),
+                    glucose_unit: vitals.glucose.map(|g| g.unit.as_str().to_owned()),
+                    glucose_mg_dl: vitals.glucose.map(|g| g.in_mg_dl()),
                     systolic_bp: vitals.systolic_bp,
                     temperature_c: vitals.temperature_c,
                     missed_normal_activities: None,
@@ -631,6 +639,7 @@ impl Clinic {
                         rule: finding.rule.as_str(),
                         level: finding.level.as_str(),
                         reasons: reasons.clone(),
+                        rules_version: RULES_VERSION,
                     });
                     if finding.level < Level::Warning {
                         continue;
@@ -836,5 +845,6 @@ fn new_treatment(
         override_reason: None,
         warnings: "[]".to_owned(),
         created_at: given,
+        baseline_systolic_bp: None,
     }
 }

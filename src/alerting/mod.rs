@@ -55,6 +55,8 @@ pub struct Input<'a> {
     pub rule: Rule,
     pub level: Level,
     pub reasons: &'a [String],
+    /// The finding comes from triaging the check-in again.
+    pub retriaged: bool,
 }
 
 /// The thin webhook body: identifiers and levels, never health data.
@@ -150,6 +152,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether the change notifies anyone: an alert opens or escalates.
+    pub fn notifies(&self) -> bool {
+        matches!(self.decision, Decision::Open | Decision::Escalate)
+    }
+
     /// The alert as the change leaves it.
     pub fn change(&self, input: &Input<'_>) -> AlertChange {
         match (&self.active, self.decision) {

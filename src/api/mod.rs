@@ -14,6 +14,7 @@ pub mod paging;
 pub mod patients;
 pub mod schedule;
 pub mod stats;
+pub mod symptoms;
 pub mod timeline;
 pub mod treatments;
 pub mod users;

@@ -16,10 +16,10 @@ use crate::db::{
     DbConnection,
 };
 use crate::domain::accounts::{Locale, Role};
-use crate::domain::guidance::{self, Guidance};
+use crate::domain::guidance::{self, Guidance, TreatmentNotes};
 use crate::domain::schedule;
 use crate::domain::screening::Screening;
-use crate::domain::treatments::{check_sites, Kind};
+use crate::domain::treatments::{check_sites, Kind, BASELINE_SYSTOLIC_BP};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::{now, AppState};
 
@@ -41,6 +41,7 @@ pub struct CreateTreatment {
     administered_at: DateTime<Utc>,
     screening: ScreeningBody,
     override_reason: Option<String>,
+    baseline_systolic_bp: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +77,7 @@ pub struct TreatmentView {
     administered_at: DateTime<Utc>,
     screening: ScreeningBody,
     override_reason: Option<String>,
+    baseline_systolic_bp: Option<i32>,
     warnings: Vec<String>,
     schedule: Vec<Slot>,
     aftercare: Vec<GuidanceView>,
@@ -91,7 +93,8 @@ pub fn locale_of(patient: &Patient) -> Locale {
 }
 
 pub fn view(t: Treatment, patient: &Patient, emergency_number: &str) -> TreatmentView {
-    let sites: Vec<String> = serde_json::from_str(&t.sites).unwrap_or_default();
+    let sites = t.site_codes();
+    let facts = t.facts();
     let administered_at = utc(t.administered_at);
     TreatmentView {
         schedule: schedule::schedule(administered_at, zone_of(patient))
@@ -100,7 +103,10 @@ pub fn view(t: Treatment, patient: &Patient, emergency_number: &str) -> Treatmen
             .collect(),
         aftercare: guidance::aftercare(
             locale_of(patient),
-            sites.iter().any(|s| s == "scalp"),
+            &TreatmentNotes {
+                route: facts.route,
+                scalp: sites.iter().any(|s| s == "scalp"),
+            },
             emergency_number,
         )
         .into_iter()
@@ -122,6 +128,7 @@ pub fn view(t: Treatment, patient: &Patient, emergency_number: &str) -> Treatmen
         lot: t.lot,
         administered_at,
         override_reason: t.override_reason,
+        baseline_systolic_bp: t.baseline_systolic_bp,
         created_at: utc(t.created_at),
     }
 }
@@ -158,6 +165,16 @@ fn plan(
     if body.administered_at > at + Duration::minutes(5) {
         errors.add("administered_at", "must not be in the future");
     }
+    let baseline_systolic_bp = body.baseline_systolic_bp.and_then(|bp| {
+        let range = BASELINE_SYSTOLIC_BP;
+        if !range.contains(&bp) {
+            errors.add(
+                "baseline_systolic_bp",
+                format!("must be {} to {} mmHg", range.start(), range.end()),
+            );
+        }
+        i32::try_from(bp).ok()
+    });
     let override_reason = body
         .override_reason
         .as_deref()
@@ -191,6 +208,7 @@ fn plan(
         override_reason,
         warnings: serde_json::to_string(&warnings).map_err(ApiError::internal)?,
         created_at: at.naive_utc(),
+        baseline_systolic_bp,
     })
 }
 

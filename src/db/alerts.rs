@@ -132,6 +132,24 @@ pub fn escalate(
     Ok(())
 }
 
+pub fn supersede_evidence(
+    conn: &mut DbConnection,
+    checkin_id: &str,
+    rule: &str,
+) -> Result<usize, ApiError> {
+    let of_rule = alerts::table
+        .filter(alerts::rule.eq(rule))
+        .select(alerts::id);
+    Ok(diesel::update(
+        alert_evidence::table
+            .filter(alert_evidence::checkin_id.eq(checkin_id))
+            .filter(alert_evidence::alert_id.eq_any(of_rule))
+            .filter(alert_evidence::superseded.eq(false)),
+    )
+    .set(alert_evidence::superseded.eq(true))
+    .execute(conn)?)
+}
+
 pub fn touch(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
     diesel::update(alerts::table.find(id))
         .set(alerts::updated_at.eq(at))

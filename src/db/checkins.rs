@@ -5,6 +5,10 @@ use diesel::prelude::*;
 
 use super::schema::{checkin_symptoms, checkins, findings};
 use super::DbConnection;
+use crate::domain::symptoms::{Severities, Symptom};
+use crate::domain::triage::{
+    Glucose, GlucoseUnit, MedicalCare, Observation, TreatmentFacts, Vitals, RULES_VERSION,
+};
 use crate::error::ApiError;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -35,6 +39,87 @@ pub struct Checkin {
     pub present_symptoms: String,
 }
 
+impl Checkin {
+    /// The check-in as the triage rules read it.
+    pub fn observation(&self, treatment: TreatmentFacts, administered_at: NaiveDateTime) -> Observation {
+        let glucose = self
+            .glucose_value
+            .zip(self.glucose_unit.as_deref().and_then(GlucoseUnit::parse))
+            .map(|(value, unit)| Glucose { value, unit });
+        Observation {
+            day: i64::from(self.day),
+            elapsed: self.observed_at - administered_at,
+            treatment,
+            severities: severities(&self.present_symptoms),
+            vitals: Vitals {
+                glucose,
+                systolic_bp: self.systolic_bp,
+                temperature_c: self.temperature_c,
+            },
+            medical_care: self
+                .medical_care
+                .as_deref()
+                .and_then(MedicalCare::parse)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The severities of a `present_symptoms` value.
+fn severities(present: &str) -> Severities {
+    let mut severities = Severities::default();
+    for (code, severity) in parse_present(present) {
+        if let Some(symptom) = Symptom::from_code(code) {
+            severities.set(symptom, u8::try_from(severity).unwrap_or(0));
+        }
+    }
+    severities
+}
+
+/// One check-in of a treatment's course, with what its history needs.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = checkins)]
+pub struct CourseEntry {
+    pub id: String,
+    pub day: i32,
+    pub observed_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub present_symptoms: String,
+    pub systolic_bp: Option<f64>,
+}
+
+impl CourseEntry {
+    /// The check-in as an earlier one in a history: what it reported and
+    /// the blood pressure that can make an allergic pattern.
+    pub fn observation(&self, treatment: TreatmentFacts, administered_at: NaiveDateTime) -> Observation {
+        Observation {
+            day: i64::from(self.day),
+            elapsed: self.observed_at - administered_at,
+            treatment,
+            severities: severities(&self.present_symptoms),
+            vitals: Vitals {
+                systolic_bp: self.systolic_bp,
+                ..Vitals::default()
+            },
+            medical_care: MedicalCare::None,
+        }
+    }
+}
+
+/// Every check-in of the treatment in history order (observed_at, then
+/// received_at, then id), read from one index range.
+pub fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseEntry>, ApiError> {
+    Ok(checkins::table
+        .filter(checkins::treatment_id.eq(treatment_id))
+        .select(CourseEntry::as_select())
+        .order((
+            checkins::observed_at.asc(),
+            checkins::received_at.asc(),
+            checkins::id.asc(),
+        ))
+        .load(conn)?)
+}
+
 /// "swelling=2;redness=1": the symptoms reported above 0.
 pub fn present_symptoms<'a>(reported: impl IntoIterator<Item = (&'a str, i32)>) -> String {
     reported
@@ -62,6 +147,104 @@ pub struct NewFinding<'a> {
     pub rule: &'a str,
     pub level: &'a str,
     pub reasons: &'a str,
+    pub rules_version: &'a str,
+    pub retriaged: bool,
+}
+
+impl<'a> NewFinding<'a> {
+    /// A finding of the current rules.
+    pub fn current(
+        id: &'a str,
+        checkin_id: &'a str,
+        rule: &'a str,
+        level: &'a str,
+        reasons: &'a str,
+        retriaged: bool,
+    ) -> Self {
+        Self {
+            id,
+            checkin_id,
+            rule,
+            level,
+            reasons,
+            rules_version: RULES_VERSION,
+            retriaged,
+        }
+    }
+}
+
+/// A finding a check-in has now (not superseded).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = findings)]
+pub struct StoredFinding {
+    pub id: String,
+    pub checkin_id: String,
+    pub rule: String,
+    pub level: String,
+    pub reasons: String,
+    pub retriaged: bool,
+}
+
+/// The current findings of these check-ins.
+pub fn current_findings(
+    conn: &mut DbConnection,
+    checkin_ids: &[String],
+) -> Result<Vec<StoredFinding>, ApiError> {
+    Ok(findings::table
+        .filter(findings::checkin_id.eq_any(checkin_ids))
+        .filter(findings::superseded_at.is_null())
+        .select(StoredFinding::as_select())
+        .load(conn)?)
+}
+
+/// Marks findings as no longer current.
+pub fn supersede_findings(
+    conn: &mut DbConnection,
+    ids: &[String],
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(findings::table.filter(findings::id.eq_any(ids)))
+        .set(findings::superseded_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_findings(conn: &mut DbConnection, new: &[NewFinding<'_>]) -> Result<(), ApiError> {
+    for finding in new {
+        diesel::insert_into(findings::table)
+            .values(finding)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Stores a check-in's triage again: its level and its answer.
+pub fn update_triage(
+    conn: &mut DbConnection,
+    id: &str,
+    level: &str,
+    response: &str,
+) -> Result<(), ApiError> {
+    diesel::update(checkins::table.find(id))
+        .set((
+            checkins::triage_level.eq(level),
+            checkins::response.eq(response),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// These check-ins, whole, in history order.
+pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Checkin>, ApiError> {
+    Ok(checkins::table
+        .filter(checkins::id.eq_any(ids))
+        .select(Checkin::as_select())
+        .order((
+            checkins::observed_at.asc(),
+            checkins::received_at.asc(),
+            checkins::id.asc(),
+        ))
+        .load(conn)?)
 }
 
 /// The stored check-in with this client id, if the patient sent it before.
@@ -104,28 +287,7 @@ pub fn insert(
             ))
             .execute(conn)?;
     }
-    for finding in findings {
-        diesel::insert_into(findings::table)
-            .values(finding)
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// (day, present symptoms) of the treatment's check-ins observed before
-/// `before` that reported any: the history the rules need, read from one
-/// index range.
-pub fn symptoms_before(
-    conn: &mut DbConnection,
-    treatment_id: &str,
-    before: NaiveDateTime,
-) -> Result<Vec<(i32, String)>, ApiError> {
-    Ok(checkins::table
-        .filter(checkins::treatment_id.eq(treatment_id))
-        .filter(checkins::observed_at.lt(before))
-        .filter(checkins::present_symptoms.ne(""))
-        .select((checkins::day, checkins::present_symptoms))
-        .load(conn)?)
+    insert_findings(conn, findings)
 }
 
 /// The days on which the treatment has at least one check-in.

@@ -95,6 +95,7 @@ diesel::table! {
         override_reason -> Nullable<Text>,
         warnings -> Text,
         created_at -> Timestamp,
+        baseline_systolic_bp -> Nullable<Integer>,
     }
 }
 
@@ -139,6 +140,9 @@ diesel::table! {
         rule -> Text,
         level -> Text,
         reasons -> Text,
+        rules_version -> Text,
+        retriaged -> Bool,
+        superseded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -175,6 +179,8 @@ diesel::table! {
         level -> Text,
         reasons -> Text,
         created_at -> Timestamp,
+        retriaged -> Bool,
+        superseded -> Bool,
     }
 }
 

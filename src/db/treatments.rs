@@ -6,6 +6,8 @@ use diesel::prelude::*;
 use super::patients::Patient;
 use super::schema::{care_team_members, patients, treatments};
 use super::DbConnection;
+use crate::domain::treatments::{facts, Kind};
+use crate::domain::triage::TreatmentFacts;
 use crate::error::ApiError;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -28,6 +30,19 @@ pub struct Treatment {
     /// JSON array of warning codes.
     pub warnings: String,
     pub created_at: NaiveDateTime,
+    pub baseline_systolic_bp: Option<i32>,
+}
+
+impl Treatment {
+    pub fn site_codes(&self) -> Vec<String> {
+        serde_json::from_str(&self.sites).unwrap_or_default()
+    }
+
+    /// What the triage rules need of it.
+    pub fn facts(&self) -> TreatmentFacts {
+        let kind = Kind::parse(&self.kind).unwrap_or(Kind::Injection);
+        facts(kind, &self.site_codes(), self.baseline_systolic_bp)
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, treatment: &Treatment) -> Result<(), ApiError> {

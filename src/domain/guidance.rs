@@ -1,10 +1,13 @@
 //! What the patient is told, in their language (ja or en): after a check-in
 //! (clinical-rules.md, "Guidance shown to the patient") and after the
-//! treatment (the leaflet's aftercare).
+//! treatment (the leaflet's aftercare). The Japanese follows the leaflet's
+//! words (揉む, シャワー, 静かに過ごす).
+
+use chrono::NaiveDateTime;
 
 use crate::domain::accounts::Locale;
-use crate::domain::symptoms::LOCAL;
-use crate::domain::triage::{Level, Observation, Rule, Triage};
+use crate::domain::symptoms::Symptom;
+use crate::domain::triage::{Level, Observation, Route, Rule, Triage};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Guidance {
@@ -19,89 +22,199 @@ fn say(code: &'static str, locale: Locale, en: String, ja: String) -> Guidance {
     }
 }
 
-/// Guidance for a triage result. `given_at` is the local time of the
-/// treatment as the patient would tell it ("2026-11-25 14:30").
-pub fn for_triage(
-    triage: &Triage,
-    observation: &Observation,
-    locale: Locale,
-    emergency_number: &str,
-    given_at: &str,
-) -> Vec<Guidance> {
-    let n = emergency_number;
+/// A local time as the patient tells it: "2026-11-25 14:30" or
+/// "2026年11月25日14時30分".
+pub fn local_time(at: NaiveDateTime, locale: Locale) -> String {
+    match locale {
+        Locale::En => at.format("%Y-%m-%d %H:%M").to_string(),
+        Locale::Ja => at.format("%Y年%-m月%-d日%-H時%M分").to_string(),
+    }
+}
+
+/// What the guidance needs beside the triage.
+pub struct Context<'a> {
+    pub locale: Locale,
+    pub emergency_number: &'a str,
+    /// The local time of the treatment.
+    pub given_at: NaiveDateTime,
+    /// This check-in opened, escalated or reopened an alert.
+    pub clinic_notified: bool,
+}
+
+/// Findings after which the site must not be reassured or cooled.
+const NEEDS_A_LOOK: [Rule; 3] = [
+    Rule::PersistentLocalReaction,
+    Rule::DelayedNodule,
+    Rule::TissueInjury,
+];
+
+/// Guidance for a triage result, most pressing first.
+pub fn for_triage(triage: &Triage, o: &Observation, context: &Context<'_>) -> Vec<Guidance> {
+    let (locale, n) = (context.locale, context.emergency_number);
+    let s = &o.severities;
     let mut out = Vec::new();
     if triage.level == Level::Emergency {
+        out.push(call_emergency(triage, o, context));
+    } else if triage.level == Level::Urgent {
         out.push(say(
-            "call_emergency",
+            "call_if_worse",
             locale,
-            format!("Call {n} now. Tell them you received an exosome treatment at {given_at}."),
-            format!("今すぐ{n}番に電話してください。{given_at}にエクソソーム治療を受けたことを伝えてください。"),
+            format!("Your clinic has been asked to contact you. If it gets worse, or if you cannot reach the clinic, call {n}."),
+            format!("クリニックからあなたに連絡するよう依頼しました。悪化したとき、またはクリニックに連絡がつかないときは{n}番に電話してください。"),
         ));
     }
     if triage.has(Rule::Hypoglycaemia) {
+        out.push(take_sugar(o, locale, n));
+    }
+    if triage.has_any(&NEEDS_A_LOOK) {
         out.push(say(
-            "take_sugar",
+            "persistent_reaction",
             locale,
-            format!("Take 15-20 g of fast-acting sugar, such as glucose tablets or juice, and rest. Call {n} if you become confused or faint, or if you are not better within 15 minutes."),
-            format!("ブドウ糖やジュースなど吸収の速い糖分を15〜20g摂り、安静にしてください。意識がもうろうとする、気を失う、または15分たっても良くならない場合は{n}番に電話してください。"),
+            "This has lasted longer than usual or needs a look: your clinic will contact you. Do not press, rub or treat it yourself.".to_owned(),
+            "通常より長く続いているか、診てもらう必要がある状態です。クリニックから連絡します。押したり揉んだり、自分で手当てしたりしないでください。".to_owned(),
         ));
     }
-    let local = LOCAL.iter().any(|s| observation.severities.get(*s) > 0);
-    if local {
+    let site_findings = [
+        Rule::PersistentLocalReaction,
+        Rule::DelayedNodule,
+        Rule::TissueInjury,
+        Rule::PossibleInfection,
+        Rule::PossibleSepsis,
+    ];
+    if s.any_local() && !triage.has_any(&site_findings) {
+        let (mut en, mut ja) = (
+            "Do not touch or rub the treated area. Keep it clean: a shower is fine. No long bath or sauna on the day of treatment.".to_owned(),
+            "施術部位を触ったり揉んだりしないでください。清潔に保ってください（シャワーは大丈夫です）。施術当日は長時間の入浴やサウナを避け、静かに過ごしてください。".to_owned(),
+        );
+        if triage.level == Level::None {
+            en.push_str(" These reactions usually settle within about a week.");
+            ja.push_str("これらの症状は通常1週間ほどで治まります。");
+        }
+        out.push(say("local_care", locale, en, ja));
+    }
+    let no_cooling = [
+        Rule::TissueInjury,
+        Rule::VisionChange,
+        Rule::PersistentLocalReaction,
+        Rule::DelayedNodule,
+    ];
+    if s.get(Symptom::Swelling) >= 1
+        && s.get(Symptom::Numbness) < 2
+        && s.get(Symptom::SkinDiscoloration) == 0
+        && !triage.has_any(&no_cooling)
+    {
         out.push(say(
-            "local_care",
+            "cool_swelling",
             locale,
-            "Do not touch or rub the treated area. Cool it with an ice pack wrapped in a towel. Avoid long baths and saunas on the day of treatment. These reactions usually settle within about a week.".to_owned(),
-            "施術部位を触ったり、こすったりしないでください。タオルで包んだ保冷剤で冷やしてください。施術当日は長時間の入浴やサウナを避けてください。これらの症状は通常1週間ほどで治まります。".to_owned(),
+            "Cool the swelling with an ice pack wrapped in a towel. Never cool skin that is pale, dark or numb.".to_owned(),
+            "腫れている所は、タオルで包んだ保冷剤で冷やしてください。白っぽい・黒っぽい・しびれている皮膚は冷やさないでください。".to_owned(),
         ));
     }
-    if triage.level >= Level::Warning {
+    if context.clinic_notified {
         out.push(say(
             "clinic_notified",
             locale,
             "Your clinic has been notified and a physician will review your report.".to_owned(),
             "クリニックに通知しました。担当医があなたの報告を確認します。".to_owned(),
         ));
-    } else {
+    }
+    if triage.level <= Level::Warning {
         out.push(say(
             "keep_checking_in",
             locale,
-            "Thank you. Keep checking in as scheduled, and check in again at once if anything gets worse.".to_owned(),
+            "Thank you. Keep reporting as scheduled, and report again at once if anything gets worse.".to_owned(),
             "ご報告ありがとうございます。予定どおり記録を続け、悪化したときはすぐにもう一度記録してください。".to_owned(),
         ));
     }
     out
 }
 
+fn call_emergency(triage: &Triage, o: &Observation, context: &Context<'_>) -> Guidance {
+    let (locale, n) = (context.locale, context.emergency_number);
+    let s = &o.severities;
+    let given_at = local_time(context.given_at, locale);
+    let mut en = format!("Call {n} now. Say that you received an exosome treatment on {given_at}.");
+    let mut ja = format!(
+        "今すぐ{n}番に電話し、{given_at}にエクソソーム治療を受けたことを伝えてください。"
+    );
+    if triage.has_any(&[Rule::SuspectedAnaphylaxis, Rule::SevereSystemicReaction]) {
+        en.push_str(" Until help arrives: lie down with your legs raised (sit up if breathing is hard), and do not stand up or walk suddenly. Use your adrenaline auto-injector if one was prescribed. If you are vomiting, lie on your side.");
+        ja.push_str("救急隊が来るまで、足を高くして横になってください（息が苦しいときは上半身を起こしてください）。急に立ち上がったり歩いたりしないでください。アドレナリン自己注射薬を処方されている場合は使ってください。吐いているときは横向きに寝てください。");
+    }
+    if s.get(Symptom::Fainting) >= 1 || s.get(Symptom::Confusion) >= 2 {
+        en.push_str(&format!(
+            " If you may faint or feel confused, ask someone nearby to call {n} for you."
+        ));
+        ja.push_str(&format!(
+            "気を失いそうなときや意識がはっきりしないときは、周りの人に{n}番通報してもらってください。"
+        ));
+    }
+    say("call_emergency", locale, en, ja)
+}
+
+fn take_sugar(o: &Observation, locale: Locale, n: &str) -> Guidance {
+    let s = &o.severities;
+    let cannot_swallow = s.get(Symptom::Vomiting) >= 1
+        || s.get(Symptom::ThroatTightness) >= 1
+        || s.get(Symptom::DifficultyBreathing) >= 1
+        || s.get(Symptom::LipTongueSwelling) >= 1;
+    if cannot_swallow {
+        return say(
+            "take_sugar",
+            locale,
+            format!("Do not eat or drink anything now: call {n} instead."),
+            format!("今は何も食べたり飲んだりしないでください。代わりに{n}番に電話してください。"),
+        );
+    }
+    say(
+        "take_sugar",
+        locale,
+        format!("Only if you are awake and able to swallow: take 15-20 g of fast-acting sugar, such as glucose tablets or juice, and rest. Check again after 15 minutes and repeat if it is still low, then eat something. If you become confused, faint, or are not better, someone should call {n}."),
+        format!("意識があり、飲み込めるときだけ、ブドウ糖やジュースなど吸収の速い糖分を15〜20g摂り、安静にしてください。15分後にもう一度確認し、まだ低ければ繰り返し、そのあと食事をとってください。意識がもうろうとする、気を失う、または良くならないときは、周りの人が{n}番に電話してください。"),
+    )
+}
+
+/// What the aftercare texts depend on.
+pub struct TreatmentNotes {
+    pub route: Route,
+    pub scalp: bool,
+}
+
 /// Aftercare given with the treatment record.
-pub fn aftercare(locale: Locale, scalp: bool, emergency_number: &str) -> Vec<Guidance> {
+pub fn aftercare(locale: Locale, notes: &TreatmentNotes, emergency_number: &str) -> Vec<Guidance> {
     let n = emergency_number;
     let mut out = vec![say(
         "no_bath_or_sauna_today",
         locale,
-        "No long bath or sauna today: heat and water raise the risk of infection at the puncture sites.".to_owned(),
-        "本日は長時間の入浴やサウナを控えてください。針を刺した部位が感染する危険が高まります。".to_owned(),
+        "No long bath or sauna today: heat and water raise the risk of infection at the puncture sites. A shower that keeps the site clean is fine.".to_owned(),
+        "本日は長時間の入浴やサウナを控えてください。針を刺した部位が感染する危険が高まります。シャワーで清潔に保つのは大丈夫です。".to_owned(),
     )];
-    if scalp {
+    if notes.scalp {
         out.push(say(
             "scalp_care",
             locale,
-            "Your scalp was treated: do not wash your hair or use hair products today; infection risk is highest there.".to_owned(),
-            "頭皮に施術しました。本日は洗髪や整髪料の使用を控えてください。頭皮は特に感染しやすい部位です。".to_owned(),
+            "Your scalp was treated: the risk of infection is highest there. Keep it clean and do not use hair products today.".to_owned(),
+            "頭皮に施術しました。頭皮は特に感染しやすい部位です。清潔に保ち、本日は整髪料を使わないでください。".to_owned(),
         ));
     }
     out.extend([
         say(
+            "rest_today",
+            locale,
+            "Spend the day quietly.".to_owned(),
+            "本日は静かに過ごしてください。".to_owned(),
+        ),
+        say(
             "do_not_touch",
             locale,
             "Do not touch or rub the treated area.".to_owned(),
-            "施術部位を触ったり、こすったりしないでください。".to_owned(),
+            "施術部位を触ったり揉んだりしないでください。".to_owned(),
         ),
         say(
             "cool_if_swollen",
             locale,
-            "If it swells, cool it with an ice pack wrapped in a towel.".to_owned(),
-            "腫れた場合は、タオルで包んだ保冷剤で冷やしてください。".to_owned(),
+            "If it swells, cool it with an ice pack wrapped in a towel, but never skin that is pale, dark or numb.".to_owned(),
+            "腫れた場合は、タオルで包んだ保冷剤で冷やしてください。ただし、白っぽい・黒っぽい・しびれている皮膚は冷やさないでください。".to_owned(),
         ),
         say(
             "expected_reactions",
@@ -112,74 +225,38 @@ pub fn aftercare(locale: Locale, scalp: bool, emergency_number: &str) -> Vec<Gui
         say(
             "check_in_schedule",
             locale,
-            "Check in every day for the first week, then weekly until week 6 and at 3 months: lumps can appear weeks after the treatment.".to_owned(),
-            "最初の1週間は毎日、その後は6週目まで毎週、そして3か月後に記録してください。しこりは数週間後に現れることがあります。".to_owned(),
+            "Check in every day for the first week, then weekly until week 6 and at 3 months.".to_owned(),
+            "最初の1週間は毎日、その後は6週目まで毎週、そして3か月後に記録してください。".to_owned(),
         ),
         say(
-            "emergency_signs",
+            "report_late_lump",
             locale,
-            format!("Call {n} at once for difficulty breathing, throat tightness, fainting, or confusion."),
-            format!("息苦しさ、のどの締めつけ、失神、意識の混乱があれば、すぐに{n}番に電話してください。"),
+            "A lump can appear weeks later, up to 3 months after the treatment: report it to the clinic.".to_owned(),
+            "しこりは数週間後から3か月後までに現れることがあります。気づいたらクリニックに報告してください。".to_owned(),
         ),
     ]);
+    out.push(match notes.route {
+        Route::Intravenous => say(
+            "report_fever",
+            locale,
+            "In the week after this IV treatment, report a fever or chills to the clinic at once.".to_owned(),
+            "点滴後1週間以内に発熱や悪寒があれば、すぐにクリニックに報告してください。".to_owned(),
+        ),
+        Route::Injection => say(
+            "report_fever",
+            locale,
+            "In the week after the treatment, report a fever or chills to the clinic.".to_owned(),
+            "施術後1週間以内に発熱や悪寒があれば、クリニックに報告してください。".to_owned(),
+        ),
+    });
+    out.push(say(
+        "emergency_signs",
+        locale,
+        format!("Call {n} at once for difficulty breathing, throat tightness, lip or tongue swelling, hives with vomiting or dizziness, fainting, cold sweat and tremor with confusion or fainting, confusion, or a change in vision."),
+        format!("息苦しさ、のどの締めつけ感、唇や舌の腫れ、じんましんと嘔吐やめまい、失神、冷や汗と震えに加えて意識がはっきりしない・気を失う、意識がはっきりしない、見え方の異常があれば、すぐに{n}番に電話してください。"),
+    ));
     out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::symptoms::{Severities, Symptom};
-    use crate::domain::triage::{triage, History, Thresholds};
-
-    fn guide(o: &Observation, locale: Locale) -> Vec<Guidance> {
-        let t = triage(o, &History::default(), &Thresholds::default());
-        for_triage(&t, o, locale, "119", "2026-11-25 14:30")
-    }
-
-    fn codes(g: &[Guidance]) -> Vec<&str> {
-        g.iter().map(|g| g.code).collect()
-    }
-
-    #[test]
-    fn emergencies_give_the_number_and_the_treatment_time() {
-        let o = Observation {
-            within_acute_window: true,
-            severities: Severities::default().with(Symptom::ThroatTightness, 3),
-            ..Observation::default()
-        };
-        let en = guide(&o, Locale::En);
-        assert_eq!(codes(&en), vec!["call_emergency", "clinic_notified"]);
-        assert!(en[0].text.contains("Call 119 now") && en[0].text.contains("2026-11-25 14:30"));
-        let ja = guide(&o, Locale::Ja);
-        assert!(ja[0].text.contains("119番") && ja[0].text.contains("エクソソーム"));
-    }
-
-    #[test]
-    fn hypoglycaemia_local_and_quiet_check_ins() {
-        let mut o = Observation::default();
-        o.vitals.glucose_mg_dl = Some(60.0);
-        assert_eq!(
-            codes(&guide(&o, Locale::En)),
-            vec!["take_sugar", "clinic_notified"]
-        );
-        let o = Observation {
-            severities: Severities::default().with(Symptom::Redness, 1),
-            ..Observation::default()
-        };
-        let g = guide(&o, Locale::Ja);
-        assert_eq!(codes(&g), vec!["local_care", "keep_checking_in"]);
-        assert!(g[0].text.contains("保冷剤"));
-        assert_eq!(
-            codes(&guide(&Observation::default(), Locale::En)),
-            vec!["keep_checking_in"]
-        );
-    }
-
-    #[test]
-    fn aftercare_mentions_the_scalp_only_when_treated() {
-        assert!(codes(&aftercare(Locale::En, true, "119")).contains(&"scalp_care"));
-        let face = aftercare(Locale::Ja, false, "119");
-        assert!(!codes(&face).contains(&"scalp_care"));
-        assert!(face.iter().any(|g| g.text.contains("119番")));
-    }
-}
+mod tests;

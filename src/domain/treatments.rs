@@ -1,5 +1,7 @@
 //! What a treatment is: how it was given and where.
 
+use crate::domain::triage::{Route, TreatmentFacts};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Injection,
@@ -24,6 +26,22 @@ impl Kind {
 }
 
 pub const SITES: [&str; 6] = ["face", "scalp", "neck", "decollete", "hands", "body"];
+
+/// The range a baseline systolic blood pressure may take (mmHg).
+pub const BASELINE_SYSTOLIC_BP: std::ops::RangeInclusive<i64> = 40..=250;
+
+/// What the triage rules need of a treatment: its route, whether the face
+/// or scalp was injected, and the blood pressure measured at the visit.
+pub fn facts(kind: Kind, sites: &[String], baseline_systolic_bp: Option<i32>) -> TreatmentFacts {
+    TreatmentFacts {
+        route: match kind {
+            Kind::Injection => Route::Injection,
+            Kind::IvDrip | Kind::IvPush => Route::Intravenous,
+        },
+        face_or_scalp: sites.iter().any(|s| s == "face" || s == "scalp"),
+        baseline_systolic_bp: baseline_systolic_bp.map(f64::from),
+    }
+}
 
 /// Checks injection sites: known codes, no repeats, at least one for an
 /// injection. Returns the sites in the order given.

@@ -56,3 +56,44 @@ fn every_error_code_the_service_can_answer_is_documented() {
 fn the_spec_is_openapi_3_1() {
     assert!(spec()["openapi"].as_str().unwrap().starts_with("3.1"));
 }
+
+fn enum_of(node: &serde_json::Value) -> Vec<&str> {
+    node.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_spec_lists_every_symptom_code_and_rule_of_the_engine() {
+    use aftercare::domain::symptoms::Symptom;
+    use aftercare::domain::triage::Rule;
+    let schemas = &spec()["components"]["schemas"];
+    let codes: Vec<&str> = Symptom::ALL.iter().map(|s| s.code()).collect();
+    assert_eq!(enum_of(&schemas["Symptoms"]["propertyNames"]["enum"]), codes);
+    let rules: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+    assert_eq!(enum_of(&schemas["Rule"]["enum"]), rules);
+}
+
+#[actix_web::test]
+async fn the_catalogue_gives_every_code_with_both_labels() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin_token().await;
+    let reply = app.get("/v1/symptoms", &admin).await;
+    assert_eq!(reply.status, 200);
+    let items = reply.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 30);
+    let find = |code: &str| items.iter().find(|i| i["code"] == code).unwrap().clone();
+    assert_eq!(find("redness")["labels"]["ja"], "赤み");
+    assert_eq!(find("flushing")["labels"]["ja"], "注射した所以外のほてり・赤み");
+    assert_eq!(find("vision_change")["group"], "neurological");
+    assert!(find("skin_discoloration")["labels"]["en"]
+        .as_str()
+        .unwrap()
+        .contains("an ordinary bruise is bruising"));
+    let anonymous = app
+        .send(reqwest::Client::new().get(format!("{}/v1/symptoms", app.address)))
+        .await;
+    assert_eq!(anonymous.status, 401);
+}

@@ -3,6 +3,7 @@
 //! guidance and the alerts it opened or changed.
 
 mod record;
+mod retriage;
 pub mod request;
 pub mod sync;
 
@@ -19,13 +20,14 @@ use crate::error::ApiError;
 use crate::state::{now, AppState};
 
 pub use record::{record_checkin, Recorded};
+use request::RawCheckin;
 
 #[tracing::instrument(skip_all, fields(treatment_id = %path))]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
-    Body(body): Body<Value>,
+    Body(body): Body<RawCheckin>,
 ) -> Result<HttpResponse, ApiError> {
     let treatment_id = path.into_inner().to_string();
     let recorded = record_checkin(&state, user, treatment_id, body, now()).await?;
@@ -62,14 +64,15 @@ pub async fn list(
 }
 
 /// A stored check-in as the list shows it: the check-in object of its
-/// original answer, with its triage level.
+/// answer, with its triage level and current findings (the answer is
+/// rewritten when the check-in is triaged again).
 fn list_item(row: checkins::Checkin) -> Value {
-    let mut item = serde_json::from_str::<Value>(&row.response)
-        .ok()
-        .and_then(|mut answer| answer.get_mut("checkin").map(Value::take))
-        .unwrap_or(Value::Null);
+    let mut answer = serde_json::from_str::<Value>(&row.response).unwrap_or(Value::Null);
+    let findings = answer["triage"]["findings"].take();
+    let mut item = answer["checkin"].take();
     if let Value::Object(fields) = &mut item {
         fields.insert("triage_level".to_owned(), Value::String(row.triage_level));
+        fields.insert("findings".to_owned(), findings);
     }
     item
 }

@@ -1,28 +1,32 @@
 //! Recording one check-in: the check-in, its symptoms and findings, the
-//! alert changes and their outbox events commit in one transaction.
-//! Idempotent by client_id: the same request again replays the stored
-//! answer; a different one under the same client_id is a conflict.
+//! alert changes and their outbox events commit in one transaction, and so
+//! does the triage again of any later check-in of the treatment that it
+//! arrived after (see `retriage`). Idempotent by client_id: the same
+//! request again replays the stored answer, with the check-in's current
+//! findings; a different one under the same client_id is a conflict.
 
 use actix_web::http::header::ContentType;
 use actix_web::HttpResponse;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 
-use super::request::{CheckinBody, NewCheckin};
-use crate::alerting::{self, AlertChange};
+use super::request::{CheckinBody, NewCheckin, RawCheckin};
+use super::retriage;
+use crate::alerting::{self, AlertChange, Plan};
 use crate::api::from_value;
 use crate::api::treatments::{locale_of, treatment_for, zone_of};
 use crate::api::views::utc;
 use crate::auth::access;
 use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
-use crate::db::checkins::{self, Checkin, NewFinding};
-use crate::db::{treatments, DbConnection};
+use crate::db::checkins::{self, Checkin, CourseEntry, NewFinding};
+use crate::db::patients::Patient;
+use crate::db::treatments::{self, Treatment};
+use crate::db::DbConnection;
 use crate::domain::accounts::Role;
-use crate::domain::guidance;
-use crate::domain::schedule::{day_of, within_acute_window};
-use crate::domain::symptoms::{Severities, Symptom};
-use crate::domain::triage::{triage, History, Level, Observation, Thresholds};
+use crate::domain::guidance::{self, Guidance};
+use crate::domain::schedule::day_of;
+use crate::domain::triage::{triage, Finding, History, Level, Observation, Thresholds, Triage};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
 
@@ -64,25 +68,29 @@ fn request_hash(treatment_id: &str, raw: &Value) -> String {
     secrets::sha256_hex(&format!("{treatment_id}\n{raw}"))
 }
 
-struct Context {
-    persistence_days: i64,
-    emergency_number: String,
+/// The clinic's settings a check-in is triaged and answered with.
+pub(super) struct Context {
+    pub thresholds: Thresholds,
+    pub emergency_number: String,
 }
 
 pub async fn record_checkin(
     state: &AppState,
     user: AuthUser,
     treatment_id: String,
-    raw: Value,
+    raw: RawCheckin,
     at: DateTime<Utc>,
 ) -> Result<Recorded, ApiError> {
     user.require(&[Role::Patient, Role::Physician])?;
-    let hash = request_hash(&treatment_id, &raw);
-    let body: CheckinBody = from_value(raw)?;
+    let hash = request_hash(&treatment_id, &raw.json);
+    let mut body: CheckinBody = from_value(raw.json)?;
+    body.repeated_symptoms = raw.repeated_symptoms;
     let checkin = NewCheckin::try_from(body)?;
     let client_id = checkin.client_id.clone();
     let context = Context {
-        persistence_days: i64::from(state.settings.persistence_days),
+        thresholds: Thresholds {
+            persistence_days: i64::from(state.settings.persistence_days),
+        },
         emergency_number: state.settings.emergency_number.clone(),
     };
     let (writer, id) = (user.clone(), treatment_id.clone());
@@ -99,8 +107,8 @@ pub async fn record_checkin(
                 .count_checkin(counted.level, &counted.findings);
             Ok(Recorded::Created(answer))
         }
-        // Written concurrently under the same client_id: answer as if this
-        // request had come second.
+        // Sent before (found by the unique index), or written concurrently
+        // under the same client_id: answer as if this request came second.
         Err(ApiError::IdempotencyConflict) => {
             state
                 .db
@@ -126,22 +134,188 @@ struct Counted {
     findings: Vec<(&'static str, &'static str)>,
 }
 
-fn history(
+/// The treatment and its patient, locked for the check-in (PostgreSQL), if
+/// the caller may see them.
+fn load(
     conn: &mut DbConnection,
+    user: &AuthUser,
     treatment_id: &str,
-    before: DateTime<Utc>,
-) -> Result<History, ApiError> {
-    let mut history = History::default();
-    for (day, present) in checkins::symptoms_before(conn, treatment_id, before.naive_utc())? {
-        let mut severities = Severities::default();
-        for (code, severity) in checkins::parse_present(&present) {
-            if let Some(symptom) = Symptom::from_code(code) {
-                severities.set(symptom, u8::try_from(severity).unwrap_or(0));
+) -> Result<(Treatment, Patient), ApiError> {
+    let (treatment, patient) =
+        treatments::find_for_checkin(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
+    if !access::can_see_patient(conn, user, &patient.id)? {
+        return Err(ApiError::NotFound);
+    }
+    Ok((treatment, patient))
+}
+
+/// When the check-in was observed: not in the future, not before the
+/// treatment.
+fn observed_at(
+    c: &NewCheckin,
+    administered_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let observed_at = c.observed_at.unwrap_or(at);
+    let mut errors = FieldErrors::new();
+    if observed_at > at + Duration::minutes(5) {
+        errors.add(
+            "observed_at",
+            "must not be more than 5 minutes in the future",
+        );
+    }
+    if observed_at < administered_at {
+        errors.add("observed_at", "must not be before the treatment was given");
+    }
+    errors.into_result()?;
+    Ok(observed_at)
+}
+
+/// The treatment's course split at a new check-in: the history of the new
+/// one, and the check-ins observed after it (usually none; some when it
+/// arrives late, from an offline device).
+pub(super) struct Course {
+    pub history: History,
+    pub later: Vec<CourseEntry>,
+}
+
+impl Course {
+    fn read(
+        conn: &mut DbConnection,
+        treatment: &Treatment,
+        observed_at: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let facts = treatment.facts();
+        let mut history = History::default();
+        let mut later = Vec::new();
+        // Ties in observed_at go to the stored one: it was received first.
+        for entry in checkins::course(conn, &treatment.id)? {
+            if entry.observed_at <= observed_at.naive_utc() {
+                history.add(&entry.observation(facts, treatment.administered_at));
+            } else {
+                later.push(entry);
             }
         }
-        history.add(i64::from(day), &severities);
+        Ok(Self { history, later })
     }
-    Ok(history)
+}
+
+/// The check-in whose findings go to the alerts.
+#[derive(Clone, Copy)]
+pub(super) struct Subject<'a> {
+    pub patient_id: &'a str,
+    pub treatment_id: &'a str,
+    pub checkin_id: &'a str,
+    pub observed_at: DateTime<Utc>,
+    /// The findings come from triaging the check-in again.
+    pub retriaged: bool,
+}
+
+/// One check-in's alert changes, decided before anything is written.
+pub(super) struct AlertPlans<'a> {
+    plans: Vec<(alerting::Input<'a>, Plan)>,
+}
+
+impl<'a> AlertPlans<'a> {
+    /// Plans the alert change of every finding at warning or above.
+    pub fn decide(
+        conn: &mut DbConnection,
+        subject: Subject<'a>,
+        findings: impl IntoIterator<Item = &'a Finding>,
+    ) -> Result<Self, ApiError> {
+        let mut plans = Vec::new();
+        for finding in findings.into_iter().filter(|f| f.level >= Level::Warning) {
+            let input = alerting::Input {
+                patient_id: subject.patient_id,
+                treatment_id: subject.treatment_id,
+                checkin_id: Some(subject.checkin_id),
+                observed_at: subject.observed_at,
+                retriaged: subject.retriaged,
+                rule: finding.rule,
+                level: finding.level,
+                reasons: &finding.reasons,
+            };
+            if let Some(plan) = alerting::plan(conn, &input)? {
+                plans.push((input, plan));
+            }
+        }
+        Ok(Self { plans })
+    }
+
+    /// The alerts as the changes leave them, for the answer.
+    pub fn changes(&self) -> Vec<AlertChange> {
+        self.plans
+            .iter()
+            .map(|(input, plan)| plan.change(input))
+            .collect()
+    }
+
+    /// Whether the clinic hears of it: an alert opens, escalates or reopens.
+    pub fn notify(&self) -> bool {
+        self.plans.iter().any(|(_, plan)| plan.notifies())
+    }
+
+    pub fn carry_out(self, conn: &mut DbConnection, at: DateTime<Utc>) -> Result<(), ApiError> {
+        for (input, plan) in self.plans {
+            alerting::carry_out(conn, &input, plan, at)?;
+        }
+        Ok(())
+    }
+}
+
+/// The guidance for a triage, in the patient's language.
+pub(super) fn guidance_for(
+    context: &Context,
+    patient: &Patient,
+    treatment: &Treatment,
+    result: &Triage,
+    observation: &Observation,
+    clinic_notified: bool,
+) -> Vec<Guidance> {
+    let given_at = utc(treatment.administered_at)
+        .with_timezone(&zone_of(patient))
+        .naive_local();
+    guidance::for_triage(
+        result,
+        observation,
+        &guidance::Context {
+            locale: locale_of(patient),
+            emergency_number: &context.emergency_number,
+            given_at,
+            clinic_notified,
+        },
+    )
+}
+
+/// The `triage` member of an answer: level, findings (a finding made by
+/// triaging again says so) and guidance.
+pub(super) fn triage_json(result: &Triage, retriaged: &[bool], guidance: &[Guidance]) -> Value {
+    let findings: Vec<Value> = result
+        .findings
+        .iter()
+        .zip(retriaged.iter().chain(std::iter::repeat(&false)))
+        .map(|(f, again)| {
+            let mut finding =
+                json!({"rule": f.rule.as_str(), "level": f.level.as_str(), "reasons": f.reasons});
+            if *again {
+                finding["retriaged"] = Value::Bool(true);
+            }
+            finding
+        })
+        .collect();
+    json!({
+        "level": result.level.as_str(),
+        "findings": findings,
+        "guidance": guidance.iter().map(|g| json!({"code": g.code, "text": g.text})).collect::<Vec<_>>(),
+    })
+}
+
+/// The findings as stored rows (their reasons as JSON arrays).
+pub(super) fn reasons_json(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| serde_json::to_string(&f.reasons).unwrap_or_default())
+        .collect()
 }
 
 fn write(
@@ -156,137 +330,39 @@ fn write(
     // A request sent again (same client_id) is found by the unique index
     // when the check-in is inserted, and answered by the caller: no lookup
     // here on the common path.
-    let (treatment, patient) =
-        treatments::find_for_checkin(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
-    if !access::can_see_patient(conn, user, &patient.id)? {
-        return Err(ApiError::NotFound);
-    }
+    let (treatment, patient) = load(conn, user, treatment_id)?;
     let administered_at = utc(treatment.administered_at);
-    let observed_at = c.observed_at.unwrap_or(at);
-    let mut errors = FieldErrors::new();
-    if observed_at > at + Duration::minutes(5) {
-        errors.add(
-            "observed_at",
-            "must not be more than 5 minutes in the future",
-        );
-    }
-    if observed_at < administered_at {
-        errors.add("observed_at", "must not be before the treatment was given");
-    }
-    errors.into_result()?;
-
-    let zone = zone_of(&patient);
-    let day = day_of(observed_at, administered_at, zone);
+    let observed_at = observed_at(&c, administered_at, at)?;
+    let course = Course::read(conn, &treatment, observed_at)?;
+    let day = day_of(observed_at, administered_at, zone_of(&patient));
     let observation = Observation {
         day,
-        within_acute_window: within_acute_window(observed_at, administered_at),
+        elapsed: observed_at - administered_at,
+        treatment: treatment.facts(),
         severities: c.severities,
-        vitals: c.vitals_mg_dl,
+        vitals: c.measured,
         medical_care: c.medical_care,
     };
-    let result = triage(
-        &observation,
-        &history(conn, &treatment.id, observed_at)?,
-        &Thresholds {
-            persistence_days: context.persistence_days,
-        },
-    );
-    let given_at = administered_at
-        .with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
-    let guidance = guidance::for_triage(
-        &result,
-        &observation,
-        locale_of(&patient),
-        &context.emergency_number,
-        &given_at,
-    );
+    let result = triage(&observation, &course.history, &context.thresholds);
 
     let id = uuid::Uuid::now_v7().to_string();
-    let glucose = c.vitals.as_ref().and_then(|v| v.glucose.clone());
-    let symptoms: Vec<(&str, i32)> = c
-        .reported
-        .iter()
-        .map(|(s, v)| (s.code(), i32::from(*v)))
-        .collect();
-    let mut row = Checkin {
-        id: id.clone(),
-        treatment_id: treatment.id.clone(),
-        patient_id: patient.id.clone(),
-        client_id: c.client_id.clone(),
-        request_hash: hash.to_owned(),
-        day: i32::try_from(day).unwrap_or(i32::MAX),
-        observed_at: observed_at.naive_utc(),
-        received_at: at.naive_utc(),
-        glucose_value: glucose.as_ref().map(|g| g.value),
-        glucose_unit: glucose.as_ref().map(|g| g.unit.clone()),
-        glucose_mg_dl: c.vitals_mg_dl.glucose_mg_dl,
-        systolic_bp: c.vitals_mg_dl.systolic_bp,
-        temperature_c: c.vitals_mg_dl.temperature_c,
-        missed_normal_activities: c.impact.as_ref().map(|i| i.missed_normal_activities),
-        missed_work: c.impact.as_ref().map(|i| i.missed_work),
-        medical_care: c
-            .impact
-            .as_ref()
-            .map(|_| c.medical_care.as_str().to_owned()),
-        note: c.note.clone(),
-        recorded_by: user.id.clone(),
-        triage_level: result.level.as_str().to_owned(),
-        // Set below, once the alert changes it names are decided.
-        response: String::new(),
-        present_symptoms: checkins::present_symptoms(symptoms.iter().copied()),
+    let subject = Subject {
+        patient_id: &patient.id,
+        treatment_id: &treatment.id,
+        checkin_id: &id,
+        observed_at,
+        retriaged: false,
     };
-    let finding_ids: Vec<String> = result
-        .findings
-        .iter()
-        .map(|_| uuid::Uuid::now_v7().to_string())
-        .collect();
-    let reasons: Vec<String> = result
-        .findings
-        .iter()
-        .map(|f| serde_json::to_string(&f.reasons).unwrap_or_default())
-        .collect();
-    let finding_rows: Vec<NewFinding<'_>> = result
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| NewFinding {
-            id: &finding_ids[i],
-            checkin_id: &id,
-            rule: f.rule.as_str(),
-            level: f.level.as_str(),
-            reasons: &reasons[i],
-        })
-        .collect();
-    // The alert changes are decided first, so that the answer names them
-    // and the check-in is stored with its answer in one insert; they are
-    // written after it (their evidence points at it).
-    let inputs: Vec<alerting::Input<'_>> = result
-        .findings
-        .iter()
-        .filter(|f| f.level >= Level::Warning)
-        .map(|finding| alerting::Input {
-            patient_id: &patient.id,
-            treatment_id: &treatment.id,
-            checkin_id: Some(&id),
-            observed_at,
-            rule: finding.rule,
-            level: finding.level,
-            reasons: &finding.reasons,
-        })
-        .collect();
-    let mut plans = Vec::new();
-    for input in &inputs {
-        if let Some(plan) = alerting::plan(conn, input)? {
-            plans.push((input, plan));
-        }
-    }
-    let changes: Vec<AlertChange> = plans
-        .iter()
-        .map(|(input, plan)| plan.change(input))
-        .collect();
-
+    let plans = AlertPlans::decide(conn, subject, &result.findings)?;
+    let guidance = guidance_for(
+        context,
+        &patient,
+        &treatment,
+        &result,
+        &observation,
+        plans.notify(),
+    );
+    let row = checkin_row(&c, &id, &treatment, user, hash, day, observed_at, at, &result);
     let symptom_map: Map<String, Value> = c
         .reported
         .iter()
@@ -306,18 +382,46 @@ fn write(
             "note": c.note,
             "recorded_by": user.id,
         },
-        "triage": {
-            "level": result.level.as_str(),
-            "findings": result.findings.iter().map(|f| json!({"rule": f.rule.as_str(), "level": f.level.as_str(), "reasons": f.reasons})).collect::<Vec<_>>(),
-            "guidance": guidance.iter().map(|g| json!({"code": g.code, "text": g.text})).collect::<Vec<_>>(),
-        },
-        "alerts": changes,
+        "triage": triage_json(&result, &[], &guidance),
+        "alerts": plans.changes(),
     })
     .to_string();
-    row.response = answer;
+    let row = Checkin {
+        response: answer,
+        ..row
+    };
+    let symptoms: Vec<(&str, i32)> = c
+        .reported
+        .iter()
+        .map(|(s, v)| (s.code(), i32::from(*v)))
+        .collect();
+    let finding_ids: Vec<String> = result
+        .findings
+        .iter()
+        .map(|_| uuid::Uuid::now_v7().to_string())
+        .collect();
+    let reasons = reasons_json(&result.findings);
+    let finding_rows: Vec<NewFinding<'_>> = result
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            NewFinding::current(
+                &finding_ids[i],
+                &id,
+                f.rule.as_str(),
+                f.level.as_str(),
+                &reasons[i],
+                false,
+            )
+        })
+        .collect();
     checkins::insert(conn, &row, &symptoms, &finding_rows)?;
-    for (input, plan) in plans {
-        alerting::carry_out(conn, input, plan, at)?;
+    plans.carry_out(conn, at)?;
+    if !course.later.is_empty() {
+        let mut history = course.history;
+        history.add(&observation);
+        retriage::later(conn, context, &treatment, &patient, history, &course.later, at)?;
     }
     audit::record(
         conn,
@@ -326,7 +430,7 @@ fn write(
         &[(&patient.id, "checkin", &id)],
         at,
     )?;
-    tracing::info!(checkin_id = %id, "check-in recorded");
+    tracing::info!(checkin_id = %id, late = !course.later.is_empty(), "check-in recorded");
     let counted = Counted {
         level: result.level.as_str(),
         findings: result
@@ -336,4 +440,47 @@ fn write(
             .collect(),
     };
     Ok((row.response, counted))
+}
+
+/// The check-in row, without its answer.
+#[allow(clippy::too_many_arguments)]
+fn checkin_row(
+    c: &NewCheckin,
+    id: &str,
+    treatment: &Treatment,
+    user: &AuthUser,
+    hash: &str,
+    day: i64,
+    observed_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+    result: &Triage,
+) -> Checkin {
+    let glucose = c.measured.glucose;
+    let symptoms = c.reported.iter().map(|(s, v)| (s.code(), i32::from(*v)));
+    Checkin {
+        id: id.to_owned(),
+        treatment_id: treatment.id.clone(),
+        patient_id: treatment.patient_id.clone(),
+        client_id: c.client_id.clone(),
+        request_hash: hash.to_owned(),
+        day: i32::try_from(day).unwrap_or(i32::MAX),
+        observed_at: observed_at.naive_utc(),
+        received_at: at.naive_utc(),
+        glucose_value: glucose.map(|g| g.value),
+        glucose_unit: glucose.map(|g| g.unit.as_str().to_owned()),
+        glucose_mg_dl: glucose.map(|g| g.in_mg_dl()),
+        systolic_bp: c.measured.systolic_bp,
+        temperature_c: c.measured.temperature_c,
+        missed_normal_activities: c.impact.as_ref().map(|i| i.missed_normal_activities),
+        missed_work: c.impact.as_ref().map(|i| i.missed_work),
+        medical_care: c
+            .impact
+            .as_ref()
+            .map(|_| c.medical_care.as_str().to_owned()),
+        note: c.note.clone(),
+        recorded_by: user.id.clone(),
+        triage_level: result.level.as_str().to_owned(),
+        response: String::new(),
+        present_symptoms: checkins::present_symptoms(symptoms),
+    }
 }

@@ -1,13 +1,113 @@
 //! The check-in request, parsed and validated into domain values.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
 
 use crate::domain::symptoms::{Severities, Symptom, MAX_SEVERITY};
-use crate::domain::triage::{glucose_to_mg_dl, MedicalCare, Vitals};
+use crate::domain::triage::{self, GlucoseUnit, MedicalCare, Vitals};
 use crate::error::{ApiError, FieldErrors};
+
+/// A check-in body as sent: its JSON, and the symptom codes it gives more
+/// than once (a JSON object keeps only the last of a repeated key, so they
+/// are noted while parsing, to be refused rather than silently dropped).
+#[derive(Debug)]
+pub struct RawCheckin {
+    pub json: Value,
+    pub repeated_symptoms: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for RawCheckin {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (json, repeated_symptoms) = Depth::Checkin.deserialize(deserializer)?;
+        Ok(Self {
+            json,
+            repeated_symptoms,
+        })
+    }
+}
+
+/// Where the parser is: the check-in object, or its `symptoms` object.
+#[derive(Clone, Copy)]
+enum Depth {
+    Checkin,
+    Symptoms,
+}
+
+impl<'de> DeserializeSeed<'de> for Depth {
+    type Value = (Value, Vec<String>);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Depth {
+    type Value = (Value, Vec<String>);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = Map::new();
+        let mut repeated = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = match self {
+                Depth::Checkin if key == "symptoms" => {
+                    let (value, inner) = map.next_value_seed(Depth::Symptoms)?;
+                    repeated = inner;
+                    value
+                }
+                Depth::Symptoms if fields.contains_key(&key) => {
+                    if !repeated.contains(&key) {
+                        repeated.push(key.clone());
+                    }
+                    map.next_value()?
+                }
+                _ => map.next_value()?,
+            };
+            fields.insert(key, value);
+        }
+        Ok((Value::Object(fields), repeated))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok((Value::Array(items), Vec::new()))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok((Value::Bool(v), Vec::new()))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok((Value::from(v), Vec::new()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok((Value::from(v), Vec::new()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok((Value::from(v), Vec::new()))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((Value::from(v), Vec::new()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((Value::Null, Vec::new()))
+    }
+}
 
 pub const NOTE_MAX_CHARS: usize = 2000;
 
@@ -46,6 +146,9 @@ pub struct CheckinBody {
     pub vitals: Option<VitalsBody>,
     pub impact: Option<ImpactBody>,
     pub note: Option<String>,
+    /// Symptom codes the body gave more than once.
+    #[serde(skip)]
+    pub repeated_symptoms: Vec<String>,
 }
 
 /// A check-in whose every field is valid.
@@ -57,7 +160,8 @@ pub struct NewCheckin {
     pub reported: Vec<(Symptom, u8)>,
     pub severities: Severities,
     pub vitals: Option<VitalsBody>,
-    pub vitals_mg_dl: Vitals,
+    /// The vitals as the rules read them.
+    pub measured: Vitals,
     pub impact: Option<ImpactBody>,
     pub medical_care: MedicalCare,
     pub note: Option<String>,
@@ -90,6 +194,9 @@ impl TryFrom<CheckinBody> for NewCheckin {
         }
         let mut severities = Severities::default();
         let mut reported = Vec::new();
+        for code in &body.repeated_symptoms {
+            errors.add(format!("symptoms.{code}"), "is given more than once");
+        }
         for (code, value) in &body.symptoms {
             match Symptom::from_code(code) {
                 None => errors.add(format!("symptoms.{code}"), "is not a known symptom code"),
@@ -103,11 +210,12 @@ impl TryFrom<CheckinBody> for NewCheckin {
                 }
             }
         }
-        let mut vitals_mg_dl = Vitals::default();
+        let mut measured = Vitals::default();
         if let Some(vitals) = &body.vitals {
             if let Some(glucose) = &vitals.glucose {
-                match glucose.unit.as_str() {
-                    "mg/dL" => in_range(
+                let unit = GlucoseUnit::parse(&glucose.unit);
+                match unit {
+                    Some(GlucoseUnit::MgDl) => in_range(
                         &mut errors,
                         "vitals.glucose.value",
                         Some(glucose.value),
@@ -115,7 +223,7 @@ impl TryFrom<CheckinBody> for NewCheckin {
                         1000.0,
                         "mg/dL",
                     ),
-                    "mmol/L" => in_range(
+                    Some(GlucoseUnit::MmolL) => in_range(
                         &mut errors,
                         "vitals.glucose.value",
                         Some(glucose.value),
@@ -123,10 +231,12 @@ impl TryFrom<CheckinBody> for NewCheckin {
                         55.0,
                         "mmol/L",
                     ),
-                    _ => errors.add("vitals.glucose.unit", "must be mg/dL or mmol/L"),
+                    None => errors.add("vitals.glucose.unit", "must be mg/dL or mmol/L"),
                 }
-                vitals_mg_dl.glucose_mg_dl =
-                    Some(glucose_to_mg_dl(glucose.value, glucose.unit == "mmol/L"));
+                measured.glucose = unit.map(|unit| triage::Glucose {
+                    value: glucose.value,
+                    unit,
+                });
             }
             in_range(
                 &mut errors,
@@ -144,8 +254,8 @@ impl TryFrom<CheckinBody> for NewCheckin {
                 45.0,
                 "°C",
             );
-            vitals_mg_dl.systolic_bp = vitals.systolic_bp;
-            vitals_mg_dl.temperature_c = vitals.temperature_c;
+            measured.systolic_bp = vitals.systolic_bp;
+            measured.temperature_c = vitals.temperature_c;
         }
         let medical_care = match &body.impact {
             None => MedicalCare::None,
@@ -175,7 +285,7 @@ impl TryFrom<CheckinBody> for NewCheckin {
             reported,
             severities,
             vitals: body.vitals,
-            vitals_mg_dl,
+            measured,
             impact: body.impact,
             medical_care,
             note: body.note,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::record_checkin;
+use super::request::RawCheckin;
 use crate::api::Body;
 use crate::auth::AuthUser;
 use crate::domain::accounts::Role;
@@ -17,7 +18,7 @@ pub const SYNC_MAX_ITEMS: usize = 100;
 
 #[derive(Deserialize)]
 pub struct SyncRequest {
-    checkins: Vec<Value>,
+    checkins: Vec<RawCheckin>,
 }
 
 fn problem(error: &ApiError) -> Value {
@@ -40,10 +41,11 @@ pub async fn sync(
     let mut results = Vec::with_capacity(body.checkins.len());
     for mut item in body.checkins {
         let client_id = item
+            .json
             .get("client_id")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let treatment_id = match &mut item {
+        let treatment_id = match &mut item.json {
             Value::Object(fields) => fields.remove("treatment_id"),
             _ => None,
         };

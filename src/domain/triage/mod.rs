@@ -1,24 +1,39 @@
-//! The triage engine: what one check-in means, given the treatment's earlier
-//! check-ins. It implements clinical-rules.md, "Rules", to the letter; the
-//! readings chosen where that text leaves room are the safer ones:
+//! The triage engine: what one check-in means, given the treatment and its
+//! earlier check-ins. It implements clinical-rules.md version 2, "Rules",
+//! to the letter; the readings chosen where that text leaves room are the
+//! safer ones for the patient:
 //!
-//! - `worsening_local_reaction`: with no earlier check-in from day 1 on, the
-//!   highest earlier value is taken as 0, so a local symptom that first
-//!   appears on day 3 or later is flagged.
-//! - `severe_symptom`: a symptom is "covered" only by a finding at urgent or
-//!   higher that names it, for severity 3 as for 4; a warning elsewhere does
-//!   not silence it.
-//! - `hypoglycaemia` emergency: confusion >= 2 or fainting together with two
-//!   autonomic symptoms is an emergency even when a measured glucose is 70 or
-//!   more, as the rule's "or" says; only without confusion or fainting does a
-//!   normal glucose clear the autonomic symptoms.
-//! - The acute window is strict: `observed_at - administered_at < 24 h`.
+//! - An *earlier allergic finding* is an earlier check-in (less than 72 h
+//!   before) on which rule 1, evaluated without any earlier allergic
+//!   finding, makes a finding. Only findings that exist solely through a
+//!   biphasic clause (G alone after the window) are echoes that cannot renew
+//!   the window; an after-window R or hypotension alone, raised to an
+//!   emergency by an earlier finding, would have been an urgent allergic
+//!   finding anyway, so it counts.
+//! - The biphasic acute patterns (R alone, hypotension alone) keep the
+//!   after-window names `severe_systemic_reaction` and
+//!   `possible_allergic_reaction`, as rule 1 names them.
+//! - "Within 72 hours of an injection" (rule 5) is elapsed time from
+//!   `administered_at`, like the acute window; exactly 72:00 h is outside.
+//! - A baseline for `worsening_local_reaction` is any earlier check-in from
+//!   day 1 on, whatever it reported.
+//! - `possible_sepsis`: chills >= 2 with hypotension, fainting or confusion
+//!   >= 2 is an emergency, as change 4 lists it (rule 9 names only fever
+//!   and temperature there).
+//! - A lump from day 14 on still counts as an inflamed site for
+//!   `possible_infection`: only rules 6, 10 and 12 leave it out.
 //!
 //! Pure: plain values in, plain values out, no clock and no I/O.
 
 mod rules;
 
+use chrono::Duration;
+
 use crate::domain::symptoms::{Severities, Symptom, SYMPTOM_COUNT};
+
+/// The version of clinical-rules.md these rules implement; stored with
+/// every finding.
+pub const RULES_VERSION: &str = "2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
@@ -59,8 +74,13 @@ pub enum Rule {
     SevereSystemicReaction,
     PossibleAllergicReaction,
     Hypoglycaemia,
+    AlteredConsciousness,
+    VisionChange,
+    TissueInjury,
     PersistentLocalReaction,
+    DelayedNodule,
     PossibleInfection,
+    PossibleSepsis,
     WorseningLocalReaction,
     MedicallyAttended,
     SevereSymptom,
@@ -68,13 +88,18 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 15] = [
         Self::SuspectedAnaphylaxis,
         Self::SevereSystemicReaction,
         Self::PossibleAllergicReaction,
         Self::Hypoglycaemia,
+        Self::AlteredConsciousness,
+        Self::VisionChange,
+        Self::TissueInjury,
         Self::PersistentLocalReaction,
+        Self::DelayedNodule,
         Self::PossibleInfection,
+        Self::PossibleSepsis,
         Self::WorseningLocalReaction,
         Self::MedicallyAttended,
         Self::SevereSymptom,
@@ -87,8 +112,13 @@ impl Rule {
             Self::SevereSystemicReaction => "severe_systemic_reaction",
             Self::PossibleAllergicReaction => "possible_allergic_reaction",
             Self::Hypoglycaemia => "hypoglycaemia",
+            Self::AlteredConsciousness => "altered_consciousness",
+            Self::VisionChange => "vision_change",
+            Self::TissueInjury => "tissue_injury",
             Self::PersistentLocalReaction => "persistent_local_reaction",
+            Self::DelayedNodule => "delayed_nodule",
             Self::PossibleInfection => "possible_infection",
+            Self::PossibleSepsis => "possible_sepsis",
             Self::WorseningLocalReaction => "worsening_local_reaction",
             Self::MedicallyAttended => "medically_attended",
             Self::SevereSymptom => "severe_symptom",
@@ -98,6 +128,14 @@ impl Rule {
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|rule| rule.as_str() == raw)
+    }
+
+    /// The rules of anaphylaxis and its after-window siblings.
+    pub fn is_allergic(self) -> bool {
+        matches!(
+            self,
+            Self::SuspectedAnaphylaxis | Self::SevereSystemicReaction | Self::PossibleAllergicReaction
+        )
     }
 }
 
@@ -132,21 +170,126 @@ impl MedicalCare {
     }
 }
 
-/// Vital signs as measured; glucose already in mg/dL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum GlucoseUnit {
+    #[default]
+    MgDl,
+    MmolL,
+}
+
+impl GlucoseUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MgDl => "mg/dL",
+            Self::MmolL => "mmol/L",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::MgDl, Self::MmolL]
+            .into_iter()
+            .find(|unit| unit.as_str() == raw)
+    }
+}
+
+/// A glucose reading in the unit the patient reported it in.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Glucose {
+    pub value: f64,
+    pub unit: GlucoseUnit,
+}
+
+impl Glucose {
+    pub fn mg_dl(value: f64) -> Self {
+        Self {
+            value,
+            unit: GlucoseUnit::MgDl,
+        }
+    }
+
+    pub fn mmol_l(value: f64) -> Self {
+        Self {
+            value,
+            unit: GlucoseUnit::MmolL,
+        }
+    }
+
+    /// ADA level 1 or worse: below 70 mg/dL or 3.9 mmol/L, in the unit
+    /// reported (no lossy conversion before the comparison).
+    pub fn is_low(&self) -> bool {
+        match self.unit {
+            GlucoseUnit::MgDl => self.value < 70.0,
+            GlucoseUnit::MmolL => self.value < 3.9,
+        }
+    }
+
+    /// ADA level 2: below 54 mg/dL or 3.0 mmol/L.
+    pub fn is_very_low(&self) -> bool {
+        match self.unit {
+            GlucoseUnit::MgDl => self.value < 54.0,
+            GlucoseUnit::MmolL => self.value < 3.0,
+        }
+    }
+
+    /// The value in mg/dL, in tenths, rounded half up: mmol/L x 18 computed
+    /// on the decimal value (micro-units), not on its binary approximation.
+    pub fn mg_dl_tenths(&self) -> i64 {
+        // Reported values have a few decimals at most; a micro-unit is exact.
+        let micro = (self.value * 1_000_000.0).round() as i64;
+        let factor = match self.unit {
+            GlucoseUnit::MgDl => 10,
+            GlucoseUnit::MmolL => 180,
+        };
+        (micro * factor + 500_000).div_euclid(1_000_000)
+    }
+
+    /// The value in mg/dL (for storage and charts).
+    pub fn in_mg_dl(&self) -> f64 {
+        self.mg_dl_tenths() as f64 / 10.0
+    }
+
+    /// "3.8 mmol/L (68.4 mg/dL)" or "68 mg/dL": the value as reported.
+    pub fn describe(&self) -> String {
+        match self.unit {
+            GlucoseUnit::MgDl => format!("{} mg/dL", self.value),
+            GlucoseUnit::MmolL => {
+                let tenths = self.mg_dl_tenths();
+                format!(
+                    "{} mmol/L ({}.{} mg/dL)",
+                    rules::decimal(self.value),
+                    tenths / 10,
+                    tenths % 10
+                )
+            }
+        }
+    }
+}
+
+/// Vital signs as measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Vitals {
-    pub glucose_mg_dl: Option<f64>,
+    pub glucose: Option<Glucose>,
     pub systolic_bp: Option<f64>,
     pub temperature_c: Option<f64>,
 }
 
-/// 1 mmol/L of glucose is 18 mg/dL (clinical-rules.md, "Vitals").
-pub fn glucose_to_mg_dl(value: f64, unit_is_mmol: bool) -> f64 {
-    if unit_is_mmol {
-        value * 18.0
-    } else {
-        value
-    }
+/// How the product was given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Route {
+    #[default]
+    Injection,
+    /// An IV drip or an IV push.
+    Intravenous,
+}
+
+/// What the rules need from the treatment record.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TreatmentFacts {
+    pub route: Route,
+    /// The sites include the face or the scalp.
+    pub face_or_scalp: bool,
+    /// Systolic BP (mmHg) measured at the visit, if recorded.
+    pub baseline_systolic_bp: Option<f64>,
 }
 
 /// One check-in, as the rules see it.
@@ -154,18 +297,39 @@ pub fn glucose_to_mg_dl(value: f64, unit_is_mmol: bool) -> f64 {
 pub struct Observation {
     /// Local days since the treatment; day 0 is the day of treatment.
     pub day: i64,
-    /// `observed_at - administered_at < 24 h`.
-    pub within_acute_window: bool,
+    /// `observed_at - administered_at`.
+    pub elapsed: Duration,
+    pub treatment: TreatmentFacts,
     pub severities: Severities,
     pub vitals: Vitals,
     pub medical_care: MedicalCare,
 }
 
-/// What the rules need from the treatment's earlier check-ins.
+impl Observation {
+    /// The acute window: the first 24 hours after the treatment.
+    pub fn within_acute_window(&self) -> bool {
+        self.within_hours(24)
+    }
+
+    /// Elapsed time since the treatment below `hours` (exactly `hours`
+    /// is outside).
+    pub fn within_hours(&self, hours: i64) -> bool {
+        self.elapsed < Duration::hours(hours)
+    }
+}
+
+/// What the rules need from the treatment's earlier check-ins. Folding
+/// check-ins in is commutative, so the history of a check-in is the same
+/// whatever order its earlier check-ins arrived in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct History {
     first_reported: [Option<i64>; SYMPTOM_COUNT],
     highest_from_day_1: [u8; SYMPTOM_COUNT],
+    /// Some earlier check-in is from day 1 on: worsening has a baseline.
+    baseline: bool,
+    /// Elapsed time of the latest earlier check-in with an allergic finding
+    /// of its own (not an echo of an earlier one).
+    last_allergic: Option<Duration>,
 }
 
 impl Default for History {
@@ -173,14 +337,17 @@ impl Default for History {
         Self {
             first_reported: [None; SYMPTOM_COUNT],
             highest_from_day_1: [0; SYMPTOM_COUNT],
+            baseline: false,
+            last_allergic: None,
         }
     }
 }
 
 impl History {
     /// Folds in one earlier check-in.
-    pub fn add(&mut self, day: i64, severities: &Severities) {
-        for (symptom, severity) in severities.present() {
+    pub fn add(&mut self, earlier: &Observation) {
+        let day = earlier.day;
+        for (symptom, severity) in earlier.severities.present() {
             let index = symptom as usize;
             self.first_reported[index] =
                 Some(self.first_reported[index].map_or(day, |d| d.min(day)));
@@ -188,6 +355,22 @@ impl History {
                 self.highest_from_day_1[index] = self.highest_from_day_1[index].max(severity);
             }
         }
+        self.baseline |= day >= 1;
+        if rules::systemic_reaction(earlier, false).is_some() {
+            self.last_allergic = Some(
+                self.last_allergic
+                    .map_or(earlier.elapsed, |at| at.max(earlier.elapsed)),
+            );
+        }
+    }
+
+    /// The history of a course of check-ins, in any order.
+    pub fn of<'a>(earlier: impl IntoIterator<Item = &'a Observation>) -> Self {
+        let mut history = Self::default();
+        for observation in earlier {
+            history.add(observation);
+        }
+        history
     }
 
     /// The first day the symptom was reported at 1 or more, before now.
@@ -195,9 +378,18 @@ impl History {
         self.first_reported[symptom as usize]
     }
 
-    /// Its highest severity on earlier check-ins from day 1 on (0 if none).
-    pub fn highest_from_day_1(&self, symptom: Symptom) -> u8 {
-        self.highest_from_day_1[symptom as usize]
+    /// Its highest severity on earlier check-ins from day 1 on, or `None`
+    /// when no earlier check-in is from day 1 on (no baseline).
+    pub fn highest_from_day_1(&self, symptom: Symptom) -> Option<u8> {
+        self.baseline
+            .then_some(self.highest_from_day_1[symptom as usize])
+    }
+
+    /// An earlier allergic finding observed less than 72 hours before a
+    /// check-in observed `elapsed` after the treatment.
+    pub fn allergic_within_72_hours(&self, elapsed: Duration) -> bool {
+        self.last_allergic
+            .is_some_and(|at| elapsed - at < Duration::hours(72))
     }
 }
 
@@ -208,6 +400,11 @@ pub struct Thresholds {
     pub persistence_days: i64,
 }
 
+impl Thresholds {
+    /// The range `AFTERCARE_PERSISTENCE_DAYS` may take.
+    pub const PERSISTENCE_DAYS: std::ops::RangeInclusive<i64> = 3..=30;
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
@@ -216,14 +413,31 @@ impl Default for Thresholds {
     }
 }
 
+/// An input a finding names in its reasons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Input {
+    Symptom(Symptom),
+    Glucose,
+    SystolicBp,
+    Temperature,
+    MedicalCare,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     pub rule: Rule,
     pub level: Level,
     /// Human-readable, each naming the input that triggered it.
     pub reasons: Vec<String>,
-    /// The symptoms this finding accounts for (see `severe_symptom`).
-    pub covers: Vec<Symptom>,
+    /// Every input that met a threshold of the condition (see
+    /// `severe_symptom`).
+    pub names: Vec<Input>,
+}
+
+impl Finding {
+    pub fn names_symptom(&self, symptom: Symptom) -> bool {
+        self.names.contains(&Input::Symptom(symptom))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -236,22 +450,37 @@ impl Triage {
     pub fn has(&self, rule: Rule) -> bool {
         self.findings.iter().any(|f| f.rule == rule)
     }
+
+    pub fn has_any(&self, rules: &[Rule]) -> bool {
+        self.findings.iter().any(|f| rules.contains(&f.rule))
+    }
 }
 
 /// Evaluates every per-check-in rule (all but `missed_checkins`).
 pub fn triage(observation: &Observation, history: &History, thresholds: &Thresholds) -> Triage {
+    let o = observation;
     let mut findings = Vec::new();
-    findings.extend(rules::systemic_reaction(observation));
-    findings.extend(rules::hypoglycaemia(observation));
-    findings.extend(rules::persistent_local_reaction(
-        observation,
-        history,
-        thresholds,
+    findings.extend(rules::systemic_reaction(
+        o,
+        history.allergic_within_72_hours(o.elapsed),
     ));
-    findings.extend(rules::possible_infection(observation));
-    findings.extend(rules::worsening_local_reaction(observation, history));
-    findings.extend(rules::medically_attended(observation));
-    let severe = rules::severe_symptom(observation, &findings);
+    let hypoglycaemia = rules::hypoglycaemia(o);
+    let hypoglycaemic_emergency = hypoglycaemia
+        .as_ref()
+        .is_some_and(|f| f.level == Level::Emergency);
+    findings.extend(hypoglycaemia);
+    if !hypoglycaemic_emergency {
+        findings.extend(rules::altered_consciousness(o));
+    }
+    findings.extend(rules::vision_change(o));
+    findings.extend(rules::tissue_injury(o));
+    findings.extend(rules::persistent_local_reaction(o, history, thresholds));
+    findings.extend(rules::delayed_nodule(o));
+    findings.extend(rules::possible_infection(o));
+    findings.extend(rules::possible_sepsis(o));
+    findings.extend(rules::worsening_local_reaction(o, history));
+    findings.extend(rules::medically_attended(o));
+    let severe = rules::severe_symptom(o, &findings);
     findings.extend(severe);
     let level = findings
         .iter()
@@ -259,6 +488,26 @@ pub fn triage(observation: &Observation, history: &History, thresholds: &Thresho
         .max()
         .unwrap_or(Level::None);
     Triage { level, findings }
+}
+
+/// Triages again the check-ins observed after a late one: `later` in
+/// observed order, `history` the history of the first of them (the late
+/// check-in folded in). Returns their triage in the same order. This is
+/// the second half of order-free triage; the first is triaging the late
+/// check-in against what was observed before it.
+pub fn triage_later(
+    mut history: History,
+    later: &[Observation],
+    thresholds: &Thresholds,
+) -> Vec<Triage> {
+    later
+        .iter()
+        .map(|observation| {
+            let result = triage(observation, &history, thresholds);
+            history.add(observation);
+            result
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,10 +1,18 @@
 //! The rules of clinical-rules.md, one function each, in its order.
 
-use super::{Finding, History, Level, MedicalCare, Observation, Rule, Thresholds};
+use super::{Finding, History, Input, Level, MedicalCare, Observation, Route, Rule, Thresholds};
 use crate::domain::symptoms::{Severities, Symptom, AUTONOMIC, LOCAL};
 
 fn named(symptom: Symptom, severity: u8) -> String {
     format!("{} {}", symptom.code(), severity)
+}
+
+fn listed(inputs: &[(Symptom, u8)]) -> String {
+    inputs
+        .iter()
+        .map(|(s, v)| named(*s, *v))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The symptoms of `checks` at or above their threshold.
@@ -17,14 +25,72 @@ fn at_least(severities: &Severities, checks: &[(Symptom, u8)]) -> Vec<(Symptom, 
         .collect()
 }
 
+fn symptoms(inputs: &[(Symptom, u8)]) -> impl Iterator<Item = Input> + '_ {
+    inputs.iter().map(|(s, _)| Input::Symptom(*s))
+}
+
+/// The autonomic symptoms reported at 1 or more.
+fn autonomic(s: &Severities) -> Vec<(Symptom, u8)> {
+    at_least(s, &AUTONOMIC.map(|a| (a, 1)))
+}
+
+/// Confusion >= 2 or fainting >= 1.
+fn neuroglycopenic(s: &Severities) -> Vec<(Symptom, u8)> {
+    at_least(s, &[(Symptom::Confusion, 2), (Symptom::Fainting, 1)])
+}
+
+/// Systolic BP below 90, or below 70% of the treatment's baseline
+/// (`10 x systolic < 7 x baseline`); the reason if so.
+fn hypotension(o: &Observation) -> Option<String> {
+    let bp = o.vitals.systolic_bp?;
+    if bp < 90.0 {
+        return Some(format!("systolic BP {bp} mmHg is below 90"));
+    }
+    let baseline = o.treatment.baseline_systolic_bp?;
+    (10.0 * bp < 7.0 * baseline).then(|| {
+        format!("systolic BP {bp} mmHg is below 70% of the baseline {baseline} mmHg")
+    })
+}
+
+/// A value as a person reads it: at least one decimal ("38.0", "3.8").
+pub(super) fn decimal(value: f64) -> String {
+    if (value * 10.0).fract() == 0.0 {
+        format!("{value:.1}")
+    } else {
+        value.to_string()
+    }
+}
+
+fn temperature_reason(t: f64) -> String {
+    format!("temperature {} °C is 38.0 or more", decimal(t))
+}
+
+/// Fever >= 2 or a temperature of 38.0 °C or more: the reasons and inputs.
+fn fever(o: &Observation) -> (Vec<String>, Vec<Input>) {
+    let mut reasons = Vec::new();
+    let mut names = Vec::new();
+    let fever = o.severities.get(Symptom::Fever);
+    if fever >= 2 {
+        reasons.push(named(Symptom::Fever, fever));
+        names.push(Input::Symptom(Symptom::Fever));
+    }
+    if let Some(t) = o.vitals.temperature_c.filter(|t| *t >= 38.0) {
+        reasons.push(temperature_reason(t));
+        names.push(Input::Temperature);
+    }
+    (reasons, names)
+}
+
 const SKIN_MUCOSAL: [(Symptom, u8); 3] = [
     (Symptom::Hives, 2),
     (Symptom::Flushing, 2),
     (Symptom::LipTongueSwelling, 1),
 ];
-const RESPIRATORY: [(Symptom, u8); 2] = [
+/// Lip or tongue swelling of 2 or more is upper-airway swelling.
+const RESPIRATORY: [(Symptom, u8); 3] = [
     (Symptom::ThroatTightness, 1),
     (Symptom::DifficultyBreathing, 2),
+    (Symptom::LipTongueSwelling, 2),
 ];
 const CIRCULATORY: [(Symptom, u8); 2] = [(Symptom::Fainting, 1), (Symptom::Dizziness, 3)];
 const GASTROINTESTINAL: [(Symptom, u8); 3] = [
@@ -36,172 +102,293 @@ const GASTROINTESTINAL: [(Symptom, u8); 3] = [
 struct System {
     name: &'static str,
     triggers: Vec<(Symptom, u8)>,
-    low_blood_pressure: Option<f64>,
+    hypotension: Option<String>,
 }
 
 impl System {
     fn involved(&self) -> bool {
-        !self.triggers.is_empty() || self.low_blood_pressure.is_some()
+        !self.triggers.is_empty() || self.hypotension.is_some()
     }
 
     fn reason(&self) -> String {
         let mut inputs: Vec<String> = self.triggers.iter().map(|(s, v)| named(*s, *v)).collect();
-        if let Some(bp) = self.low_blood_pressure {
-            inputs.push(format!("systolic BP {bp} mmHg"));
-        }
+        inputs.extend(self.hypotension.clone());
         format!("{} involved: {}", self.name, inputs.join(", "))
     }
 }
 
-/// Rule 1: anaphylaxis (NIAID/FAAN criteria 1-3, WAO 2020 criterion 2).
-pub fn systemic_reaction(o: &Observation) -> Option<Finding> {
+/// Rule 1: anaphylaxis (NIAID/FAAN 2006 criteria 1-3; WAO 2020 criteria
+/// 1-2; Brighton 2023). `earlier_allergic`: an earlier allergic finding of
+/// the treatment less than 72 h before, which brings the acute-window
+/// patterns back (biphasic reactions).
+pub fn systemic_reaction(o: &Observation, earlier_allergic: bool) -> Option<Finding> {
     let s = &o.severities;
-    let low_bp = o.vitals.systolic_bp.filter(|bp| *bp < 90.0);
-    let systems = [
-        System {
-            name: "skin/mucosal",
-            triggers: at_least(s, &SKIN_MUCOSAL),
-            low_blood_pressure: None,
-        },
-        System {
-            name: "respiratory",
-            triggers: at_least(s, &RESPIRATORY),
-            low_blood_pressure: None,
-        },
-        System {
-            name: "circulatory",
-            triggers: at_least(s, &CIRCULATORY),
-            low_blood_pressure: low_bp,
-        },
-        System {
-            name: "gastrointestinal",
-            triggers: at_least(s, &GASTROINTESTINAL),
-            low_blood_pressure: None,
-        },
-    ];
-    let involved: Vec<&System> = systems.iter().filter(|system| system.involved()).collect();
+    let [skin, respiratory, mut circulatory, gastrointestinal] = [
+        ("skin/mucosal", &SKIN_MUCOSAL[..]),
+        ("respiratory", &RESPIRATORY[..]),
+        ("circulatory", &CIRCULATORY[..]),
+        ("gastrointestinal", &GASTROINTESTINAL[..]),
+    ]
+    .map(|(name, checks)| System {
+        name,
+        triggers: at_least(s, checks),
+        hypotension: None,
+    });
+    circulatory.hypotension = hypotension(o);
+    // Confusion is end-organ dysfunction only beside another system.
+    let confusion = s.get(Symptom::Confusion);
+    let others = skin.involved() || respiratory.involved() || gastrointestinal.involved();
+    if confusion >= 2 && (others || circulatory.involved()) {
+        circulatory.triggers.push((Symptom::Confusion, confusion));
+    }
+    let systems = [&skin, &respiratory, &circulatory, &gastrointestinal];
+    let involved: Vec<&System> = systems.into_iter().filter(|s| s.involved()).collect();
     if involved.is_empty() {
         return None;
     }
-    let covers: Vec<Symptom> = involved
-        .iter()
-        .flat_map(|system| system.triggers.iter().map(|(s, _)| *s))
-        .collect();
+    let (breathing, throat) = (
+        s.get(Symptom::DifficultyBreathing),
+        s.get(Symptom::ThroatTightness),
+    );
+    let low_bp = circulatory.hypotension.is_some();
+    let only = |system: &System| involved.len() == 1 && system.involved();
     let mut reasons: Vec<String> = involved.iter().map(|system| system.reason()).collect();
-    let mut emergency = involved.len() >= 2;
-    if let Some(bp) = low_bp {
-        emergency = true;
-        reasons.push(format!("systolic BP {bp} mmHg is below 90"));
+    let mut emergency_because = Vec::new();
+    if involved.len() >= 2 {
+        emergency_because.push(format!("{} organ systems involved", involved.len()));
     }
-    for (symptom, threshold) in [
-        (Symptom::ThroatTightness, 2),
-        (Symptom::DifficultyBreathing, 3),
-    ] {
-        if s.get(symptom) >= threshold {
-            emergency = true;
-            reasons.push(format!(
-                "{} alone is an emergency at {threshold} or more",
-                named(symptom, s.get(symptom))
+    if skin.involved() && breathing >= 1 {
+        emergency_because.push(format!(
+            "skin/mucosal involvement with {}",
+            named(Symptom::DifficultyBreathing, breathing)
+        ));
+    }
+    if breathing >= 3 {
+        emergency_because.push(format!(
+            "{} is an emergency on its own",
+            named(Symptom::DifficultyBreathing, breathing)
+        ));
+    }
+    let acute_patterns = o.within_acute_window() || earlier_allergic;
+    if acute_patterns {
+        if only(&respiratory) {
+            emergency_because.push("respiratory involvement after the exposure".to_owned());
+        }
+        if low_bp && only(&circulatory) {
+            emergency_because.push("hypotension after the exposure".to_owned());
+        }
+    } else {
+        if only(&respiratory) && throat >= 3 {
+            emergency_because.push(format!(
+                "{} is an emergency on its own",
+                named(Symptom::ThroatTightness, throat)
+            ));
+        }
+        let faint = s.get(Symptom::Fainting);
+        if low_bp && only(&circulatory) && (faint >= 1 || confusion >= 2) {
+            emergency_because.push(format!(
+                "hypotension with {}",
+                listed(&at_least(
+                    s,
+                    &[(Symptom::Fainting, 1), (Symptom::Confusion, 2)]
+                ))
             ));
         }
     }
-    if involved.len() >= 2 {
-        reasons.push(format!("{} organ systems involved", involved.len()));
+    let mut names: Vec<Input> = involved
+        .iter()
+        .flat_map(|system| symptoms(&system.triggers))
+        .collect();
+    if low_bp {
+        names.push(Input::SystolicBp);
     }
-    let window = if o.within_acute_window {
-        "within 24 hours of the treatment"
+    if skin.involved() && breathing >= 1 && !names.contains(&Input::Symptom(Symptom::DifficultyBreathing)) {
+        names.push(Input::Symptom(Symptom::DifficultyBreathing));
+    }
+    if o.within_acute_window() {
+        reasons.push("within 24 hours of the treatment".to_owned());
     } else {
-        "more than 24 hours after the treatment"
-    };
-    reasons.push(window.to_owned());
-    if emergency {
-        let rule = if o.within_acute_window {
-            Rule::SuspectedAnaphylaxis
-        } else {
-            Rule::SevereSystemicReaction
-        };
-        return Some(Finding {
-            rule,
-            level: Level::Emergency,
-            reasons,
-            covers,
-        });
+        reasons.push("more than 24 hours after the treatment".to_owned());
+        if earlier_allergic {
+            reasons.push(
+                "within 72 hours of an earlier allergic finding (biphasic reaction)".to_owned(),
+            );
+        }
     }
-    // One system: S, R or C at any time; G alone only in the acute window.
-    let only = involved[0];
-    if only.name == "gastrointestinal" && !o.within_acute_window {
+    let emergency = !emergency_because.is_empty();
+    reasons.extend(emergency_because);
+    let rule = match (emergency, o.within_acute_window()) {
+        (true, true) => Rule::SuspectedAnaphylaxis,
+        (true, false) => Rule::SevereSystemicReaction,
+        (false, _) => Rule::PossibleAllergicReaction,
+    };
+    // G alone after the window is urgent only as a biphasic echo.
+    if !emergency && only(&gastrointestinal) && !acute_patterns {
         return None;
     }
     Some(Finding {
-        rule: Rule::PossibleAllergicReaction,
-        level: Level::Urgent,
+        rule,
+        level: if emergency {
+            Level::Emergency
+        } else {
+            Level::Urgent
+        },
         reasons,
-        covers,
+        names,
     })
 }
 
 /// Rule 2: hypoglycaemia (ADA levels 1-3; Cryer's symptoms).
 pub fn hypoglycaemia(o: &Observation) -> Option<Finding> {
     let s = &o.severities;
-    let autonomic: Vec<(Symptom, u8)> = AUTONOMIC
-        .iter()
-        .map(|a| (*a, s.get(*a)))
-        .filter(|(_, v)| *v >= 1)
-        .collect();
-    let neuroglycopenic = at_least(s, &[(Symptom::Confusion, 2), (Symptom::Fainting, 1)]);
-    let glucose = o.vitals.glucose_mg_dl;
+    let autonomic = autonomic(s);
+    let neuro = neuroglycopenic(s);
+    let glucose = o.vitals.glucose;
+    let low = glucose.filter(|g| g.is_low());
     let mut reasons = Vec::new();
-    let mut covers: Vec<Symptom> = Vec::new();
-    let glucose_reason = |g: f64| format!("glucose {g} mg/dL");
-    let level = if !neuroglycopenic.is_empty()
-        && (glucose.is_some_and(|g| g < 70.0) || autonomic.len() >= 2)
-    {
-        reasons.extend(neuroglycopenic.iter().map(|(n, v)| named(*n, *v)));
-        covers.extend(neuroglycopenic.iter().map(|(n, _)| *n));
-        match glucose {
-            Some(g) if g < 70.0 => reasons.push(format!("{} is below 70", glucose_reason(g))),
-            _ => {}
-        }
-        if autonomic.len() >= 2 {
-            reasons.push(format!(
-                "autonomic symptoms: {}",
-                autonomic
-                    .iter()
-                    .map(|(a, v)| named(*a, *v))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            covers.extend(autonomic.iter().map(|(a, _)| *a));
-        }
+    let mut names = Vec::new();
+    let probable = glucose.is_none() && autonomic.len() >= 2;
+    let level = if !neuro.is_empty() && (low.is_some() || probable) {
+        reasons.push(listed(&neuro));
+        names.extend(symptoms(&neuro));
         Level::Emergency
-    } else if let Some(g) = glucose.filter(|g| *g < 54.0) {
-        reasons.push(format!("{} is below 54 (level 2)", glucose_reason(g)));
+    } else if glucose.is_some_and(|g| g.is_very_low()) {
         Level::Urgent
-    } else if let Some(g) = glucose.filter(|g| *g < 70.0) {
-        reasons.push(format!("{} is 54 to below 70 (level 1)", glucose_reason(g)));
-        Level::Warning
-    } else if glucose.is_none() && autonomic.len() >= 2 {
-        reasons.push(format!(
-            "probable symptomatic hypoglycaemia, no glucose measured; autonomic symptoms: {}",
-            autonomic
-                .iter()
-                .map(|(a, v)| named(*a, *v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    } else if low.is_some() || probable {
         Level::Warning
     } else {
         return None;
     };
+    if let Some(g) = low {
+        let bound = if g.is_very_low() {
+            "very low (ADA level 2: below 54 mg/dL or 3.0 mmol/L)"
+        } else {
+            "low (ADA level 1: below 70 mg/dL or 3.9 mmol/L)"
+        };
+        reasons.push(format!("glucose {} is {bound}", g.describe()));
+        names.push(Input::Glucose);
+    }
+    if probable {
+        reasons.push(format!(
+            "probable symptomatic hypoglycaemia, no glucose measured; autonomic symptoms: {}",
+            listed(&autonomic)
+        ));
+        names.extend(symptoms(&autonomic));
+    }
     Some(Finding {
         rule: Rule::Hypoglycaemia,
         level,
         reasons,
-        covers,
+        names,
     })
 }
 
-/// Rule 3: a local reaction past the configured number of days.
+/// Rule 3: a decreased level of consciousness, whatever the glucose.
+/// The caller leaves it out beside a hypoglycaemia emergency.
+pub fn altered_consciousness(o: &Observation) -> Option<Finding> {
+    let s = &o.severities;
+    let confusion = s.get(Symptom::Confusion);
+    let autonomic = autonomic(s);
+    let neuro = neuroglycopenic(s);
+    let pseudo = o
+        .vitals
+        .glucose
+        .filter(|g| !g.is_low() && !neuro.is_empty() && autonomic.len() >= 2);
+    if let Some(g) = pseudo {
+        let mut names: Vec<Input> = symptoms(&neuro).chain(symptoms(&autonomic)).collect();
+        names.push(Input::Glucose);
+        return Some(Finding {
+            rule: Rule::AlteredConsciousness,
+            level: Level::Emergency,
+            reasons: vec![
+                listed(&neuro),
+                format!("autonomic symptoms: {}", listed(&autonomic)),
+                format!("glucose {} is not low", g.describe()),
+            ],
+            names,
+        });
+    }
+    let level = match confusion {
+        0..=1 => return None,
+        2 => Level::Urgent,
+        _ => Level::Emergency,
+    };
+    Some(Finding {
+        rule: Rule::AlteredConsciousness,
+        level,
+        reasons: vec![named(Symptom::Confusion, confusion)],
+        names: vec![Input::Symptom(Symptom::Confusion)],
+    })
+}
+
+/// Rule 4: a change in vision, an emergency in the week after an injection
+/// into the face or scalp (intravascular injection).
+pub fn vision_change(o: &Observation) -> Option<Finding> {
+    let vision = o.severities.get(Symptom::VisionChange);
+    let face = o.treatment.route == Route::Injection && o.treatment.face_or_scalp;
+    let (level, context) = if vision >= 1 && face && o.day <= 7 {
+        (
+            Level::Emergency,
+            format!(
+                "on day {} after an injection into the face or scalp",
+                o.day
+            ),
+        )
+    } else if vision >= 2 {
+        (Level::Urgent, format!("on day {}", o.day))
+    } else {
+        return None;
+    };
+    Some(Finding {
+        rule: Rule::VisionChange,
+        level,
+        reasons: vec![format!("{} {context}", named(Symptom::VisionChange, vision))],
+        names: vec![Input::Symptom(Symptom::VisionChange)],
+    })
+}
+
+/// Rule 5: ulceration, necrosis or compromised blood supply at the site.
+pub fn tissue_injury(o: &Observation) -> Option<Finding> {
+    let s = &o.severities;
+    let discoloration_from = if o.treatment.route == Route::Injection && o.within_hours(72) {
+        1
+    } else {
+        2
+    };
+    let met = at_least(
+        s,
+        &[
+            (Symptom::Blistering, 1),
+            (Symptom::SkinDiscoloration, discoloration_from),
+        ],
+    );
+    if met.is_empty() {
+        return None;
+    }
+    let mut reasons: Vec<String> = met
+        .iter()
+        .map(|(s, v)| format!("{} at the puncture site", named(*s, *v)))
+        .collect();
+    if discoloration_from == 1 && s.get(Symptom::SkinDiscoloration) == 1 {
+        reasons.push("within 72 hours of an injection".to_owned());
+    }
+    Some(Finding {
+        rule: Rule::TissueInjury,
+        level: Level::Urgent,
+        reasons,
+        names: symptoms(&met).collect(),
+    })
+}
+
+/// The local symptoms a rule may count on this day: from day 14 on a lump
+/// is `delayed_nodule`'s alone.
+fn local_for_day(day: i64) -> impl Iterator<Item = Symptom> {
+    LOCAL
+        .into_iter()
+        .filter(move |s| day < 14 || *s != Symptom::Lump)
+}
+
+/// Rule 6: a local reaction past the configured number of days.
 pub fn persistent_local_reaction(
     o: &Observation,
     history: &History,
@@ -210,9 +397,8 @@ pub fn persistent_local_reaction(
     if o.day <= thresholds.persistence_days {
         return None;
     }
-    let present: Vec<(Symptom, u8)> = LOCAL
-        .iter()
-        .map(|l| (*l, o.severities.get(*l)))
+    let present: Vec<(Symptom, u8)> = local_for_day(o.day)
+        .map(|l| (l, o.severities.get(l)))
         .filter(|(_, v)| *v >= 1)
         .collect();
     if present.is_empty() {
@@ -228,64 +414,150 @@ pub fn persistent_local_reaction(
         .map(|(symptom, severity)| {
             let first = history
                 .first_reported(*symptom)
-                .map_or(o.day, |d| d.min(o.day));
-            format!(
-                "{} on day {}, first reported on day {first}",
-                named(*symptom, *severity),
-                o.day
-            )
+                .map_or("first reported today".to_owned(), |day| {
+                    format!("first reported on day {day}")
+                });
+            format!("{} on day {}, {first}", named(*symptom, *severity), o.day)
         })
         .collect();
     Some(Finding {
         rule: Rule::PersistentLocalReaction,
         level,
         reasons,
-        covers: present.iter().map(|(s, _)| *s).collect(),
+        names: symptoms(&present).collect(),
     })
 }
 
-/// Rule 4: fever with an inflamed puncture site.
+/// Rule 7: a lump two weeks or more after the treatment (granuloma).
+pub fn delayed_nodule(o: &Observation) -> Option<Finding> {
+    let s = &o.severities;
+    let lump = s.get(Symptom::Lump);
+    if o.day < 14 || lump == 0 {
+        return None;
+    }
+    let inflamed = if lump >= 2 {
+        at_least(
+            s,
+            &[
+                (Symptom::Redness, 2),
+                (Symptom::Pain, 2),
+                (Symptom::Discharge, 1),
+            ],
+        )
+    } else {
+        Vec::new()
+    };
+    let level = if lump >= 3 || !inflamed.is_empty() {
+        Level::Urgent
+    } else {
+        Level::Warning
+    };
+    let mut reasons = vec![format!("{} on day {}", named(Symptom::Lump, lump), o.day)];
+    if !inflamed.is_empty() {
+        reasons.push(format!("with {}", listed(&inflamed)));
+    }
+    Some(Finding {
+        rule: Rule::DelayedNodule,
+        level,
+        reasons,
+        names: std::iter::once(Input::Symptom(Symptom::Lump))
+            .chain(symptoms(&inflamed))
+            .collect(),
+    })
+}
+
+/// Rule 8: fever with an inflamed puncture site.
 pub fn possible_infection(o: &Observation) -> Option<Finding> {
-    let fever = o.severities.get(Symptom::Fever);
-    let temperature = o.vitals.temperature_c.filter(|t| *t >= 38.0);
-    let local: Vec<(Symptom, u8)> = LOCAL
+    let (mut reasons, mut names) = fever(o);
+    let mut local: Vec<(Symptom, u8)> = LOCAL
         .iter()
         .map(|l| (*l, o.severities.get(*l)))
         .filter(|(_, v)| *v >= 2)
         .collect();
-    if (fever < 2 && temperature.is_none()) || local.is_empty() {
+    let discharge = o.severities.get(Symptom::Discharge);
+    if discharge == 1 {
+        local.push((Symptom::Discharge, discharge));
+    }
+    if reasons.is_empty() || local.is_empty() {
         return None;
-    }
-    let mut reasons = Vec::new();
-    let mut covers: Vec<Symptom> = local.iter().map(|(s, _)| *s).collect();
-    if fever >= 2 {
-        reasons.push(named(Symptom::Fever, fever));
-        covers.push(Symptom::Fever);
-    }
-    if let Some(t) = temperature {
-        reasons.push(format!("temperature {t} °C is 38.0 or more"));
     }
     reasons.extend(
         local
             .iter()
             .map(|(s, v)| format!("{} at the puncture site", named(*s, *v))),
     );
+    names.extend(symptoms(&local));
     Some(Finding {
         rule: Rule::PossibleInfection,
         level: Level::Urgent,
         reasons,
-        covers,
+        names,
     })
 }
 
-/// Rule 5: redness, swelling or pain higher than ever before from day 1 on.
+/// Rule 9: fever after the treatment, above all after an infusion
+/// (bloodstream infections from contaminated products). Chills >= 2 count
+/// as a fever for the emergency too (change 4 of version 2 names them with
+/// the shock signs; rule 9's text leaves them out: the safer reading).
+pub fn possible_sepsis(o: &Observation) -> Option<Finding> {
+    let s = &o.severities;
+    let (mut reasons, mut names) = fever(o);
+    let chills = s.get(Symptom::Chills);
+    if chills >= 2 {
+        reasons.push(named(Symptom::Chills, chills));
+        names.push(Input::Symptom(Symptom::Chills));
+    }
+    let mut shock: Vec<String> = Vec::new();
+    if !reasons.is_empty() {
+        if let Some(low) = hypotension(o) {
+            shock.push(low);
+            names.push(Input::SystolicBp);
+        }
+        let signs = at_least(s, &[(Symptom::Fainting, 1), (Symptom::Confusion, 2)]);
+        shock.extend(signs.iter().map(|(s, v)| named(*s, *v)));
+        names.extend(symptoms(&signs));
+    }
+    if !shock.is_empty() {
+        reasons.push(format!("with {}", shock.join(", ")));
+        return Some(Finding {
+            rule: Rule::PossibleSepsis,
+            level: Level::Emergency,
+            reasons,
+            names,
+        });
+    }
+    if reasons.is_empty() || o.day > 7 {
+        return None;
+    }
+    let (level, route) = match o.treatment.route {
+        Route::Intravenous => (Level::Urgent, "an IV treatment"),
+        Route::Injection => (Level::Warning, "an injection"),
+    };
+    reasons.push(format!("on day {}, within 7 days of {route}", o.day));
+    Some(Finding {
+        rule: Rule::PossibleSepsis,
+        level,
+        reasons,
+        names,
+    })
+}
+
+/// Rule 10: redness, swelling, pain or a lump higher than ever before from
+/// day 1 on; without such a check-in there is no baseline and no finding.
 pub fn worsening_local_reaction(o: &Observation, history: &History) -> Option<Finding> {
     if o.day < 3 {
         return None;
     }
-    let worse: Vec<(Symptom, u8, u8)> = [Symptom::Redness, Symptom::Swelling, Symptom::Pain]
-        .iter()
-        .map(|s| (*s, o.severities.get(*s), history.highest_from_day_1(*s)))
+    let watched = [
+        Symptom::Redness,
+        Symptom::Swelling,
+        Symptom::Pain,
+        Symptom::Lump,
+    ];
+    let worse: Vec<(Symptom, u8, u8)> = watched
+        .into_iter()
+        .filter(|s| o.day < 14 || *s != Symptom::Lump)
+        .filter_map(|s| Some((s, o.severities.get(s), history.highest_from_day_1(s)?)))
         .filter(|(_, now, before)| now > before)
         .collect();
     if worse.is_empty() {
@@ -304,11 +576,11 @@ pub fn worsening_local_reaction(o: &Observation, history: &History) -> Option<Fi
                 )
             })
             .collect(),
-        covers: worse.iter().map(|(s, _, _)| *s).collect(),
+        names: worse.iter().map(|(s, _, _)| Input::Symptom(*s)).collect(),
     })
 }
 
-/// Rule 6: the patient sought medical care (v-safe's handoff trigger).
+/// Rule 11: the patient sought medical care (v-safe's handoff trigger).
 pub fn medically_attended(o: &Observation) -> Option<Finding> {
     let level = match o.medical_care {
         MedicalCare::None => return None,
@@ -319,24 +591,33 @@ pub fn medically_attended(o: &Observation) -> Option<Finding> {
         rule: Rule::MedicallyAttended,
         level,
         reasons: vec![format!("medical care sought: {}", o.medical_care.as_str())],
-        covers: Vec::new(),
+        names: vec![Input::MedicalCare],
     })
 }
 
-/// Rule 7: any severe (3) or very severe (4) symptom no urgent finding
-/// above already accounts for.
+/// Rule 12: anything severe or very severe that the findings above do not
+/// already account for, and a fever nobody named.
 pub fn severe_symptom(o: &Observation, findings: &[Finding]) -> Option<Finding> {
-    let covered = |symptom: Symptom| {
+    let named_at = |input: Input, level: Level| {
         findings
             .iter()
-            .any(|f| f.level >= Level::Urgent && f.covers.contains(&symptom))
+            .any(|f| f.level >= level && f.names.contains(&input))
     };
     let severe: Vec<(Symptom, u8)> = o
         .severities
         .present()
-        .filter(|(s, v)| *v >= 3 && !covered(*s))
+        .filter(|(s, _)| o.day < 14 || *s != Symptom::Lump)
+        .filter(|(s, v)| match v {
+            4 => !named_at(Input::Symptom(*s), Level::Urgent),
+            3 => !named_at(Input::Symptom(*s), Level::Info),
+            _ => false,
+        })
         .collect();
-    if severe.is_empty() {
+    let temperature = o
+        .vitals
+        .temperature_c
+        .filter(|t| *t >= 38.0 && !named_at(Input::Temperature, Level::Info));
+    if severe.is_empty() && temperature.is_none() {
         return None;
     }
     let level = if severe.iter().any(|(_, v)| *v >= 4) {
@@ -344,19 +625,25 @@ pub fn severe_symptom(o: &Observation, findings: &[Finding]) -> Option<Finding> 
     } else {
         Level::Warning
     };
+    let mut reasons: Vec<String> = severe
+        .iter()
+        .map(|(s, v)| {
+            format!(
+                "{} ({})",
+                named(*s, *v),
+                if *v >= 4 { "very severe" } else { "severe" }
+            )
+        })
+        .collect();
+    let mut names: Vec<Input> = symptoms(&severe).collect();
+    if let Some(t) = temperature {
+        reasons.push(temperature_reason(t));
+        names.push(Input::Temperature);
+    }
     Some(Finding {
         rule: Rule::SevereSymptom,
         level,
-        reasons: severe
-            .iter()
-            .map(|(s, v)| {
-                format!(
-                    "{} ({})",
-                    named(*s, *v),
-                    if *v >= 4 { "very severe" } else { "severe" }
-                )
-            })
-            .collect(),
-        covers: severe.iter().map(|(s, _)| *s).collect(),
+        reasons,
+        names,
     })
 }

@@ -1,0 +1,172 @@
+//! Order-free triage (clinical-rules.md, change 7): a check-in that
+//! arrives after later check-ins of its treatment changes their history,
+//! so each of them is triaged again, in the same transaction. A finding it
+//! gains is stored as `retriaged` and goes to the alerts as any finding
+//! does (its evidence marked retriaged); a finding it loses stops being
+//! current and is marked superseded on its evidence, and its alert is left
+//! for a physician to resolve. The check-in's stored answer is rewritten
+//! with its current findings, so that a repeated post answers with them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::record::{guidance_for, reasons_json, triage_json, AlertPlans, Context, Subject};
+use crate::api::views::utc;
+use crate::db::alerts;
+use crate::db::checkins::{self, Checkin, CourseEntry, NewFinding, StoredFinding};
+use crate::db::patients::Patient;
+use crate::db::treatments::Treatment;
+use crate::db::DbConnection;
+use crate::domain::triage::{triage_later, Finding, History, Observation, Triage};
+use crate::error::ApiError;
+
+/// Triages `later` (in history order) again; `history` is the history of
+/// the first of them.
+pub(super) fn later(
+    conn: &mut DbConnection,
+    context: &Context,
+    treatment: &Treatment,
+    patient: &Patient,
+    history: History,
+    later: &[CourseEntry],
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let ids: Vec<String> = later.iter().map(|entry| entry.id.clone()).collect();
+    let rows = checkins::find_many(conn, &ids)?;
+    let facts = treatment.facts();
+    let observations: Vec<Observation> = rows
+        .iter()
+        .map(|row| row.observation(facts, treatment.administered_at))
+        .collect();
+    let results = triage_later(history, &observations, &context.thresholds);
+    let mut stored: HashMap<String, Vec<StoredFinding>> = HashMap::new();
+    for finding in checkins::current_findings(conn, &ids)? {
+        stored
+            .entry(finding.checkin_id.clone())
+            .or_default()
+            .push(finding);
+    }
+    let again = Again {
+        context,
+        treatment,
+        patient,
+        at,
+    };
+    for ((row, observation), result) in rows.iter().zip(&observations).zip(&results) {
+        let before = stored.remove(&row.id).unwrap_or_default();
+        again.one(conn, row, observation, result, &before)?;
+    }
+    Ok(())
+}
+
+struct Again<'a> {
+    context: &'a Context,
+    treatment: &'a Treatment,
+    patient: &'a Patient,
+    at: DateTime<Utc>,
+}
+
+fn same(stored: &StoredFinding, finding: &Finding, reasons: &str) -> bool {
+    stored.rule == finding.rule.as_str()
+        && stored.level == finding.level.as_str()
+        && stored.reasons == reasons
+}
+
+impl Again<'_> {
+    /// One check-in: stores what changed of its findings, and its answer.
+    fn one(
+        &self,
+        conn: &mut DbConnection,
+        row: &Checkin,
+        observation: &Observation,
+        result: &Triage,
+        before: &[StoredFinding],
+    ) -> Result<(), ApiError> {
+        let reasons = reasons_json(&result.findings);
+        // The stored finding each new one repeats, if any.
+        let kept: Vec<Option<&StoredFinding>> = result
+            .findings
+            .iter()
+            .zip(&reasons)
+            .map(|(f, r)| before.iter().find(|s| same(s, f, r)))
+            .collect();
+        let gone: Vec<&StoredFinding> = before
+            .iter()
+            .filter(|s| !kept.iter().flatten().any(|k| k.id == s.id))
+            .collect();
+        if gone.is_empty() && kept.iter().all(Option::is_some) {
+            return Ok(());
+        }
+        let now = self.at.naive_utc();
+        let gone_ids: Vec<String> = gone.iter().map(|s| s.id.clone()).collect();
+        checkins::supersede_findings(conn, &gone_ids, now)?;
+        for finding in &gone {
+            alerts::supersede_evidence(conn, &row.id, &finding.rule)?;
+        }
+        let gained: Vec<usize> = (0..kept.len()).filter(|i| kept[*i].is_none()).collect();
+        let ids: Vec<String> = gained
+            .iter()
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect();
+        let new_rows: Vec<NewFinding<'_>> = gained
+            .iter()
+            .zip(&ids)
+            .map(|(i, id)| {
+                let f = &result.findings[*i];
+                NewFinding::current(
+                    id,
+                    &row.id,
+                    f.rule.as_str(),
+                    f.level.as_str(),
+                    &reasons[*i],
+                    true,
+                )
+            })
+            .collect();
+        checkins::insert_findings(conn, &new_rows)?;
+        let subject = Subject {
+            patient_id: &row.patient_id,
+            treatment_id: &row.treatment_id,
+            checkin_id: &row.id,
+            observed_at: utc(row.observed_at),
+            retriaged: true,
+        };
+        let plans = AlertPlans::decide(
+            conn,
+            subject,
+            gained.iter().map(|i| &result.findings[*i]),
+        )?;
+        let notified = plans.notify() || told_the_clinic(&row.response);
+        plans.carry_out(conn, self.at)?;
+        let retriaged: Vec<bool> = kept
+            .iter()
+            .map(|k| k.is_none_or(|stored| stored.retriaged))
+            .collect();
+        let guidance = guidance_for(
+            self.context,
+            self.patient,
+            self.treatment,
+            result,
+            observation,
+            notified,
+        );
+        let mut answer: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;
+        answer["triage"] = triage_json(result, &retriaged, &guidance);
+        checkins::update_triage(conn, &row.id, result.level.as_str(), &answer.to_string())?;
+        Ok(())
+    }
+}
+
+/// Whether the answer already told the patient the clinic was notified.
+fn told_the_clinic(response: &str) -> bool {
+    serde_json::from_str::<Value>(response)
+        .ok()
+        .and_then(|answer| {
+            answer["triage"]["guidance"]
+                .as_array()
+                .map(|g| g.iter().any(|g| g["code"] == "clinic_notified"))
+        })
+        .unwrap_or(false)
+}
