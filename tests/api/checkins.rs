@@ -273,7 +273,7 @@ async fn sync_answers_each_item_as_if_posted_alone() {
         {"treatment_id": uuid::Uuid::new_v4(), "client_id": "off-3", "symptoms": {}},
         {"client_id": "off-4", "symptoms": {}},
         {"treatment_id": t, "client_id": "off-1", "symptoms": {"redness": 1}},
-        {"treatment_id": t, "client_id": "off-5", "symptoms": {"throat_tightness": 2}},
+        {"treatment_id": t, "client_id": "off-5", "symptoms": {"throat_tightness": 3}},
     ]});
     let reply = clinic
         .app

@@ -14,6 +14,7 @@ mod hostile;
 mod ops;
 mod patients;
 mod plans;
+mod rules_v2;
 mod receiver;
 mod scenarios;
 mod storage;

@@ -120,25 +120,33 @@ async fn the_same_pattern_after_24_hours_is_a_severe_systemic_reaction() {
 }
 
 #[actix_web::test]
-async fn nausea_alone_is_a_possible_allergic_reaction_only_in_the_acute_window() {
+async fn nausea_alone_is_allergic_in_the_acute_window_or_within_72_hours_of_an_allergic_finding() {
+    // After the window with no earlier allergic finding: only severe.
+    let quiet = Clinic::new(30).await;
+    let later = quiet.report(27, s(json!({"nausea": 3}))).await;
+    assert_eq!(
+        rules(&later),
+        vec![("severe_symptom".to_owned(), "warning".to_owned())]
+    );
     let clinic = Clinic::new(30).await;
     let acute = clinic.report(3, s(json!({"nausea": 3}))).await;
     assert_eq!(
         rules(&acute),
         vec![("possible_allergic_reaction".to_owned(), "urgent".to_owned())]
     );
-    assert_eq!(guidance_codes(&acute), vec!["clinic_notified"]);
+    assert_eq!(
+        guidance_codes(&acute),
+        vec!["call_if_worse", "clinic_notified"]
+    );
+    // The same a day later is a biphasic echo: urgent, on the same alert.
     let later = clinic.report(27, s(json!({"nausea": 3}))).await;
     assert_eq!(
         rules(&later),
-        vec![("severe_symptom".to_owned(), "warning".to_owned())]
+        vec![("possible_allergic_reaction".to_owned(), "urgent".to_owned())]
     );
     assert_eq!(
         alert_rows(&clinic).0,
-        vec![
-            own("possible_allergic_reaction", "urgent", "open"),
-            own("severe_symptom", "warning", "open")
-        ]
+        vec![own("possible_allergic_reaction", "urgent", "open")]
     );
 }
 
@@ -152,12 +160,13 @@ async fn hypoglycaemia_from_a_reading_in_mmol_per_litre() {
     );
     assert_eq!(
         guidance_codes(&reply),
-        vec!["take_sugar", "clinic_notified"]
+        vec!["take_sugar", "clinic_notified", "keep_checking_in"]
     );
+    // Compared in the unit reported, printed as reported.
     assert!(reply.body["triage"]["findings"][0]["reasons"][0]
         .as_str()
         .unwrap()
-        .contains("63 mg/dL"));
+        .contains("3.5 mmol/L (63.0 mg/dL)"));
     assert_eq!(
         reply.body["checkin"]["vitals"]["glucose"],
         json!({"value": 3.5, "unit": "mmol/L"})
@@ -206,7 +215,11 @@ async fn a_local_reaction_past_day_7_is_persistent() {
         finding["reasons"][0],
         "swelling 2 on day 8, first reported on day 1"
     );
-    assert_eq!(guidance_codes(&day8), vec!["local_care", "clinic_notified"]);
+    // No reassurance next to a persistent finding.
+    assert_eq!(
+        guidance_codes(&day8),
+        vec!["persistent_reaction", "clinic_notified", "keep_checking_in"]
+    );
     let severe = clinic.report(24 * 9 - 1, s(json!({"swelling": 3}))).await;
     assert!(rules(&severe).contains(&("persistent_local_reaction".to_owned(), "urgent".to_owned())));
     let (alerts, events) = alert_rows(&clinic);
@@ -248,13 +261,20 @@ async fn fever_with_an_inflamed_site_is_a_possible_infection() {
             json!({"symptoms": {"redness": 2}, "vitals": {"temperature_c": 38.4}}),
         )
         .await;
+    // Fever in the week after an injection is also a possible sepsis.
     assert_eq!(
         rules(&reply),
-        vec![("possible_infection".to_owned(), "urgent".to_owned())]
+        vec![
+            ("possible_infection".to_owned(), "urgent".to_owned()),
+            ("possible_sepsis".to_owned(), "warning".to_owned())
+        ]
     );
     assert_eq!(
         alert_rows(&clinic).0,
-        vec![own("possible_infection", "urgent", "open")]
+        vec![
+            own("possible_infection", "urgent", "open"),
+            own("possible_sepsis", "warning", "open")
+        ]
     );
 }
 
