@@ -66,6 +66,7 @@ pub async fn check_missed_checkins(
                         rule: Rule::MissedCheckins,
                         level: Level::Warning,
                         reasons: &reasons,
+                        retriaged: false,
                     };
                     alerting::apply(conn, &input, at)
                 })

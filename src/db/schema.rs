@@ -175,6 +175,8 @@ diesel::table! {
         level -> Text,
         reasons -> Text,
         created_at -> Timestamp,
+        retriaged -> Bool,
+        superseded -> Bool,
     }
 }
 

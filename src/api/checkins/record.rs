@@ -274,6 +274,7 @@ fn write(
             rule: finding.rule,
             level: finding.level,
             reasons: &finding.reasons,
+            retriaged: false,
         })
         .collect();
     let mut plans = Vec::new();
