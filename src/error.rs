@@ -104,7 +104,9 @@ pub enum ApiError {
     WebhookDisabled,
     #[error("this alert is resolved; a new finding opens a new alert")]
     AlertResolved,
-    #[error("an urgent or emergency alert is snoozed only once acknowledged; acknowledge it first")]
+    #[error(
+        "an urgent or emergency alert is snoozed only once acknowledged; acknowledge it first"
+    )]
     AcknowledgeFirst,
     #[error("the alert's level has changed since you saw it; the current alert is in `alert`")]
     AlertChanged(Box<serde_json::Value>),

@@ -11,7 +11,9 @@ use crate::api::views::utc;
 use crate::db::alert_queries;
 use crate::db::alerts::{self, Alert, Change};
 use crate::db::{self, DbConnection};
-use crate::domain::alerts::{after_action, is_overdue, Action, Event, Outcome, Refusal, Seen, Status};
+use crate::domain::alerts::{
+    after_action, is_overdue, Action, Event, Outcome, Refusal, Seen, Status,
+};
 use crate::domain::triage::Level;
 use crate::error::ApiError;
 

@@ -112,10 +112,9 @@ pub fn find_active_for_update(
             .for_no_key_update()
             .first(pg)
             .optional()?,
-        DbConnection::Sqlite(sqlite) => active
-            .select(Alert::as_select())
-            .first(sqlite)
-            .optional()?,
+        DbConnection::Sqlite(sqlite) => {
+            active.select(Alert::as_select()).first(sqlite).optional()?
+        }
     })
 }
 

@@ -319,8 +319,7 @@ mod tests {
     use super::*;
 
     fn at(minutes: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
-            + chrono::Duration::minutes(minutes)
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + chrono::Duration::minutes(minutes)
     }
 
     #[test]
