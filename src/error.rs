@@ -8,6 +8,10 @@
 //! - anything the caller may not see, or that does not exist: `NotFound`
 //!   (the two are indistinguishable on purpose); a role that may never call
 //!   the route: `Forbidden`;
+//! - an alert action refused because of the alert's state: `AlertResolved`,
+//!   `AcknowledgeFirst`; because the caller saw another version of it:
+//!   `PreconditionFailed` (If-Match) or `AlertChanged` (the level), both
+//!   carrying the current alert, as `GET` shows it, for the answer;
 //! - a database that is down, locked or out of connections: `Unavailable`,
 //!   which clients retry;
 //! - a bug or an unexpected failure: `Internal`; its source chain is logged
@@ -100,6 +104,14 @@ pub enum ApiError {
     WebhookDisabled,
     #[error("this alert is resolved; a new finding opens a new alert")]
     AlertResolved,
+    #[error(
+        "an urgent or emergency alert is snoozed only once acknowledged; acknowledge it first"
+    )]
+    AcknowledgeFirst,
+    #[error("the alert's level has changed since you saw it; the current alert is in `alert`")]
+    AlertChanged(Box<serde_json::Value>),
+    #[error("If-Match does not name the alert's current version; the current alert is in `alert`")]
+    PreconditionFailed(Box<serde_json::Value>),
     #[error("too many failed attempts; try again later")]
     TooManyAttempts { retry_after: u64 },
     #[error("the service is temporarily unavailable; try again shortly")]
@@ -139,6 +151,9 @@ impl ApiError {
             Self::Contraindicated(_) => "contraindicated",
             Self::IdempotencyConflict => "idempotency_conflict",
             Self::AlertResolved => "alert_resolved",
+            Self::AcknowledgeFirst => "acknowledge_first",
+            Self::AlertChanged(_) => "alert_changed",
+            Self::PreconditionFailed(_) => "precondition_failed",
             Self::WebhookUrlNotAllowed(_) => "webhook_url_not_allowed",
             Self::WebhookDisabled => "webhook_disabled",
             Self::TooManyAttempts { .. } => "too_many_attempts",
@@ -168,6 +183,9 @@ pub struct Problem<'a> {
     pub errors: Option<&'a FieldErrors>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contraindications: Option<&'a [&'static str]>,
+    /// The current alert, when the caller acted on another version of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<&'a serde_json::Value>,
 }
 
 /// A problem body for a status code that did not come from an `ApiError`.
@@ -180,6 +198,7 @@ pub fn problem_response(status: StatusCode, code: &str, detail: String) -> HttpR
         code,
         errors: None,
         contraindications: None,
+        alert: None,
     };
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
@@ -205,7 +224,10 @@ impl ResponseError for ApiError {
             | Self::PatientAlreadyRegistered
             | Self::IdempotencyConflict
             | Self::AlertResolved
+            | Self::AcknowledgeFirst
+            | Self::AlertChanged(_)
             | Self::WebhookDisabled => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::Contraindicated(_) | Self::WebhookUrlNotAllowed(_) => {
@@ -253,6 +275,10 @@ impl ApiError {
             },
             contraindications: match self {
                 Self::Contraindicated(found) => Some(found.as_slice()),
+                _ => None,
+            },
+            alert: match self {
+                Self::AlertChanged(alert) | Self::PreconditionFailed(alert) => Some(alert),
                 _ => None,
             },
         }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::db::alerts::{self, Alert, NewEvent, NewEvidence, NewOutboxEvent};
 use crate::db::DbConnection;
-use crate::domain::alerts::{event_for, on_finding, Decision, Event, Status};
+use crate::domain::alerts::{self as machine, event_for, on_finding, Decision, Event, Status};
 use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
 use crate::webhooks;
@@ -55,8 +55,18 @@ pub struct Input<'a> {
     pub rule: Rule,
     pub level: Level,
     pub reasons: &'a [String],
-    /// The finding comes from triaging the check-in again.
+    /// The finding comes from triaging the check-in again after an earlier
+    /// check-in arrived late; its evidence says so.
     pub retriaged: bool,
+}
+
+impl Input<'_> {
+    fn evidence(&self) -> machine::Evidence {
+        machine::Evidence {
+            level: self.level,
+            observed_at: self.observed_at,
+        }
+    }
 }
 
 /// The thin webhook body: identifiers and levels, never health data.
@@ -152,9 +162,10 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether the change notifies anyone: an alert opens or escalates.
+    /// Whether the clinic is told: the finding opens, escalates or reopens
+    /// an alert (evidence added to one nobody set aside notifies nobody).
     pub fn notifies(&self) -> bool {
-        matches!(self.decision, Decision::Open | Decision::Escalate)
+        event_for(self.decision).is_some()
     }
 
     /// The alert as the change leaves it.
@@ -172,23 +183,35 @@ impl Plan {
                 level: input.level.as_str().to_owned(),
                 status: Status::Open.as_str().to_owned(),
             },
+            (Some(alert), Decision::Reopen) => AlertChange {
+                status: Status::Open.as_str().to_owned(),
+                ..alert.clone().into()
+            },
             (Some(alert), Decision::AddEvidence) => alert.clone().into(),
         }
     }
 }
 
-/// Decides what one finding does (reads only); none for a finding below
-/// warning.
+/// The stored alert as the state machine sees it.
+fn active_of(alert: &Alert) -> Result<machine::Active, ApiError> {
+    let unknown = |what: &str| ApiError::internal(anyhow::anyhow!("alert with an unknown {what}"));
+    Ok(machine::Active {
+        level: Level::parse(&alert.level).ok_or_else(|| unknown("level"))?,
+        status: Status::parse(&alert.status).ok_or_else(|| unknown("status"))?,
+        acknowledged_at: alert.acknowledged_at.map(|at| at.and_utc()),
+    })
+}
+
+/// Decides what one finding does (reads only, and on PostgreSQL locks the
+/// active alert so that the decision holds until the transaction ends);
+/// none for a finding below warning.
 pub fn plan(conn: &mut DbConnection, input: &Input<'_>) -> Result<Option<Plan>, ApiError> {
-    if on_finding(None, input.level).is_none() {
+    if on_finding(None, input.evidence()).is_none() {
         return Ok(None);
     }
-    let active = alerts::find_active(conn, input.treatment_id, input.rule.as_str())?;
-    Ok(on_finding(
-        active.as_ref().and_then(|a| Level::parse(&a.level)),
-        input.level,
-    )
-    .map(|decision| Plan {
+    let active = alerts::find_active_for_update(conn, input.treatment_id, input.rule.as_str())?;
+    let state = active.as_ref().map(active_of).transpose()?;
+    Ok(on_finding(state, input.evidence()).map(|decision| Plan {
         decision,
         active,
         new_id: uuid::Uuid::now_v7().to_string(),
@@ -272,6 +295,28 @@ pub fn carry_out(
             )?;
             alert
         }
+        (Decision::Reopen, Some(mut alert)) => {
+            let from_status = alert.status.clone();
+            alerts::reopen(conn, &alert.id, now)?;
+            alert.status = Status::Open.as_str().to_owned();
+            alert.acknowledged_by = None;
+            alert.acknowledged_at = None;
+            alert.snoozed_until = None;
+            alert.snooze_reason = None;
+            alert.overdue_notified_at = None;
+            alert.raised_at = Some(now);
+            alert.updated_at = now;
+            record(
+                conn,
+                &alert,
+                "reopened",
+                None,
+                Some(&from_status),
+                Some(&format!("new {} evidence", input.level.as_str())),
+                at,
+            )?;
+            alert
+        }
         (_, Some(alert)) => {
             alerts::touch(conn, &alert.id, now)?;
             alert
@@ -293,6 +338,7 @@ pub fn carry_out(
             level: input.level.as_str(),
             reasons: &reasons,
             created_at: now,
+            retriaged: input.retriaged,
         },
     )?;
     if let Some(event) = event_for(decision) {

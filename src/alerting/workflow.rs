@@ -10,8 +10,10 @@ use super::{emit, record};
 use crate::api::views::utc;
 use crate::db::alert_queries;
 use crate::db::alerts::{self, Alert, Change};
-use crate::db::DbConnection;
-use crate::domain::alerts::{after_action, is_overdue, Action, Event, Outcome, Status};
+use crate::db::{self, DbConnection};
+use crate::domain::alerts::{
+    after_action, is_overdue, Action, Event, Outcome, Refusal, Seen, Status,
+};
 use crate::domain::triage::Level;
 use crate::error::ApiError;
 
@@ -43,21 +45,40 @@ fn status_of(alert: &Alert) -> Result<Status, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown alert status")))
 }
 
-/// Applies the request; returns the alert as it now is.
+/// The physician saw another alert than the current one: the answer shows
+/// them the current one, and nothing changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stale {
+    /// Their If-Match names another version (412).
+    Version,
+    /// The level they name is not the alert's now (409 alert_changed).
+    Level,
+}
+
+/// Applies the request to the alert (read under lock by the caller);
+/// returns the alert as it now is, or how the physician's view of it is
+/// stale.
 pub fn act(
     conn: &mut DbConnection,
     alert: Alert,
     actor: &str,
     request: &Request,
+    seen: Seen,
     at: DateTime<Utc>,
-) -> Result<Alert, ApiError> {
+) -> Result<Result<Alert, Stale>, ApiError> {
     let status = status_of(&alert)?;
+    let level = Level::parse(&alert.level)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown alert level")))?;
     let action = request.action();
-    if after_action(status, action).is_none() {
-        return Err(ApiError::AlertResolved);
+    match after_action(status, level, action, seen) {
+        Ok(_) => {}
+        Err(Refusal::Resolved) => return Err(ApiError::AlertResolved),
+        Err(Refusal::StaleVersion) => return Ok(Err(Stale::Version)),
+        Err(Refusal::LevelChanged) => return Ok(Err(Stale::Level)),
+        Err(Refusal::AcknowledgeFirst) => return Err(ApiError::AcknowledgeFirst),
     }
     if action == Action::Acknowledge && status == Status::Acknowledged {
-        return Ok(alert);
+        return Ok(Ok(alert));
     }
     let (change, name, detail) = match request {
         Request::Acknowledge => (Change::Acknowledge { by: actor }, "acknowledged", None),
@@ -95,21 +116,21 @@ pub fn act(
         at,
     )?;
     let event = match action {
-        Action::Acknowledge => Some(Event::Acknowledged),
-        Action::Resolve => Some(Event::Resolved),
-        Action::Snooze => None,
+        Action::Acknowledge => Event::Acknowledged,
+        Action::Snooze => Event::Snoozed,
+        Action::Resolve => Event::Resolved,
     };
-    if let Some(event) = event {
-        emit(conn, event, &updated, at)?;
-    }
-    Ok(updated)
+    emit(conn, event, &updated, at)?;
+    Ok(Ok(updated))
 }
 
-/// Puts alerts whose snooze has ended back to open; returns how many.
+/// Puts alerts whose snooze has ended back to open, with the overdue clock
+/// started again, each with its history row and `alert.reopened`, in the
+/// caller's transaction; returns how many.
 pub fn reopen_ended_snoozes(conn: &mut DbConnection, at: DateTime<Utc>) -> Result<usize, ApiError> {
     let mut reopened = 0;
     for alert in alert_queries::snooze_ended(conn, at.naive_utc())? {
-        if alerts::change(conn, &alert.id, &Change::Reopen, at.naive_utc())? {
+        if alerts::change(conn, &alert.id, &Change::SnoozeEnded, at.naive_utc())? {
             let updated = alerts::find(conn, &alert.id)?.ok_or(ApiError::NotFound)?;
             record(
                 conn,
@@ -120,10 +141,24 @@ pub fn reopen_ended_snoozes(conn: &mut DbConnection, at: DateTime<Utc>) -> Resul
                 Some("snooze ended"),
                 at,
             )?;
+            emit(conn, Event::Reopened, &updated, at)?;
             reopened += 1;
         }
     }
     Ok(reopened)
+}
+
+/// For readers outside a transaction: reopens ended snoozes in a
+/// transaction of their own, and only when there is one to reopen, so that
+/// a read writes nothing in the common case. Returns how many.
+pub fn reopen_ended_snoozes_before_read(
+    conn: &mut DbConnection,
+    at: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    if !alert_queries::any_snooze_ended(conn, at.naive_utc())? {
+        return Ok(0);
+    }
+    db::transaction(conn, |conn| reopen_ended_snoozes(conn, at))
 }
 
 /// Emits `alert.overdue` once for each open urgent or emergency alert left

@@ -1,18 +1,21 @@
 //! Alerts for the physicians: the list in worklist order, one alert with its
 //! evidence and history, and the workflow (acknowledge, snooze, resolve).
 //! Patients may read their own alerts; only a care-team physician acts on
-//! them.
+//! them, and only on the alert they saw: an action may name the level seen
+//! (`level`) or the version read (`If-Match` with the `ETag` of `GET`).
 
 use std::collections::HashMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::{self, EntityTag, Header};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::paging::{encode_ranked, split_page, Page, PageQuery};
 use super::views::utc;
-use super::Body;
-use crate::alerting::workflow::{self, Request};
+use super::{Body, OptionalBody};
+use crate::alerting::workflow::{self, Request, Stale};
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
 use crate::db::alert_queries::{self, Evidence, Filter, HistoryEntry};
@@ -20,7 +23,7 @@ use crate::db::alerts::{self, Alert};
 use crate::db::patients::Scope;
 use crate::db::DbConnection;
 use crate::domain::accounts::Role;
-use crate::domain::alerts::{snooze_end_problem, Outcome, Status};
+use crate::domain::alerts::{snooze_end_problem, Outcome, Seen, Status};
 use crate::domain::triage::{Level, Rule};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::{now, AppState};
@@ -31,6 +34,14 @@ pub struct EvidenceView {
     observed_at: DateTime<Utc>,
     level: String,
     reasons: Vec<String>,
+    /// Present (true) only for a finding made by triaging the check-in
+    /// again after an earlier one arrived late.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    retriaged: bool,
+    /// Present (true) only when the check-in, triaged again, no longer has
+    /// the finding.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    superseded: bool,
 }
 
 #[derive(Serialize, Debug)]
@@ -91,6 +102,8 @@ fn evidence_view(e: Evidence) -> EvidenceView {
         observed_at: utc(e.observed_at),
         level: e.level,
         reasons: serde_json::from_str(&e.reasons).unwrap_or_default(),
+        retriaged: e.retriaged,
+        superseded: e.superseded,
     }
 }
 
@@ -217,10 +230,10 @@ pub async fn list(
     };
     let (limit, after) = (paging.limit()?, paging.after_ranked()?);
     let at = now();
-    let page = state
+    let (page, reopened) = state
         .db
         .run(move |conn| {
-            workflow::reopen_ended_snoozes(conn, at)?;
+            let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let rows = alert_queries::list(conn, scope_of(&user), &filter, after, limit + 1)?;
             let (rows, next_cursor) = split_page(rows, limit, |a| {
                 encode_ranked(a.level_rank, a.created_at, &a.id)
@@ -230,20 +243,83 @@ pub async fn list(
                 .map(|a| (a.patient_id.as_str(), "alert", a.id.as_str()))
                 .collect();
             audit::record(conn, &user, Action::Read, &touched, at)?;
-            Ok(Page {
+            let page = Page {
                 items: with_evidence(conn, rows)?,
                 next_cursor,
-            })
+            };
+            Ok((page, reopened))
         })
         .await?;
+    if reopened > 0 {
+        state.deliveries.notify();
+    }
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// Loads the alert if the caller may see its patient.
-fn alert_for(conn: &mut DbConnection, user: &AuthUser, id: &str) -> Result<Alert, ApiError> {
-    let alert = alerts::find(conn, id)?.ok_or(ApiError::NotFound)?;
+/// Loads the alert if the caller may see its patient; `lock`ed until the
+/// transaction ends for a caller about to change it.
+fn alert_for(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+    lock: bool,
+) -> Result<Alert, ApiError> {
+    let alert = if lock {
+        alerts::find_for_update(conn, id)?
+    } else {
+        alerts::find(conn, id)?
+    }
+    .ok_or(ApiError::NotFound)?;
     access::patient_for(conn, user, &alert.patient_id)?;
     Ok(alert)
+}
+
+/// The strong entity tag of an alert's view: a digest of all of it, so it
+/// changes with any change a reader could see (status, level, evidence and
+/// its flags, history, overdue).
+fn version_of(view: &AlertView) -> Result<EntityTag, ApiError> {
+    let bytes = serde_json::to_vec(view).map_err(ApiError::internal)?;
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(EntityTag::new_strong(hex))
+}
+
+/// What `If-Match` asks for.
+enum Precondition {
+    /// No If-Match: act on the alert as it is.
+    None,
+    /// `If-Match: *`: the alert exists, which it does by now.
+    Any,
+    /// One of these versions.
+    Versions(Vec<EntityTag>),
+}
+
+impl Precondition {
+    /// A malformed If-Match names no version, so it matches none: nothing
+    /// changes on a condition the service cannot read.
+    fn of(req: &HttpRequest) -> Self {
+        if !req.headers().contains_key(header::IF_MATCH) {
+            return Self::None;
+        }
+        match header::IfMatch::parse(req) {
+            Ok(header::IfMatch::Any) => Self::Any,
+            Ok(header::IfMatch::Items(tags)) => Self::Versions(tags),
+            Err(_) => Self::Versions(Vec::new()),
+        }
+    }
+}
+
+/// The level a request names, if it names one: warning, urgent or
+/// emergency.
+fn seen_level(raw: Option<&str>, errors: &mut FieldErrors) -> Option<Level> {
+    let raw = raw?;
+    match Level::parse(raw) {
+        Some(level) if level >= Level::Warning => Some(level),
+        _ => {
+            errors.add("level", "must be warning, urgent or emergency");
+            None
+        }
+    }
 }
 
 /// The alert with its evidence and its whole history.
@@ -263,11 +339,11 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let at = now();
-    let view = state
+    let (view, reopened) = state
         .db
         .run(move |conn| {
-            workflow::reopen_ended_snoozes(conn, at)?;
-            let alert = alert_for(conn, &user, &id)?;
+            let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
+            let alert = alert_for(conn, &user, &id, false)?;
             audit::record(
                 conn,
                 &user,
@@ -275,42 +351,91 @@ pub async fn get(
                 &[(&alert.patient_id, "alert", &alert.id)],
                 at,
             )?;
-            full_view(conn, alert)
+            Ok((full_view(conn, alert)?, reopened))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    if reopened > 0 {
+        state.deliveries.notify();
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(version_of(&view)?))
+        .json(view))
+}
+
+/// A physician's request and what they saw of the alert.
+struct Asked {
+    id: String,
+    request: Request,
+    level: Option<Level>,
+    precondition: Precondition,
 }
 
 /// Loads, authorises and applies a physician's request, in one transaction.
+/// A request on a stale view of the alert changes nothing but is answered
+/// with the current alert, a read that is audited as one.
 async fn act(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: String,
-    request: Request,
+    asked: Asked,
 ) -> Result<HttpResponse, ApiError> {
     let at = now();
-    let view = state
+    let answer = state
         .db
         .transaction(move |conn| {
             // An ended snooze is open again before anyone acts on it.
             workflow::reopen_ended_snoozes(conn, at)?;
-            let alert = alert_for(conn, &user, &id)?;
+            // Locked: what is checked below is what is changed.
+            let alert = alert_for(conn, &user, &asked.id, true)?;
             // Seeing an alert is not treating the patient: only the care
             // team acts on it.
             user.require(&[Role::Physician])?;
-            let updated = workflow::act(conn, alert, &user.id, &request, at)?;
-            audit::record(
-                conn,
-                &user,
-                Action::Update,
-                &[(&updated.patient_id, "alert", &updated.id)],
-                at,
-            )?;
-            full_view(conn, updated)
+            let mut current = None;
+            let current_version = match &asked.precondition {
+                Precondition::None | Precondition::Any => true,
+                Precondition::Versions(tags) => {
+                    let view = full_view(conn, alert.clone())?;
+                    let version = version_of(&view)?;
+                    current = Some(view);
+                    tags.iter().any(|tag| tag.strong_eq(&version))
+                }
+            };
+            let seen = Seen {
+                level: asked.level,
+                current_version,
+            };
+            let outcome = workflow::act(conn, alert.clone(), &user.id, &asked.request, seen, at)?;
+            let touched = [(alert.patient_id.as_str(), "alert", alert.id.as_str())];
+            match outcome {
+                Ok(updated) => {
+                    audit::record(conn, &user, Action::Update, &touched, at)?;
+                    Ok(Ok(full_view(conn, updated)?))
+                }
+                Err(stale) => {
+                    audit::record(conn, &user, Action::Read, &touched, at)?;
+                    let view = match current {
+                        Some(view) => view,
+                        None => full_view(conn, alert.clone())?,
+                    };
+                    let view = serde_json::to_value(view).map_err(ApiError::internal)?;
+                    Ok(Err(match stale {
+                        Stale::Version => ApiError::PreconditionFailed(Box::new(view)),
+                        Stale::Level => ApiError::AlertChanged(Box::new(view)),
+                    }))
+                }
+            }
         })
         .await?;
     state.deliveries.notify();
-    Ok(HttpResponse::Ok().json(view))
+    let view = answer?;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(version_of(&view)?))
+        .json(view))
+}
+
+/// The body of an acknowledgement: none, or the level the physician saw.
+#[derive(Deserialize, Default)]
+pub struct AcknowledgeBody {
+    level: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(alert_id = %path))]
@@ -318,20 +443,26 @@ pub async fn acknowledge(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
+    req: HttpRequest,
+    OptionalBody(body): OptionalBody<AcknowledgeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    act(
-        state,
-        user,
-        path.into_inner().to_string(),
-        Request::Acknowledge,
-    )
-    .await
+    let mut errors = FieldErrors::new();
+    let level = seen_level(body.level.as_deref(), &mut errors);
+    errors.into_result()?;
+    let asked = Asked {
+        id: path.into_inner().to_string(),
+        request: Request::Acknowledge,
+        level,
+        precondition: Precondition::of(&req),
+    };
+    act(state, user, asked).await
 }
 
 #[derive(Deserialize)]
 pub struct SnoozeBody {
     until: DateTime<Utc>,
     reason: String,
+    level: Option<String>,
 }
 
 const REASON_MAX: usize = 500;
@@ -342,9 +473,11 @@ pub async fn snooze(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
+    req: HttpRequest,
     Body(body): Body<SnoozeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::new();
+    let level = seen_level(body.level.as_deref(), &mut errors);
     if let Some(problem) = snooze_end_problem(now(), body.until) {
         errors.add("until", problem);
     }
@@ -353,17 +486,23 @@ pub async fn snooze(
         errors.add("reason", format!("must be 1 to {REASON_MAX} characters"));
     }
     errors.into_result()?;
-    let request = Request::Snooze {
-        until: body.until.trunc_subsecs(6),
-        reason,
+    let asked = Asked {
+        id: path.into_inner().to_string(),
+        request: Request::Snooze {
+            until: body.until.trunc_subsecs(6),
+            reason,
+        },
+        level,
+        precondition: Precondition::of(&req),
     };
-    act(state, user, path.into_inner().to_string(), request).await
+    act(state, user, asked).await
 }
 
 #[derive(Deserialize)]
 pub struct ResolveBody {
     outcome: String,
     note: String,
+    level: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(alert_id = %path))]
@@ -371,9 +510,11 @@ pub async fn resolve(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
+    req: HttpRequest,
     Body(body): Body<ResolveBody>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::new();
+    let level = seen_level(body.level.as_deref(), &mut errors);
     let outcome = Outcome::parse(&body.outcome);
     if outcome.is_none() {
         let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
@@ -387,11 +528,11 @@ pub async fn resolve(
     let Some(outcome) = outcome else {
         return Err(FieldErrors::single("outcome", "is unknown"));
     };
-    act(
-        state,
-        user,
-        path.into_inner().to_string(),
-        Request::Resolve { outcome, note },
-    )
-    .await
+    let asked = Asked {
+        id: path.into_inner().to_string(),
+        request: Request::Resolve { outcome, note },
+        level,
+        precondition: Precondition::of(&req),
+    };
+    act(state, user, asked).await
 }

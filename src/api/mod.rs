@@ -44,42 +44,71 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for Body<T, 
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = LIMIT;
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .map(|media| {
-                let media = media.trim().to_ascii_lowercase();
-                media == "application/json"
-                    || (media.starts_with("application/") && media.ends_with("+json"))
-            })
-            .unwrap_or(false);
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if declared.is_some_and(|length| length > limit) {
+        let read = read_json(req, payload, LIMIT, None);
+        Box::pin(async move { read.await.map(Body) })
+    }
+}
+
+/// A JSON body that may be left out: no body at all (of any media type)
+/// reads as `T::default()`; a body is held to what [`Body`] holds it to.
+pub struct OptionalBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_json(req, payload, BODY_LIMIT, Some(T::default));
+        Box::pin(async move { read.await.map(OptionalBody) })
+    }
+}
+
+/// Reads and parses a JSON body of at most `limit` bytes; `empty` gives
+/// the value of an empty body where one may be left out.
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+    empty: Option<fn() -> T>,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|media| {
+            let media = media.trim().to_ascii_lowercase();
+            media == "application/json"
+                || (media.starts_with("application/") && media.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if declared.is_some_and(|length| length > limit) {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        if !is_json && empty.is_none() {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|error| ApiError::MalformedJson(error.to_string()))?;
+            if bytes.len() + chunk.len() > limit {
                 return Err(ApiError::PayloadTooLarge(limit));
             }
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limit));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|error| ApiError::MalformedJson(error.to_string()))?;
-                if bytes.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(limit));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            parse(&bytes).map(Body)
-        })
-    }
+            bytes.extend_from_slice(&chunk);
+        }
+        match empty {
+            Some(default) if bytes.is_empty() => Ok(default()),
+            _ if !is_json => Err(ApiError::UnsupportedMediaType),
+            _ => parse(&bytes),
+        }
+    })
 }
 
 /// Parses JSON, naming the field at fault.

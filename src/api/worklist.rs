@@ -149,10 +149,10 @@ pub async fn list(
     let limit = query.limit()?;
     let after: Option<Standing> = query.cursor.as_deref().map(decode_position).transpose()?;
     let at = now();
-    let page = state
+    let (page, reopened) = state
         .db
         .run(move |conn| {
-            workflow::reopen_ended_snoozes(conn, at)?;
+            let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let since = (at - Duration::days(ACTIVE_DAYS)).naive_utc();
             let active = rows::active_treatments(conn, &user.id, since)?;
             let ids: Vec<String> = active.iter().map(|(t, _)| t.id.clone()).collect();
@@ -173,11 +173,15 @@ pub async fn list(
                 .map(|(_, r)| (r.patient.id.as_str(), "treatment", r.treatment.id.as_str()))
                 .collect();
             audit::record(conn, &user, Action::Read, &touched, at)?;
-            Ok(Page {
+            let page = Page {
                 items: all.into_iter().map(|(_, row)| row).collect(),
                 next_cursor,
-            })
+            };
+            Ok((page, reopened))
         })
         .await?;
+    if reopened > 0 {
+        state.deliveries.notify();
+    }
     Ok(HttpResponse::Ok().json(page))
 }

@@ -86,6 +86,8 @@ pub struct Evidence {
     pub level: String,
     /// JSON array of reasons.
     pub reasons: String,
+    pub retriaged: bool,
+    pub superseded: bool,
 }
 
 /// The evidence of these alerts, oldest first.
@@ -124,13 +126,25 @@ pub fn history(conn: &mut DbConnection, alert_id: &str) -> Result<Vec<HistoryEnt
         .load(conn)?)
 }
 
-/// Alerts whose snooze has ended and that are still snoozed.
+/// Alerts whose snooze has ended and that are still snoozed, in id order
+/// (two transactions reopening them lock them in the same order).
 pub fn snooze_ended(conn: &mut DbConnection, at: NaiveDateTime) -> Result<Vec<Alert>, ApiError> {
     Ok(alerts::table
         .filter(alerts::status.eq("snoozed"))
         .filter(alerts::snoozed_until.le(at))
         .select(Alert::as_select())
+        .order(alerts::id.asc())
         .load(conn)?)
+}
+
+/// Whether any snooze has ended: a read that lets readers skip the write.
+pub fn any_snooze_ended(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        alerts::table
+            .filter(alerts::status.eq("snoozed"))
+            .filter(alerts::snoozed_until.le(at)),
+    ))
+    .get_result(conn)?)
 }
 
 /// Open urgent and emergency alerts raised at or before `cutoff` and not

@@ -45,6 +45,8 @@ pub struct NewEvidence<'a> {
     /// JSON array of reasons.
     pub reasons: &'a str,
     pub created_at: NaiveDateTime,
+    /// Made by triaging the check-in again after an earlier one arrived.
+    pub retriaged: bool,
 }
 
 #[derive(Insertable)]
@@ -91,12 +93,56 @@ pub fn find_active(
         .optional()?)
 }
 
+/// The active alert for the key, locked on PostgreSQL until the
+/// transaction ends: what a finding does is decided on the alert it will
+/// write to, not on one a physician changes meanwhile (SQLite's writers
+/// already take turns).
+pub fn find_active_for_update(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    rule: &str,
+) -> Result<Option<Alert>, ApiError> {
+    let active = alerts::table
+        .filter(alerts::treatment_id.eq(treatment_id))
+        .filter(alerts::rule.eq(rule))
+        .filter(alerts::status.ne("resolved"));
+    Ok(match conn {
+        DbConnection::Postgres(pg) => active
+            .select(Alert::as_select())
+            .for_no_key_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(sqlite) => {
+            active.select(Alert::as_select()).first(sqlite).optional()?
+        }
+    })
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Alert>, ApiError> {
     Ok(alerts::table
         .find(id)
         .select(Alert::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The alert, locked on PostgreSQL until the transaction ends, so that a
+/// physician's action is checked against the alert it changes: an
+/// escalation either waits for it or is seen by it.
+pub fn find_for_update(conn: &mut DbConnection, id: &str) -> Result<Option<Alert>, ApiError> {
+    Ok(match conn {
+        DbConnection::Postgres(pg) => alerts::table
+            .find(id)
+            .select(Alert::as_select())
+            .for_no_key_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(sqlite) => alerts::table
+            .find(id)
+            .select(Alert::as_select())
+            .first(sqlite)
+            .optional()?,
+    })
 }
 
 pub fn insert(conn: &mut DbConnection, alert: &Alert) -> Result<(), ApiError> {
@@ -132,6 +178,47 @@ pub fn escalate(
     Ok(())
 }
 
+/// Back to open, with the overdue clock started again: whoever snoozed or
+/// acknowledged it has news to see.
+#[derive(AsChangeset)]
+#[diesel(table_name = alerts, treat_none_as_null = true)]
+struct Reopening {
+    status: &'static str,
+    acknowledged_by: Option<String>,
+    acknowledged_at: Option<NaiveDateTime>,
+    snoozed_until: Option<NaiveDateTime>,
+    snooze_reason: Option<String>,
+    overdue_notified_at: Option<NaiveDateTime>,
+    raised_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl Reopening {
+    fn at(at: NaiveDateTime) -> Self {
+        Self {
+            status: "open",
+            acknowledged_by: None,
+            acknowledged_at: None,
+            snoozed_until: None,
+            snooze_reason: None,
+            overdue_notified_at: None,
+            raised_at: Some(at),
+            updated_at: at,
+        }
+    }
+}
+
+/// Reopens an active alert on new evidence; returns whether it changed.
+pub fn reopen(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+    let updated = diesel::update(alerts::table.find(id).filter(alerts::status.ne("resolved")))
+        .set(Reopening::at(at))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Marks the evidence this check-in gave alerts of this rule (any status)
+/// as superseded: triaged again, the check-in no longer has the finding.
+/// Returns how many rows changed.
 pub fn supersede_evidence(
     conn: &mut DbConnection,
     checkin_id: &str,
@@ -212,8 +299,8 @@ pub enum Change<'a> {
         outcome: &'a str,
         note: &'a str,
     },
-    /// The snooze ended.
-    Reopen,
+    /// The snooze ended: open again, with the overdue clock started again.
+    SnoozeEnded,
 }
 
 pub fn change(
@@ -255,20 +342,13 @@ pub fn change(
                 alerts::updated_at.eq(at),
             ))
             .execute(conn)?,
-        Change::Reopen => diesel::update(
+        Change::SnoozeEnded => diesel::update(
             alerts::table
                 .find(id)
                 .filter(alerts::status.eq("snoozed"))
                 .filter(alerts::snoozed_until.le(at)),
         )
-        .set((
-            alerts::status.eq("open"),
-            alerts::acknowledged_by.eq(none_text.clone()),
-            alerts::acknowledged_at.eq(none_at),
-            alerts::snoozed_until.eq(none_at),
-            alerts::snooze_reason.eq(none_text),
-            alerts::updated_at.eq(at),
-        ))
+        .set(Reopening::at(at))
         .execute(conn)?,
     };
     Ok(updated == 1)

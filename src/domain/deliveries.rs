@@ -2,9 +2,11 @@
 //! delivery is tried again, and which events an endpoint may ask for.
 
 /// Events an endpoint may subscribe to.
-pub const EVENTS: [&str; 6] = [
+pub const EVENTS: [&str; 8] = [
     "alert.created",
     "alert.escalated",
+    "alert.reopened",
+    "alert.snoozed",
     "alert.overdue",
     "alert.acknowledged",
     "alert.resolved",
@@ -61,6 +63,13 @@ pub fn next_delay(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_alert_event_may_be_subscribed_to() {
+        for event in crate::domain::alerts::Event::ALL {
+            assert!(EVENTS.contains(&event.as_str()), "{}", event.as_str());
+        }
+    }
 
     #[test]
     fn answers_are_delivered_gone_or_failed() {

@@ -272,6 +272,16 @@ async fn a_snooze_needs_a_reason_and_ends_by_itself_within_a_day() {
         assert!(reply.body["errors"][field].is_array(), "{:?}", reply.body);
     }
     let until = Utc::now() + Duration::hours(2);
+    // An urgent alert is acknowledged before it is snoozed.
+    let ack = clinic
+        .app
+        .post(
+            &format!("/v1/alerts/{id}/acknowledge"),
+            Some(&clinic.physician),
+            json!({}),
+        )
+        .await;
+    assert_eq!(ack.status, 200, "{:?}", ack.body);
     let reply = clinic
         .app
         .post(
@@ -287,41 +297,57 @@ async fn a_snooze_needs_a_reason_and_ends_by_itself_within_a_day() {
         "Called the patient; will call back"
     );
 
-    // The clock passes the end: the alert is open again, by itself.
-    let turn = aftercare::jobs::turn_alert_clock(
-        &clinic.app.db(),
-        Utc::now() + Duration::hours(3),
-        Duration::minutes(10),
-    )
-    .await
-    .unwrap();
+    // The clock passes the end: the alert is open again, by itself, and
+    // its overdue clock starts again from the reopening.
+    let ended = Utc::now() + Duration::hours(3);
+    let db = clinic.app.db();
+    let ten = Duration::minutes(10);
+    let turn = aftercare::jobs::turn_alert_clock(&db, ended, ten)
+        .await
+        .unwrap();
     assert_eq!(turn.reopened, 1);
+    assert!(turn.overdue.is_empty());
     let read = clinic
         .app
         .get(&format!("/v1/alerts/{id}"), &clinic.physician)
         .await;
     assert_eq!(read.body["status"], "open");
     assert!(read.body["snoozed_until"].is_null());
+    assert!(read.body["acknowledged_at"].is_null());
     let history = read.body["history"].as_array().unwrap();
     let actions: Vec<&str> = history
         .iter()
         .map(|h| h["action"].as_str().unwrap())
         .collect();
-    // Back from the snooze and never acknowledged: the urgent alert is also
-    // overdue at once.
-    assert_eq!(actions, vec!["opened", "snoozed", "reopened", "overdue"]);
-    assert_eq!(history[2]["from_status"], "snoozed");
-    assert!(history[2]["actor_id"].is_null());
+    assert_eq!(
+        actions,
+        vec!["opened", "acknowledged", "snoozed", "reopened"]
+    );
+    assert_eq!(history[3]["from_status"], "snoozed");
+    assert!(history[3]["actor_id"].is_null());
+    let turn = aftercare::jobs::turn_alert_clock(&db, ended + Duration::minutes(11), ten)
+        .await
+        .unwrap();
+    assert_eq!(turn.overdue.len(), 1);
 
     // Reads reopen an ended snooze even before the job runs.
-    clinic
-        .app
-        .post(
-            &snooze,
-            Some(&clinic.physician),
+    for (action, body) in [
+        ("acknowledge", json!({})),
+        (
+            "snooze",
             json!({"until": Utc::now() + Duration::hours(1), "reason": "again"}),
-        )
-        .await;
+        ),
+    ] {
+        let reply = clinic
+            .app
+            .post(
+                &format!("/v1/alerts/{id}/{action}"),
+                Some(&clinic.physician),
+                body,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{action}: {:?}", reply.body);
+    }
     clinic.app.execute(&format!(
         "UPDATE alerts SET snoozed_until = '2000-01-01 00:00:00' WHERE id = '{id}'"
     ));

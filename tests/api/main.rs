@@ -1,6 +1,7 @@
 //! The API suite: one binary, run on SQLite by default and on PostgreSQL
 //! when AFTERCARE_TEST_POSTGRES_URL is set.
 
+mod alert_rules;
 mod alerts;
 mod auth;
 mod authorisation;

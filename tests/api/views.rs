@@ -100,14 +100,30 @@ async fn the_worklist_puts_the_worst_alert_first_then_missed_check_ins() {
     );
     assert!(second.body["next_cursor"].is_null());
 
-    // An acknowledged alert still counts; a snoozed one is set aside.
+    // An acknowledged alert still counts; a snoozed one is set aside (an
+    // urgent one is acknowledged first).
     let alert = rows[0]["worst_alert"]["id"].as_str().unwrap();
-    app.post(
-        &format!("/v1/alerts/{alert}/snooze"),
-        Some(doctor),
-        json!({"until": Utc::now() + Duration::hours(1), "reason": "calling back"}),
-    )
-    .await;
+    let acked = app
+        .post(
+            &format!("/v1/alerts/{alert}/acknowledge"),
+            Some(doctor),
+            json!({}),
+        )
+        .await;
+    assert_eq!(acked.status, 200, "{:?}", acked.body);
+    let still = app.get("/v1/worklist", doctor).await;
+    assert_eq!(
+        still.body["items"][0]["treatment"]["id"],
+        clinic.treatment_id.as_str()
+    );
+    let snoozed = app
+        .post(
+            &format!("/v1/alerts/{alert}/snooze"),
+            Some(doctor),
+            json!({"until": Utc::now() + Duration::hours(1), "reason": "calling back"}),
+        )
+        .await;
+    assert_eq!(snoozed.status, 200, "{:?}", snoozed.body);
     let after = app.get("/v1/worklist", doctor).await;
     assert_eq!(
         after.body["items"][0]["treatment"]["id"],
