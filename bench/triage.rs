@@ -65,13 +65,13 @@ fn clinic_mix(count: usize) -> Vec<(Observation, History)> {
                     .then(|| 36.0 + rng.below(30) as f64 / 10.0),
             };
             let treatment = TreatmentFacts {
-                route: if roll % 4 == 0 {
+                route: if roll.is_multiple_of(4) {
                     Route::Intravenous
                 } else {
                     Route::Injection
                 },
-                face_or_scalp: roll % 4 != 0,
-                baseline_systolic_bp: (roll % 3 == 0).then_some(125.0),
+                face_or_scalp: !roll.is_multiple_of(4),
+                baseline_systolic_bp: roll.is_multiple_of(3).then_some(125.0),
             };
             let mut history = History::default();
             for earlier in 0..day.min(4) {

@@ -6,8 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
     alerts, audit, auth, care_team, checkins, fhir, me, ops, patients, schedule, stats, symptoms,
-    timeline,
-    treatments, users, webhooks, worklist,
+    timeline, treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
 

@@ -41,7 +41,11 @@ pub struct Checkin {
 
 impl Checkin {
     /// The check-in as the triage rules read it.
-    pub fn observation(&self, treatment: TreatmentFacts, administered_at: NaiveDateTime) -> Observation {
+    pub fn observation(
+        &self,
+        treatment: TreatmentFacts,
+        administered_at: NaiveDateTime,
+    ) -> Observation {
         let glucose = self
             .glucose_value
             .zip(self.glucose_unit.as_deref().and_then(GlucoseUnit::parse))
@@ -91,7 +95,11 @@ pub struct CourseEntry {
 impl CourseEntry {
     /// The check-in as an earlier one in a history: what it reported and
     /// the blood pressure that can make an allergic pattern.
-    pub fn observation(&self, treatment: TreatmentFacts, administered_at: NaiveDateTime) -> Observation {
+    pub fn observation(
+        &self,
+        treatment: TreatmentFacts,
+        administered_at: NaiveDateTime,
+    ) -> Observation {
         Observation {
             day: i64::from(self.day),
             elapsed: self.observed_at - administered_at,

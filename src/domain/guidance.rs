@@ -134,9 +134,8 @@ fn call_emergency(triage: &Triage, o: &Observation, context: &Context<'_>) -> Gu
     let s = &o.severities;
     let given_at = local_time(context.given_at, locale);
     let mut en = format!("Call {n} now. Say that you received an exosome treatment on {given_at}.");
-    let mut ja = format!(
-        "今すぐ{n}番に電話し、{given_at}にエクソソーム治療を受けたことを伝えてください。"
-    );
+    let mut ja =
+        format!("今すぐ{n}番に電話し、{given_at}にエクソソーム治療を受けたことを伝えてください。");
     if triage.has_any(&[Rule::SuspectedAnaphylaxis, Rule::SevereSystemicReaction]) {
         en.push_str(" Until help arrives: lie down with your legs raised (sit up if breathing is hard), and do not stand up or walk suddenly. Use your adrenaline auto-injector if one was prescribed. If you are vomiting, lie on your side.");
         ja.push_str("救急隊が来るまで、足を高くして横になってください（息が苦しいときは上半身を起こしてください）。急に立ち上がったり歩いたりしないでください。アドレナリン自己注射薬を処方されている場合は使ってください。吐いているときは横向きに寝てください。");
@@ -239,7 +238,8 @@ pub fn aftercare(locale: Locale, notes: &TreatmentNotes, emergency_number: &str)
         Route::Intravenous => say(
             "report_fever",
             locale,
-            "In the week after this IV treatment, report a fever or chills to the clinic at once.".to_owned(),
+            "In the week after this IV treatment, report a fever or chills to the clinic at once."
+                .to_owned(),
             "点滴後1週間以内に発熱や悪寒があれば、すぐにクリニックに報告してください。".to_owned(),
         ),
         Route::Injection => say(

@@ -206,10 +206,14 @@ mod tests {
     #[test]
     fn labels_tell_site_redness_from_flushing_and_a_bruise_from_discoloration() {
         assert_eq!(Symptom::Redness.label_ja(), "赤み");
-        assert!(Symptom::Flushing.label_en().contains("not where the injection was"));
+        assert!(Symptom::Flushing
+            .label_en()
+            .contains("not where the injection was"));
         assert!(Symptom::Flushing.label_ja().contains("注射した所以外"));
         assert!(Symptom::Hives.label_ja().contains("注射した所以外"));
-        assert!(Symptom::SkinDiscoloration.label_en().contains("bruise is bruising"));
+        assert!(Symptom::SkinDiscoloration
+            .label_en()
+            .contains("bruise is bruising"));
         assert!(Symptom::SkinDiscoloration.label_ja().contains("内出血"));
         assert_eq!(Symptom::Fainting.label_en(), "Fainted (lost consciousness)");
         assert_eq!(Symptom::Dizziness.label_en(), "Dizziness or feeling faint");

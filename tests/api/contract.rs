@@ -71,7 +71,10 @@ fn the_spec_lists_every_symptom_code_and_rule_of_the_engine() {
     use aftercare::domain::triage::Rule;
     let schemas = &spec()["components"]["schemas"];
     let codes: Vec<&str> = Symptom::ALL.iter().map(|s| s.code()).collect();
-    assert_eq!(enum_of(&schemas["Symptoms"]["propertyNames"]["enum"]), codes);
+    assert_eq!(
+        enum_of(&schemas["Symptoms"]["propertyNames"]["enum"]),
+        codes
+    );
     let rules: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
     assert_eq!(enum_of(&schemas["Rule"]["enum"]), rules);
 }
@@ -86,7 +89,10 @@ async fn the_catalogue_gives_every_code_with_both_labels() {
     assert_eq!(items.len(), 30);
     let find = |code: &str| items.iter().find(|i| i["code"] == code).unwrap().clone();
     assert_eq!(find("redness")["labels"]["ja"], "赤み");
-    assert_eq!(find("flushing")["labels"]["ja"], "注射した所以外のほてり・赤み");
+    assert_eq!(
+        find("flushing")["labels"]["ja"],
+        "注射した所以外のほてり・赤み"
+    );
     assert_eq!(find("vision_change")["group"], "neurological");
     assert!(find("skin_discoloration")["labels"]["en"]
         .as_str()

@@ -3,8 +3,8 @@
 //! guidance and the alerts it opened or changed.
 
 mod record;
-mod retriage;
 pub mod request;
+mod retriage;
 pub mod sync;
 
 use actix_web::{web, HttpResponse};

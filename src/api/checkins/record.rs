@@ -362,7 +362,17 @@ fn write(
         &observation,
         plans.notify(),
     );
-    let row = checkin_row(&c, &id, &treatment, user, hash, day, observed_at, at, &result);
+    let row = checkin_row(
+        &c,
+        &id,
+        &treatment,
+        user,
+        hash,
+        day,
+        observed_at,
+        at,
+        &result,
+    );
     let symptom_map: Map<String, Value> = c
         .reported
         .iter()
@@ -421,7 +431,15 @@ fn write(
     if !course.later.is_empty() {
         let mut history = course.history;
         history.add(&observation);
-        retriage::later(conn, context, &treatment, &patient, history, &course.later, at)?;
+        retriage::later(
+            conn,
+            context,
+            &treatment,
+            &patient,
+            history,
+            &course.later,
+            at,
+        )?;
     }
     audit::record(
         conn,

@@ -133,11 +133,7 @@ impl Again<'_> {
             observed_at: utc(row.observed_at),
             retriaged: true,
         };
-        let plans = AlertPlans::decide(
-            conn,
-            subject,
-            gained.iter().map(|i| &result.findings[*i]),
-        )?;
+        let plans = AlertPlans::decide(conn, subject, gained.iter().map(|i| &result.findings[*i]))?;
         let notified = plans.notify() || told_the_clinic(&row.response);
         plans.carry_out(conn, self.at)?;
         let retriaged: Vec<bool> = kept

@@ -117,12 +117,20 @@ fn sugar_only_when_able_to_swallow_and_never_with_airway_signs_or_vomiting() {
     assert!(sugar.contains("15 minutes") && sugar.contains("repeat"));
     let ja = guide(&o, Locale::Ja);
     assert!(text(&ja, "take_sugar").contains("飲み込めるときだけ"));
-    for airway in [Vomiting, ThroatTightness, DifficultyBreathing, LipTongueSwelling] {
+    for airway in [
+        Vomiting,
+        ThroatTightness,
+        DifficultyBreathing,
+        LipTongueSwelling,
+    ] {
         let mut o = o;
         o.severities.set(airway, 1);
         let g = guide(&o, Locale::En);
         let sugar = text(&g, "take_sugar");
-        assert!(sugar.starts_with("Do not eat or drink anything"), "{airway:?}: {sugar}");
+        assert!(
+            sugar.starts_with("Do not eat or drink anything"),
+            "{airway:?}: {sugar}"
+        );
         assert!(sugar.contains("call 119"));
     }
 }
@@ -170,7 +178,10 @@ fn no_local_care_beside_an_infection_or_sepsis_finding() {
 #[test]
 fn cooling_only_for_swelling_of_skin_with_a_blood_supply() {
     let g = guide(&obs(30, &[(Swelling, 1)]), Locale::En);
-    assert_eq!(codes(&g), vec!["local_care", "cool_swelling", "keep_checking_in"]);
+    assert_eq!(
+        codes(&g),
+        vec!["local_care", "cool_swelling", "keep_checking_in"]
+    );
     assert!(text(&g, "cool_swelling").contains("towel"));
     for (blocker, severity) in [(Numbness, 2), (SkinDiscoloration, 1)] {
         let g = guide(&obs(100, &[(Swelling, 1), (blocker, severity)]), Locale::En);

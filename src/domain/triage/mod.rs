@@ -17,9 +17,9 @@
 //!   `administered_at`, like the acute window; exactly 72:00 h is outside.
 //! - A baseline for `worsening_local_reaction` is any earlier check-in from
 //!   day 1 on, whatever it reported.
-//! - `possible_sepsis`: chills >= 2 with hypotension, fainting or confusion
-//!   >= 2 is an emergency, as change 4 lists it (rule 9 names only fever
-//!   and temperature there).
+//! - `possible_sepsis`: chills of 2 or more with hypotension, fainting or
+//!   confusion of 2 or more is an emergency, as change 4 lists it (rule 9
+//!   names only fever and temperature there).
 //! - A lump from day 14 on still counts as an inflamed site for
 //!   `possible_infection`: only rules 6, 10 and 12 leave it out.
 //!
@@ -134,7 +134,9 @@ impl Rule {
     pub fn is_allergic(self) -> bool {
         matches!(
             self,
-            Self::SuspectedAnaphylaxis | Self::SevereSystemicReaction | Self::PossibleAllergicReaction
+            Self::SuspectedAnaphylaxis
+                | Self::SevereSystemicReaction
+                | Self::PossibleAllergicReaction
         )
     }
 }

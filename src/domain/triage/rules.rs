@@ -47,9 +47,8 @@ fn hypotension(o: &Observation) -> Option<String> {
         return Some(format!("systolic BP {bp} mmHg is below 90"));
     }
     let baseline = o.treatment.baseline_systolic_bp?;
-    (10.0 * bp < 7.0 * baseline).then(|| {
-        format!("systolic BP {bp} mmHg is below 70% of the baseline {baseline} mmHg")
-    })
+    (10.0 * bp < 7.0 * baseline)
+        .then(|| format!("systolic BP {bp} mmHg is below 70% of the baseline {baseline} mmHg"))
 }
 
 /// A value as a person reads it: at least one decimal ("38.0", "3.8").
@@ -202,7 +201,10 @@ pub fn systemic_reaction(o: &Observation, earlier_allergic: bool) -> Option<Find
     if low_bp {
         names.push(Input::SystolicBp);
     }
-    if skin.involved() && breathing >= 1 && !names.contains(&Input::Symptom(Symptom::DifficultyBreathing)) {
+    if skin.involved()
+        && breathing >= 1
+        && !names.contains(&Input::Symptom(Symptom::DifficultyBreathing))
+    {
         names.push(Input::Symptom(Symptom::DifficultyBreathing));
     }
     if o.within_acute_window() {
@@ -329,10 +331,7 @@ pub fn vision_change(o: &Observation) -> Option<Finding> {
     let (level, context) = if vision >= 1 && face && o.day <= 7 {
         (
             Level::Emergency,
-            format!(
-                "on day {} after an injection into the face or scalp",
-                o.day
-            ),
+            format!("on day {} after an injection into the face or scalp", o.day),
         )
     } else if vision >= 2 {
         (Level::Urgent, format!("on day {}", o.day))
@@ -342,7 +341,10 @@ pub fn vision_change(o: &Observation) -> Option<Finding> {
     Some(Finding {
         rule: Rule::VisionChange,
         level,
-        reasons: vec![format!("{} {context}", named(Symptom::VisionChange, vision))],
+        reasons: vec![format!(
+            "{} {context}",
+            named(Symptom::VisionChange, vision)
+        )],
         names: vec![Input::Symptom(Symptom::VisionChange)],
     })
 }
