@@ -226,6 +226,14 @@ pub fn insert_findings(conn: &mut DbConnection, new: &[NewFinding<'_>]) -> Resul
     Ok(())
 }
 
+/// Rewrites a current finding's reasons (its history reads differently).
+pub fn reword_finding(conn: &mut DbConnection, id: &str, reasons: &str) -> Result<(), ApiError> {
+    diesel::update(findings::table.find(id))
+        .set(findings::reasons.eq(reasons))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Stores a check-in's triage again: its level and its answer.
 pub fn update_triage(
     conn: &mut DbConnection,

@@ -60,7 +60,7 @@ pub fn for_triage(triage: &Triage, o: &Observation, context: &Context<'_>) -> Ve
             "call_if_worse",
             locale,
             format!("Your clinic has been asked to contact you. If it gets worse, or if you cannot reach the clinic, call {n}."),
-            format!("クリニックからあなたに連絡するよう依頼しました。悪化したとき、またはクリニックに連絡がつかないときは{n}番に電話してください。"),
+            format!("クリニックにあなたへの連絡を依頼しました。連絡をお待ちください。悪化したとき、またはクリニックに連絡がつかないときは{n}番に電話してください。"),
         ));
     }
     if triage.has(Rule::Hypoglycaemia) {
@@ -83,7 +83,7 @@ pub fn for_triage(triage: &Triage, o: &Observation, context: &Context<'_>) -> Ve
     ];
     if s.any_local() && !triage.has_any(&site_findings) {
         let (mut en, mut ja) = (
-            "Do not touch or rub the treated area. Keep it clean: a shower is fine. No long bath or sauna on the day of treatment.".to_owned(),
+            "Do not touch or rub the treated area. Keep it clean: a shower is fine. On the day of treatment, no long bath or sauna, and spend the day quietly.".to_owned(),
             "施術部位を触ったり揉んだりしないでください。清潔に保ってください（シャワーは大丈夫です）。施術当日は長時間の入浴やサウナを避け、静かに過ごしてください。".to_owned(),
         );
         if triage.level == Level::None {
@@ -133,20 +133,25 @@ fn call_emergency(triage: &Triage, o: &Observation, context: &Context<'_>) -> Gu
     let (locale, n) = (context.locale, context.emergency_number);
     let s = &o.severities;
     let given_at = local_time(context.given_at, locale);
-    let mut en = format!("Call {n} now. Say that you received an exosome treatment on {given_at}.");
-    let mut ja =
-        format!("今すぐ{n}番に電話し、{given_at}にエクソソーム治療を受けたことを伝えてください。");
-    if triage.has_any(&[Rule::SuspectedAnaphylaxis, Rule::SevereSystemicReaction]) {
-        en.push_str(" Until help arrives: lie down with your legs raised (sit up if breathing is hard), and do not stand up or walk suddenly. Use your adrenaline auto-injector if one was prescribed. If you are vomiting, lie on your side.");
-        ja.push_str("救急隊が来るまで、足を高くして横になってください（息が苦しいときは上半身を起こしてください）。急に立ち上がったり歩いたりしないでください。アドレナリン自己注射薬を処方されている場合は使ってください。吐いているときは横向きに寝てください。");
-    }
+    let (mut en, mut ja) = (String::new(), String::new());
+    // Someone who may faint is told first to get help from others.
     if s.get(Symptom::Fainting) >= 1 || s.get(Symptom::Confusion) >= 2 {
         en.push_str(&format!(
-            " If you may faint or feel confused, ask someone nearby to call {n} for you."
+            "If you may faint or feel confused, ask someone nearby to call {n} for you. "
         ));
         ja.push_str(&format!(
             "気を失いそうなときや意識がはっきりしないときは、周りの人に{n}番通報してもらってください。"
         ));
+    }
+    en.push_str(&format!(
+        "Call {n} now. Say that you received an exosome treatment on {given_at}."
+    ));
+    ja.push_str(&format!(
+        "今すぐ{n}番に電話し、{given_at}にエクソソーム治療を受けたことを伝えてください。"
+    ));
+    if triage.has_any(&[Rule::SuspectedAnaphylaxis, Rule::SevereSystemicReaction]) {
+        en.push_str(" Until help arrives: lie down with your legs raised (sit up if breathing is hard), and do not stand up or walk suddenly. Use your adrenaline auto-injector if one was prescribed. If you are vomiting, lie on your side.");
+        ja.push_str("救急隊が来るまで、足を高くして横になってください（息が苦しいときは上半身を起こしてください）。急に立ち上がったり歩いたりしないでください。アドレナリン自己注射薬を処方されている場合は使ってください。吐いているときは横向きに寝てください。");
     }
     say("call_emergency", locale, en, ja)
 }
@@ -168,8 +173,8 @@ fn take_sugar(o: &Observation, locale: Locale, n: &str) -> Guidance {
     say(
         "take_sugar",
         locale,
-        format!("Only if you are awake and able to swallow: take 15-20 g of fast-acting sugar, such as glucose tablets or juice, and rest. Check again after 15 minutes and repeat if it is still low, then eat something. If you become confused, faint, or are not better, someone should call {n}."),
-        format!("意識があり、飲み込めるときだけ、ブドウ糖やジュースなど吸収の速い糖分を15〜20g摂り、安静にしてください。15分後にもう一度確認し、まだ低ければ繰り返し、そのあと食事をとってください。意識がもうろうとする、気を失う、または良くならないときは、周りの人が{n}番に電話してください。"),
+        format!("Only if you are awake and able to swallow: take 15-20 g of fast-acting sugar, such as glucose tablets or juice, and rest. Check your blood sugar again after 15 minutes and repeat if it is still low, then eat something. If you become confused, faint, or are not better, someone should call {n}."),
+        format!("意識があり、飲み込めるときだけ、ブドウ糖やジュースなど吸収の速い糖分を15〜20g摂り、安静にしてください。15分後に血糖値を測り直し、まだ低ければ繰り返し、そのあと食事をとってください。意識がもうろうとする、気を失う、または良くならないときは、周りの人に{n}番通報してもらってください。"),
     )
 }
 
@@ -192,8 +197,9 @@ pub fn aftercare(locale: Locale, notes: &TreatmentNotes, emergency_number: &str)
         out.push(say(
             "scalp_care",
             locale,
-            "Your scalp was treated: the risk of infection is highest there. Keep it clean and do not use hair products today.".to_owned(),
-            "頭皮に施術しました。頭皮は特に感染しやすい部位です。清潔に保ち、本日は整髪料を使わないでください。".to_owned(),
+            "Your scalp was treated: the risk of infection is highest there. Keep it clean."
+                .to_owned(),
+            "頭皮に施術しました。頭皮は特に感染しやすい部位です。清潔に保ってください。".to_owned(),
         ));
     }
     out.extend([
@@ -240,7 +246,8 @@ pub fn aftercare(locale: Locale, notes: &TreatmentNotes, emergency_number: &str)
             locale,
             "In the week after this IV treatment, report a fever or chills to the clinic at once."
                 .to_owned(),
-            "点滴後1週間以内に発熱や悪寒があれば、すぐにクリニックに報告してください。".to_owned(),
+            "点滴・静脈注射の後1週間以内に発熱や悪寒があれば、すぐにクリニックに報告してください。"
+                .to_owned(),
         ),
         Route::Injection => say(
             "report_fever",
@@ -252,8 +259,8 @@ pub fn aftercare(locale: Locale, notes: &TreatmentNotes, emergency_number: &str)
     out.push(say(
         "emergency_signs",
         locale,
-        format!("Call {n} at once for difficulty breathing, throat tightness, lip or tongue swelling, hives with vomiting or dizziness, fainting, cold sweat and tremor with confusion or fainting, confusion, or a change in vision."),
-        format!("息苦しさ、のどの締めつけ感、唇や舌の腫れ、じんましんと嘔吐やめまい、失神、冷や汗と震えに加えて意識がはっきりしない・気を失う、意識がはっきりしない、見え方の異常があれば、すぐに{n}番に電話してください。"),
+        format!("Call {n} at once for difficulty breathing, throat tightness, lip or tongue swelling, hives with vomiting or dizziness, fainting, cold sweat and tremor with confusion, confusion, or a change in vision."),
+        format!("息苦しさ、のどの締めつけ感、唇や舌の腫れ、じんましんに嘔吐やめまいを伴うとき、失神、冷や汗や震えに意識のもうろうを伴うとき、意識がはっきりしないとき、見え方の異常があれば、すぐに{n}番に電話してください。"),
     ));
     out
 }

@@ -373,3 +373,58 @@ async fn the_missed_check_in_job_covers_a_treatment_recorded_late() {
     let alerts = clinic.app.get("/v1/alerts", &clinic.physician).await;
     assert_eq!(alerts.body["items"][0]["treatment_id"], late.as_str());
 }
+
+#[actix_web::test]
+async fn a_late_check_in_that_only_rewords_a_finding_wakes_nobody() {
+    let clinic = Clinic::new(24 * 11).await;
+    let day9 = clinic
+        .report(24 * 9 + 2, json!({"symptoms": {"redness": 1}}))
+        .await;
+    assert_eq!(
+        rules(&day9),
+        vec![("persistent_local_reaction".to_owned(), "warning".to_owned())]
+    );
+    let alert = day9.body["alerts"][0]["id"].as_str().unwrap().to_owned();
+    let snoozed = clinic
+        .app
+        .post(
+            &format!("/v1/alerts/{alert}/snooze"),
+            Some(&clinic.physician),
+            json!({"until": Utc::now() + Duration::hours(4), "reason": "seen at the visit"}),
+        )
+        .await;
+    assert_eq!(snoozed.status, 200, "{:?}", snoozed.body);
+    // Day 2 arrives late: day 9's finding is the same, its reason reads
+    // differently.
+    clinic.report(50, json!({"symptoms": {"redness": 1}})).await;
+    let list = clinic
+        .app
+        .get(
+            &format!("/v1/treatments/{}/checkins", clinic.treatment_id),
+            &clinic.patient,
+        )
+        .await;
+    let day9_item = &list.body["items"][1];
+    assert_eq!(
+        day9_item["findings"][0]["reasons"][0],
+        "redness 1 on day 9, first reported on day 2"
+    );
+    assert!(day9_item["findings"][0].get("retriaged").is_none());
+    let shown = clinic
+        .app
+        .get(&format!("/v1/alerts/{alert}"), &clinic.physician)
+        .await;
+    assert_eq!(shown.body["status"], "snoozed");
+    assert_eq!(
+        clinic
+            .app
+            .count("SELECT COUNT(*) AS n FROM outbox_events WHERE event_type = 'alert.reopened'"),
+        0
+    );
+    assert_eq!(
+        clinic
+            .app
+            .count("SELECT COUNT(*) AS n FROM alert_evidence WHERE superseded"),
+        0
+    );
+}

@@ -6,6 +6,8 @@
 //! current and is marked superseded on its evidence, and its alert is left
 //! for a physician to resolve. The check-in's stored answer is rewritten
 //! with its current findings, so that a repeated post answers with them.
+//! A finding kept at the same rule and level keeps its alert as it is, its
+//! reasons reworded if the new history reads differently.
 
 use std::collections::HashMap;
 
@@ -68,10 +70,11 @@ struct Again<'a> {
     at: DateTime<Utc>,
 }
 
-fn same(stored: &StoredFinding, finding: &Finding, reasons: &str) -> bool {
-    stored.rule == finding.rule.as_str()
-        && stored.level == finding.level.as_str()
-        && stored.reasons == reasons
+/// The same finding: the same rule at the same level. Its reasons may read
+/// differently with the new history ("first reported on day 2"); they are
+/// rewritten in place, and nobody is notified of a wording.
+fn same(stored: &StoredFinding, finding: &Finding) -> bool {
+    stored.rule == finding.rule.as_str() && stored.level == finding.level.as_str()
 }
 
 impl Again<'_> {
@@ -89,15 +92,22 @@ impl Again<'_> {
         let kept: Vec<Option<&StoredFinding>> = result
             .findings
             .iter()
-            .zip(&reasons)
-            .map(|(f, r)| before.iter().find(|s| same(s, f, r)))
+            .map(|f| before.iter().find(|s| same(s, f)))
             .collect();
         let gone: Vec<&StoredFinding> = before
             .iter()
             .filter(|s| !kept.iter().flatten().any(|k| k.id == s.id))
             .collect();
-        if gone.is_empty() && kept.iter().all(Option::is_some) {
+        let reworded: Vec<(&StoredFinding, &String)> = kept
+            .iter()
+            .zip(&reasons)
+            .filter_map(|(k, r)| k.filter(|k| k.reasons != *r).map(|k| (k, r)))
+            .collect();
+        if gone.is_empty() && reworded.is_empty() && kept.iter().all(Option::is_some) {
             return Ok(());
+        }
+        for (stored, reasons) in reworded {
+            checkins::reword_finding(conn, &stored.id, reasons)?;
         }
         let now = self.at.naive_utc();
         let gone_ids: Vec<String> = gone.iter().map(|s| s.id.clone()).collect();

@@ -92,6 +92,10 @@ fn first_aid_only_for_anaphylaxis_and_help_from_others_when_faint_or_confused() 
     let g = guide(&obs(2, &[(Fainting, 1), (Hives, 2)]), Locale::En);
     let call = text(&g, "call_emergency");
     assert!(call.contains("legs raised") && call.contains("someone nearby to call 119"));
+    assert!(
+        call.starts_with("If you may faint"),
+        "help from others comes first: {call}"
+    );
 }
 
 #[test]

@@ -4,12 +4,12 @@
 //! safer ones for the patient:
 //!
 //! - An *earlier allergic finding* is an earlier check-in (less than 72 h
-//!   before) on which rule 1, evaluated without any earlier allergic
-//!   finding, makes a finding. Only findings that exist solely through a
-//!   biphasic clause (G alone after the window) are echoes that cannot renew
-//!   the window; an after-window R or hypotension alone, raised to an
-//!   emergency by an earlier finding, would have been an urgent allergic
-//!   finding anyway, so it counts.
+//!   before) whose allergic finding is the one rule 1 makes of it without
+//!   any earlier allergic finding. A finding that exists, or has its level,
+//!   only through a biphasic clause (G alone after the window; R or
+//!   hypotension alone after the window raised to an emergency) is an echo
+//!   and does not renew the window. Deciding that needs the check-ins before
+//!   it, so a history is folded in observed order.
 //! - The biphasic acute patterns (R alone, hypotension alone) keep the
 //!   after-window names `severe_systemic_reaction` and
 //!   `possible_allergic_reaction`, as rule 1 names them.
@@ -320,9 +320,9 @@ impl Observation {
     }
 }
 
-/// What the rules need from the treatment's earlier check-ins. Folding
-/// check-ins in is commutative, so the history of a check-in is the same
-/// whatever order its earlier check-ins arrived in.
+/// What the rules need from the treatment's earlier check-ins, folded in
+/// observed order (the order of the history, whatever order they arrived
+/// in).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct History {
     first_reported: [Option<i64>; SYMPTOM_COUNT],
@@ -346,7 +346,7 @@ impl Default for History {
 }
 
 impl History {
-    /// Folds in one earlier check-in.
+    /// Folds in one earlier check-in; check-ins come in observed order.
     pub fn add(&mut self, earlier: &Observation) {
         let day = earlier.day;
         for (symptom, severity) in earlier.severities.present() {
@@ -358,7 +358,14 @@ impl History {
             }
         }
         self.baseline |= day >= 1;
-        if rules::systemic_reaction(earlier, false).is_some() {
+        let own = rules::systemic_reaction(earlier, false);
+        let made =
+            rules::systemic_reaction(earlier, self.allergic_within_72_hours(earlier.elapsed));
+        let source = match (own, made) {
+            (Some(own), Some(made)) => own.rule == made.rule && own.level == made.level,
+            _ => false,
+        };
+        if source {
             self.last_allergic = Some(
                 self.last_allergic
                     .map_or(earlier.elapsed, |at| at.max(earlier.elapsed)),
@@ -366,7 +373,7 @@ impl History {
         }
     }
 
-    /// The history of a course of check-ins, in any order.
+    /// The history of a course of check-ins, in observed order.
     pub fn of<'a>(earlier: impl IntoIterator<Item = &'a Observation>) -> Self {
         let mut history = Self::default();
         for observation in earlier {

@@ -336,16 +336,4 @@ proptest! {
             prop_assert_eq!(t, &triage(&course[i], &History::of(&course[..i]), &th));
         }
     }
-
-    #[test]
-    fn history_is_the_same_whatever_order_it_is_folded_in(
-        (course, arrival) in course_and_arrival(),
-    ) {
-        prop_assert_eq!(History::of(&course), History::of(&arrival));
-        let mut one_by_one = History::default();
-        for o in arrival.iter().rev() {
-            one_by_one.add(o);
-        }
-        prop_assert_eq!(one_by_one, History::of(&course));
-    }
 }
