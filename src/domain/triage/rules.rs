@@ -122,6 +122,15 @@ impl System {
 /// patterns back (biphasic reactions).
 pub fn systemic_reaction(o: &Observation, earlier_allergic: bool) -> Option<Finding> {
     let s = &o.severities;
+    // Most check-ins involve no system: say so before building any reason.
+    let meets = |checks: &[(Symptom, u8)]| checks.iter().any(|(x, t)| s.get(*x) >= *t);
+    if ![&SKIN_MUCOSAL[..], &RESPIRATORY, &CIRCULATORY, &GASTROINTESTINAL]
+        .into_iter()
+        .any(meets)
+        && hypotension(o).is_none()
+    {
+        return None;
+    }
     let [skin, respiratory, mut circulatory, gastrointestinal] = [
         ("skin/mucosal", &SKIN_MUCOSAL[..]),
         ("respiratory", &RESPIRATORY[..]),
