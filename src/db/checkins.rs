@@ -114,11 +114,18 @@ impl CourseEntry {
     }
 }
 
-/// Every check-in of the treatment in history order (observed_at, then
-/// received_at, then id), read from one index range.
+/// The check-ins of the treatment that a history is made of, in history
+/// order (observed_at, then received_at, then id), from one index range:
+/// those that reported a symptom or a blood pressure. The others (a quiet
+/// day) count only as a baseline, which `has_from_day_1` answers.
 pub fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseEntry>, ApiError> {
     Ok(checkins::table
         .filter(checkins::treatment_id.eq(treatment_id))
+        .filter(
+            checkins::present_symptoms
+                .ne("")
+                .or(checkins::systolic_bp.is_not_null()),
+        )
         .select(CourseEntry::as_select())
         .order((
             checkins::observed_at.asc(),
@@ -250,10 +257,33 @@ pub fn update_triage(
     Ok(())
 }
 
-/// These check-ins, whole, in history order.
-pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Checkin>, ApiError> {
+/// Whether the treatment has a check-in from day 1 on observed at or
+/// before `at` (a baseline for the worsening rule).
+pub fn has_from_day_1(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    at: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let found: Option<String> = checkins::table
+        .filter(checkins::treatment_id.eq(treatment_id))
+        .filter(checkins::observed_at.le(at))
+        .filter(checkins::day.ge(1))
+        .select(checkins::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// The treatment's check-ins observed after `after`, whole, in history
+/// order.
+pub fn observed_after(
+    conn: &mut DbConnection,
+    treatment_id: &str,
+    after: NaiveDateTime,
+) -> Result<Vec<Checkin>, ApiError> {
     Ok(checkins::table
-        .filter(checkins::id.eq_any(ids))
+        .filter(checkins::treatment_id.eq(treatment_id))
+        .filter(checkins::observed_at.gt(after))
         .select(Checkin::as_select())
         .order((
             checkins::observed_at.asc(),

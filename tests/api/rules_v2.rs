@@ -428,3 +428,19 @@ async fn a_late_check_in_that_only_rewords_a_finding_wakes_nobody() {
         0
     );
 }
+
+#[actix_web::test]
+async fn a_quiet_day_from_day_1_on_is_a_baseline_of_0() {
+    let clinic = Clinic::new(24 * 6).await;
+    let first = clinic
+        .report(96, json!({"symptoms": {"swelling": 1}}))
+        .await;
+    assert!(rules(&first).is_empty(), "no baseline yet");
+    let quiet = Clinic::new(24 * 6).await;
+    quiet.report(30, json!({"symptoms": {"swelling": 0}})).await;
+    let after = quiet.report(96, json!({"symptoms": {"swelling": 1}})).await;
+    assert_eq!(
+        rules(&after),
+        vec![("worsening_local_reaction".to_owned(), "warning".to_owned())]
+    );
+}

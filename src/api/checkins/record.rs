@@ -19,7 +19,7 @@ use crate::api::views::utc;
 use crate::auth::access;
 use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
-use crate::db::checkins::{self, Checkin, CourseEntry, NewFinding};
+use crate::db::checkins::{self, Checkin, NewFinding};
 use crate::db::patients::Patient;
 use crate::db::treatments::{self, Treatment};
 use crate::db::DbConnection;
@@ -171,12 +171,13 @@ fn observed_at(
     Ok(observed_at)
 }
 
-/// The treatment's course split at a new check-in: the history of the new
-/// one, and the check-ins observed after it (usually none; some when it
-/// arrives late, from an offline device).
+/// The treatment's course at a new check-in: the history of the new one,
+/// and whether check-ins whose findings depend on history were observed
+/// after it (usually not; they were when it arrives late, from an offline
+/// device).
 pub(super) struct Course {
     pub history: History,
-    pub later: Vec<CourseEntry>,
+    pub later: bool,
 }
 
 impl Course {
@@ -184,17 +185,25 @@ impl Course {
         conn: &mut DbConnection,
         treatment: &Treatment,
         observed_at: DateTime<Utc>,
+        day: i64,
     ) -> Result<Self, ApiError> {
         let facts = treatment.facts();
         let mut history = History::default();
-        let mut later = Vec::new();
+        let mut later = false;
         // Ties in observed_at go to the stored one: it was received first.
         for entry in checkins::course(conn, &treatment.id)? {
             if entry.observed_at <= observed_at.naive_utc() {
                 history.add(&entry.observation(facts, treatment.administered_at));
             } else {
-                later.push(entry);
+                later = true;
             }
+        }
+        // A quiet earlier day is a baseline too (worsening, from day 3 on).
+        if day >= 3
+            && !history.has_baseline()
+            && checkins::has_from_day_1(conn, &treatment.id, observed_at.naive_utc())?
+        {
+            history.mark_baseline();
         }
         Ok(Self { history, later })
     }
@@ -333,8 +342,8 @@ fn write(
     let (treatment, patient) = load(conn, user, treatment_id)?;
     let administered_at = utc(treatment.administered_at);
     let observed_at = observed_at(&c, administered_at, at)?;
-    let course = Course::read(conn, &treatment, observed_at)?;
     let day = day_of(observed_at, administered_at, zone_of(&patient));
+    let course = Course::read(conn, &treatment, observed_at, day)?;
     let observation = Observation {
         day,
         elapsed: observed_at - administered_at,
@@ -428,18 +437,11 @@ fn write(
         .collect();
     checkins::insert(conn, &row, &symptoms, &finding_rows)?;
     plans.carry_out(conn, at)?;
-    if !course.later.is_empty() {
+    if course.later {
         let mut history = course.history;
         history.add(&observation);
-        retriage::later(
-            conn,
-            context,
-            &treatment,
-            &patient,
-            history,
-            &course.later,
-            at,
-        )?;
+        let later = checkins::observed_after(conn, &treatment.id, observed_at.naive_utc())?;
+        retriage::later(conn, context, &treatment, &patient, history, &later, at)?;
     }
     audit::record(
         conn,
@@ -448,7 +450,7 @@ fn write(
         &[(&patient.id, "checkin", &id)],
         at,
     )?;
-    tracing::info!(checkin_id = %id, late = !course.later.is_empty(), "check-in recorded");
+    tracing::info!(checkin_id = %id, late = course.later, "check-in recorded");
     let counted = Counted {
         level: result.level.as_str(),
         findings: result

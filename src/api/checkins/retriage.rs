@@ -17,14 +17,14 @@ use serde_json::Value;
 use super::record::{guidance_for, reasons_json, triage_json, AlertPlans, Context, Subject};
 use crate::api::views::utc;
 use crate::db::alerts;
-use crate::db::checkins::{self, Checkin, CourseEntry, NewFinding, StoredFinding};
+use crate::db::checkins::{self, Checkin, NewFinding, StoredFinding};
 use crate::db::patients::Patient;
 use crate::db::treatments::Treatment;
 use crate::db::DbConnection;
 use crate::domain::triage::{triage_later, Finding, History, Observation, Triage};
 use crate::error::ApiError;
 
-/// Triages `later` (in history order) again; `history` is the history of
+/// Triages `rows` (in history order) again; `history` is the history of
 /// the first of them.
 pub(super) fn later(
     conn: &mut DbConnection,
@@ -32,11 +32,10 @@ pub(super) fn later(
     treatment: &Treatment,
     patient: &Patient,
     history: History,
-    later: &[CourseEntry],
+    rows: &[Checkin],
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let ids: Vec<String> = later.iter().map(|entry| entry.id.clone()).collect();
-    let rows = checkins::find_many(conn, &ids)?;
+    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
     let facts = treatment.facts();
     let observations: Vec<Observation> = rows
         .iter()

@@ -124,9 +124,14 @@ pub fn systemic_reaction(o: &Observation, earlier_allergic: bool) -> Option<Find
     let s = &o.severities;
     // Most check-ins involve no system: say so before building any reason.
     let meets = |checks: &[(Symptom, u8)]| checks.iter().any(|(x, t)| s.get(*x) >= *t);
-    if ![&SKIN_MUCOSAL[..], &RESPIRATORY, &CIRCULATORY, &GASTROINTESTINAL]
-        .into_iter()
-        .any(meets)
+    if ![
+        &SKIN_MUCOSAL[..],
+        &RESPIRATORY,
+        &CIRCULATORY,
+        &GASTROINTESTINAL,
+    ]
+    .into_iter()
+    .any(meets)
         && hypotension(o).is_none()
     {
         return None;
