@@ -116,15 +116,29 @@ impl CourseEntry {
 
 /// The check-ins of the treatment that a history is made of, in history
 /// order (observed_at, then received_at, then id), from one index range:
-/// those that reported a symptom or a blood pressure. The others (a quiet
-/// day) count only as a baseline, which `has_from_day_1` answers.
+/// those that reported a symptom or a blood pressure, and the first one
+/// from day 1 on whatever it reported (a quiet day is a baseline for the
+/// worsening rule). The other quiet days change no finding.
 pub fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseEntry>, ApiError> {
+    let first = diesel::alias!(checkins as first_from_day_1);
+    let first_from_day_1 = first
+        .filter(first.field(checkins::treatment_id).eq(treatment_id))
+        .filter(first.field(checkins::day).ge(1))
+        .order((
+            first.field(checkins::observed_at).asc(),
+            first.field(checkins::received_at).asc(),
+            first.field(checkins::id).asc(),
+        ))
+        .select(first.field(checkins::id))
+        .limit(1)
+        .single_value();
     Ok(checkins::table
         .filter(checkins::treatment_id.eq(treatment_id))
         .filter(
             checkins::present_symptoms
                 .ne("")
-                .or(checkins::systolic_bp.is_not_null()),
+                .or(checkins::systolic_bp.is_not_null())
+                .or(checkins::id.nullable().eq(first_from_day_1)),
         )
         .select(CourseEntry::as_select())
         .order((
@@ -133,6 +147,14 @@ pub fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseE
             checkins::id.asc(),
         ))
         .load(conn)?)
+}
+
+impl CourseEntry {
+    /// Whether triaging the treatment again can change this check-in's
+    /// findings: only what it reported depends on history.
+    pub fn depends_on_history(&self) -> bool {
+        !self.present_symptoms.is_empty() || self.systolic_bp.is_some()
+    }
 }
 
 /// "swelling=2;redness=1": the symptoms reported above 0.
@@ -255,23 +277,6 @@ pub fn update_triage(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Whether the treatment has a check-in from day 1 on observed at or
-/// before `at` (a baseline for the worsening rule).
-pub fn has_from_day_1(
-    conn: &mut DbConnection,
-    treatment_id: &str,
-    at: NaiveDateTime,
-) -> Result<bool, ApiError> {
-    let found: Option<String> = checkins::table
-        .filter(checkins::treatment_id.eq(treatment_id))
-        .filter(checkins::observed_at.le(at))
-        .filter(checkins::day.ge(1))
-        .select(checkins::id)
-        .first(conn)
-        .optional()?;
-    Ok(found.is_some())
 }
 
 /// The treatment's check-ins observed after `after`, whole, in history

@@ -185,7 +185,6 @@ impl Course {
         conn: &mut DbConnection,
         treatment: &Treatment,
         observed_at: DateTime<Utc>,
-        day: i64,
     ) -> Result<Self, ApiError> {
         let facts = treatment.facts();
         let mut history = History::default();
@@ -195,15 +194,8 @@ impl Course {
             if entry.observed_at <= observed_at.naive_utc() {
                 history.add(&entry.observation(facts, treatment.administered_at));
             } else {
-                later = true;
+                later |= entry.depends_on_history();
             }
-        }
-        // A quiet earlier day is a baseline too (worsening, from day 3 on).
-        if day >= 3
-            && !history.has_baseline()
-            && checkins::has_from_day_1(conn, &treatment.id, observed_at.naive_utc())?
-        {
-            history.mark_baseline();
         }
         Ok(Self { history, later })
     }
@@ -343,7 +335,7 @@ fn write(
     let administered_at = utc(treatment.administered_at);
     let observed_at = observed_at(&c, administered_at, at)?;
     let day = day_of(observed_at, administered_at, zone_of(&patient));
-    let course = Course::read(conn, &treatment, observed_at, day)?;
+    let course = Course::read(conn, &treatment, observed_at)?;
     let observation = Observation {
         day,
         elapsed: observed_at - administered_at,

@@ -373,17 +373,6 @@ impl History {
         }
     }
 
-    /// An earlier check-in from day 1 on reported nothing: a baseline of 0
-    /// for the worsening rule.
-    pub fn mark_baseline(&mut self) {
-        self.baseline = true;
-    }
-
-    /// Whether an earlier check-in is from day 1 on.
-    pub fn has_baseline(&self) -> bool {
-        self.baseline
-    }
-
     /// The history of a course of check-ins, in observed order.
     pub fn of<'a>(earlier: impl IntoIterator<Item = &'a Observation>) -> Self {
         let mut history = Self::default();
