@@ -114,6 +114,21 @@ impl CourseEntry {
     }
 }
 
+/// History order (clinical-rules.md, "Time"): observed_at, ties broken by
+/// received_at, then id.
+#[allow(clippy::type_complexity)]
+fn history_order() -> (
+    diesel::dsl::Asc<checkins::observed_at>,
+    diesel::dsl::Asc<checkins::received_at>,
+    diesel::dsl::Asc<checkins::id>,
+) {
+    (
+        checkins::observed_at.asc(),
+        checkins::received_at.asc(),
+        checkins::id.asc(),
+    )
+}
+
 /// The check-ins of the treatment that a history is made of, in history
 /// order (observed_at, then received_at, then id), from one index range:
 /// those that reported a symptom or a blood pressure, and the first one
@@ -141,11 +156,7 @@ pub fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseE
                 .or(checkins::id.nullable().eq(first_from_day_1)),
         )
         .select(CourseEntry::as_select())
-        .order((
-            checkins::observed_at.asc(),
-            checkins::received_at.asc(),
-            checkins::id.asc(),
-        ))
+        .order(history_order())
         .load(conn)?)
 }
 
@@ -290,11 +301,7 @@ pub fn observed_after(
         .filter(checkins::treatment_id.eq(treatment_id))
         .filter(checkins::observed_at.gt(after))
         .select(Checkin::as_select())
-        .order((
-            checkins::observed_at.asc(),
-            checkins::received_at.asc(),
-            checkins::id.asc(),
-        ))
+        .order(history_order())
         .load(conn)?)
 }
 

@@ -20,11 +20,6 @@ pub fn day_of(observed_at: DateTime<Utc>, administered_at: DateTime<Utc>, zone: 
     (local_date(observed_at, zone) - local_date(administered_at, zone)).num_days()
 }
 
-/// The first 24 hours after the treatment.
-pub fn within_acute_window(observed_at: DateTime<Utc>, administered_at: DateTime<Utc>) -> bool {
-    observed_at - administered_at < Duration::hours(24)
-}
-
 /// (day, local due date) of every scheduled check-in.
 pub fn schedule(administered_at: DateTime<Utc>, zone: Tz) -> Vec<(i64, NaiveDate)> {
     let start = local_date(administered_at, zone);
@@ -143,13 +138,6 @@ mod tests {
         assert_eq!(s.len(), 14);
         assert_eq!(s[0].1, NaiveDate::from_ymd_opt(2026, 1, 10).unwrap());
         assert_eq!(s[13], (90, NaiveDate::from_ymd_opt(2026, 4, 10).unwrap()));
-    }
-
-    #[test]
-    fn the_acute_window_is_strictly_24_hours() {
-        let given = utc("2026-01-10T01:00:00Z");
-        assert!(within_acute_window(utc("2026-01-11T00:59:59Z"), given));
-        assert!(!within_acute_window(utc("2026-01-11T01:00:00Z"), given));
     }
 
     #[test]

@@ -143,7 +143,8 @@ impl Again<'_> {
             retriaged: true,
         };
         let plans = AlertPlans::decide(conn, subject, gained.iter().map(|i| &result.findings[*i]))?;
-        let notified = plans.notify() || told_the_clinic(&row.response);
+        let mut answer: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;
+        let notified = plans.notify() || told_the_clinic(&answer);
         plans.carry_out(conn, self.at)?;
         let retriaged: Vec<bool> = kept
             .iter()
@@ -157,7 +158,6 @@ impl Again<'_> {
             observation,
             notified,
         );
-        let mut answer: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;
         answer["triage"] = triage_json(result, &retriaged, &guidance);
         checkins::update_triage(conn, &row.id, result.level.as_str(), &answer.to_string())?;
         Ok(())
@@ -165,13 +165,8 @@ impl Again<'_> {
 }
 
 /// Whether the answer already told the patient the clinic was notified.
-fn told_the_clinic(response: &str) -> bool {
-    serde_json::from_str::<Value>(response)
-        .ok()
-        .and_then(|answer| {
-            answer["triage"]["guidance"]
-                .as_array()
-                .map(|g| g.iter().any(|g| g["code"] == "clinic_notified"))
-        })
-        .unwrap_or(false)
+fn told_the_clinic(answer: &Value) -> bool {
+    answer["triage"]["guidance"]
+        .as_array()
+        .is_some_and(|g| g.iter().any(|g| g["code"] == "clinic_notified"))
 }
