@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::auth::client_address::TrustedProxies;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// Path of the embedded database file.
@@ -64,6 +66,12 @@ pub struct Settings {
     pub refresh_token_ttl_days: u32,
     pub log_json: bool,
     pub job_interval: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// The bearer token `/metrics` asks for.
+    pub metrics_token: Option<String>,
+    /// `/metrics` without a token, for a private network.
+    pub metrics_public: bool,
 }
 
 /// Where the settings come from: the process environment, or a map in tests.
@@ -155,6 +163,13 @@ impl Settings {
         if emergency_number.trim().is_empty() || emergency_number.len() > 20 {
             bail!("AFTERCARE_EMERGENCY_NUMBER must be a phone number of at most 20 characters");
         }
+        let trusted_proxies =
+            TrustedProxies::parse(&source.get("AFTERCARE_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|error| anyhow::anyhow!("AFTERCARE_TRUSTED_PROXIES: {error}"))?;
+        let metrics_token = source.get("AFTERCARE_METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
+            bail!("AFTERCARE_METRICS_TOKEN must be at least 16 characters long");
+        }
         let log_format = source
             .get("AFTERCARE_LOG_FORMAT")
             .unwrap_or_else(|| "text".into());
@@ -218,6 +233,9 @@ impl Settings {
                 "AFTERCARE_JOB_INTERVAL_SECONDS",
                 number(source, "AFTERCARE_JOB_INTERVAL_SECONDS", 60)?,
             )?)),
+            trusted_proxies,
+            metrics_token,
+            metrics_public: flag(source, "AFTERCARE_METRICS_PUBLIC", false)?,
         })
     }
 }
@@ -296,6 +314,9 @@ mod tests {
             ("AFTERCARE_WEBHOOK_TIMEOUT_SECONDS", "0"),
             ("AFTERCARE_CORS_ALLOWED_ORIGINS", "https://app.example.com/"),
             ("AFTERCARE_CORS_ALLOWED_ORIGINS", "app.example.com"),
+            ("AFTERCARE_TRUSTED_PROXIES", "10.0.0.0/8,proxy"),
+            ("AFTERCARE_METRICS_TOKEN", "short"),
+            ("AFTERCARE_METRICS_PUBLIC", "perhaps"),
         ] {
             let error = settings(&[(name, value)]).unwrap_err().to_string();
             assert!(error.contains(name), "{name}: {error}");

@@ -108,6 +108,8 @@ pub enum ApiError {
         "an urgent or emergency alert is snoozed only once acknowledged; acknowledge it first"
     )]
     AcknowledgeFirst,
+    #[error("this is the patient's last physician; add another before removing this one")]
+    LastPhysician,
     #[error("the alert's level has changed since you saw it; the current alert is in `alert`")]
     AlertChanged(Box<serde_json::Value>),
     #[error("If-Match does not name the alert's current version; the current alert is in `alert`")]
@@ -152,6 +154,7 @@ impl ApiError {
             Self::IdempotencyConflict => "idempotency_conflict",
             Self::AlertResolved => "alert_resolved",
             Self::AcknowledgeFirst => "acknowledge_first",
+            Self::LastPhysician => "last_physician",
             Self::AlertChanged(_) => "alert_changed",
             Self::PreconditionFailed(_) => "precondition_failed",
             Self::WebhookUrlNotAllowed(_) => "webhook_url_not_allowed",
@@ -225,6 +228,7 @@ impl ResponseError for ApiError {
             | Self::IdempotencyConflict
             | Self::AlertResolved
             | Self::AcknowledgeFirst
+            | Self::LastPhysician
             | Self::AlertChanged(_)
             | Self::WebhookDisabled => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,

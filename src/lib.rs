@@ -67,6 +67,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         db,
         tokens,
+        cursors: api::paging::CursorKey::derive(secret.as_bytes()),
         settings,
         deliveries: webhooks::Wakeup::default(),
         metrics: std::sync::Arc::new(Metrics::new()?),
@@ -82,7 +83,7 @@ async fn ensure_admin(state: &AppState) -> anyhow::Result<()> {
     };
     let email = accounts::normalize_email(email)
         .map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_EMAIL {m}"))?;
-    accounts::check_password(password)
+    accounts::check_password(password, &[&email])
         .map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_PASSWORD {m}"))?;
     let lookup = email.clone();
     let exists = state

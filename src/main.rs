@@ -87,9 +87,10 @@ async fn main() -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("cannot read the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            accounts::check_password(&password).map_err(|m| anyhow::anyhow!("password {m}"))?;
             let email =
                 accounts::normalize_email(&email).map_err(|m| anyhow::anyhow!("email {m}"))?;
+            accounts::check_password(&password, &[&email, &display_name])
+                .map_err(|m| anyhow::anyhow!("password {m}"))?;
             let display_name = if display_name.trim().is_empty() {
                 email.clone()
             } else {

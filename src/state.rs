@@ -15,6 +15,18 @@ pub struct AppState {
     /// Rung after a commit that may have left webhook deliveries.
     pub deliveries: Wakeup,
     pub metrics: std::sync::Arc<Metrics>,
+    /// Authenticates list cursors.
+    pub cursors: crate::api::paging::CursorKey,
+}
+
+impl AppState {
+    /// The client's address: the socket peer, or what the trusted proxies
+    /// in front of it say.
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        self.settings
+            .trusted_proxies
+            .client_address(req.peer_addr().map(|peer| peer.ip()), req.headers())
+    }
 }
 
 /// Now, to the microsecond both databases keep, so that what is returned

@@ -36,11 +36,39 @@ pub fn init(json: bool) {
 pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    /// The route, the path without its query, and the client address as
+    /// the throttling sees it (a client-written `X-Forwarded-For` is not
+    /// believed unless a trusted proxy sent it).
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        tracing_actix_web::root_span!(
-            level = tracing::Level::INFO,
-            request,
-            error.code = tracing::field::Empty
+        use actix_web::HttpMessage;
+        let client_ip = request
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .and_then(|state| {
+                state
+                    .settings
+                    .trusted_proxies
+                    .client_address(request.peer_addr().map(|peer| peer.ip()), request.headers())
+            })
+            .map(|address| address.to_string())
+            .unwrap_or_default();
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.target = %request.path(),
+            http.client_ip = %client_ip,
+            http.status_code = tracing::field::Empty,
+            otel.name = %format!("{} {route}", request.method()),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+            error.code = tracing::field::Empty,
         )
     }
 

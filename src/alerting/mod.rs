@@ -69,21 +69,20 @@ impl Input<'_> {
     }
 }
 
-/// The thin webhook body: identifiers and levels, never health data.
-pub fn event_payload(event: Event, alert: &Alert, at: DateTime<Utc>) -> String {
-    json!({
-        "type": event.as_str(),
-        "timestamp": at,
-        "data": {
-            "alert_id": alert.id,
-            "patient_id": alert.patient_id,
-            "treatment_id": alert.treatment_id,
-            "rule": alert.rule,
-            "level": alert.level,
-            "status": alert.status,
-        }
-    })
-    .to_string()
+/// The webhook body: identifiers, level and status, never health data;
+/// `clinical` adds the rule, which says what the finding was.
+pub fn event_payload(event: Event, alert: &Alert, at: DateTime<Utc>, clinical: bool) -> String {
+    let mut data = json!({
+        "alert_id": alert.id,
+        "patient_id": alert.patient_id,
+        "treatment_id": alert.treatment_id,
+        "level": alert.level,
+        "status": alert.status,
+    });
+    if clinical {
+        data["rule"] = json!(alert.rule);
+    }
+    json!({"type": event.as_str(), "timestamp": at, "data": data}).to_string()
 }
 
 /// Writes the event to the outbox, with a delivery for every endpoint that
@@ -95,7 +94,8 @@ pub fn emit(
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let id = uuid::Uuid::now_v7().to_string();
-    let payload = event_payload(event, alert, at);
+    let payload = event_payload(event, alert, at, false);
+    let clinical_payload = event_payload(event, alert, at, true);
     alerts::add_outbox(
         conn,
         &NewOutboxEvent {
@@ -116,6 +116,7 @@ pub fn emit(
             event_type: event.as_str(),
             patient_id: &alert.patient_id,
             payload: &payload,
+            clinical_payload: &clinical_payload,
         },
         at,
     )?;

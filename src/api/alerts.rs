@@ -12,7 +12,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::paging::{encode_ranked, split_page, Page, PageQuery};
+use super::paging::{split_page, Page, PageQuery};
 use super::views::utc;
 use super::{Body, OptionalBody};
 use crate::alerting::workflow::{self, Request, Stale};
@@ -162,8 +162,7 @@ pub struct AlertQuery {
     level: Option<String>,
     rule: Option<String>,
     patient_id: Option<uuid::Uuid>,
-    limit: Option<i64>,
-    cursor: Option<String>,
+    // `limit` and `cursor` are the PageQuery's.
 }
 
 impl AlertQuery {
@@ -221,13 +220,9 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<AlertQuery>,
+    paging: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
     let filter = query.filter()?;
-    let paging = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    };
     let (limit, after) = (paging.limit()?, paging.after_ranked()?);
     let at = now();
     let (page, reopened) = state
@@ -236,7 +231,7 @@ pub async fn list(
             let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let rows = alert_queries::list(conn, scope_of(&user), &filter, after, limit + 1)?;
             let (rows, next_cursor) = split_page(rows, limit, |a| {
-                encode_ranked(a.level_rank, a.created_at, &a.id)
+                paging.cursor_ranked(a.level_rank, a.created_at, &a.id)
             });
             let touched: Vec<_> = rows
                 .iter()
@@ -386,9 +381,10 @@ async fn act(
             workflow::reopen_ended_snoozes(conn, at)?;
             // Locked: what is checked below is what is changed.
             let alert = alert_for(conn, &user, &asked.id, true)?;
-            // Seeing an alert is not treating the patient: only the care
-            // team acts on it.
-            user.require(&[Role::Physician])?;
+            // Seeing an alert is not treating the patient: the care team
+            // acts on it, and an admin, so that no alert is left with
+            // nobody who may act on it.
+            user.require(&[Role::Physician, Role::Admin])?;
             let mut current = None;
             let current_version = match &asked.precondition {
                 Precondition::None | Precondition::Any => true,
@@ -460,6 +456,7 @@ pub async fn acknowledge(
 
 #[derive(Deserialize)]
 pub struct SnoozeBody {
+    #[serde(deserialize_with = "super::instants::required")]
     until: DateTime<Utc>,
     reason: String,
     level: Option<String>,

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{page, PageQuery};
+use super::paging::PageQuery;
 use super::views::utc;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEvent, Filter};
@@ -17,8 +17,7 @@ use crate::state::AppState;
 pub struct AuditQuery {
     patient_id: Option<uuid::Uuid>,
     actor_id: Option<uuid::Uuid>,
-    limit: Option<i64>,
-    cursor: Option<String>,
+    // `limit` and `cursor` are the PageQuery's.
 }
 
 #[derive(Serialize)]
@@ -55,13 +54,10 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<AuditQuery>,
+    paging: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin])?;
     let query = query.into_inner();
-    let paging = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    };
     let (limit, before) = (paging.limit()?, paging.after()?);
     let filter = Filter {
         patient_id: query.patient_id.map(|id| id.to_string()),
@@ -71,6 +67,6 @@ pub async fn list(
         .db
         .run(move |conn| audit::list(conn, &filter, before, limit + 1))
         .await?;
-    let body = page(rows, limit, |e| (e.at, e.id.clone()), AuditView::from);
+    let body = paging.page(rows, limit, |e| (e.at, e.id.clone()), AuditView::from);
     Ok(HttpResponse::Ok().json(body))
 }

@@ -6,23 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::views::UserView;
 use super::Body;
+use crate::auth::throttle::Attempt;
 use crate::auth::{password, secrets};
-use crate::db::throttle::{self, Policy};
 use crate::db::{invites, patients, tokens, users, DbConnection};
 use crate::domain::accounts::{self, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::{now, AppState};
-
-const ACCOUNT_POLICY: Policy = Policy {
-    max_failures: 5,
-    window: Duration::minutes(15),
-    block_for: Duration::minutes(15),
-};
-const ADDRESS_POLICY: Policy = Policy {
-    max_failures: 30,
-    window: Duration::minutes(15),
-    block_for: Duration::minutes(15),
-};
 
 #[derive(Serialize)]
 pub struct TokenPair {
@@ -84,29 +73,33 @@ pub async fn login(
     req: HttpRequest,
     Body(body): Body<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // Sizes first: a 60 KB password is not worth hashing.
+    let mut errors = FieldErrors::new();
+    if body.email.chars().count() > accounts::EMAIL_MAX_CHARS {
+        errors.add(
+            "email",
+            format!("must be at most {} characters", accounts::EMAIL_MAX_CHARS),
+        );
+    }
+    if body.password.chars().count() > accounts::PASSWORD_MAX_CHARS {
+        errors.add(
+            "password",
+            format!(
+                "must be at most {} characters",
+                accounts::PASSWORD_MAX_CHARS
+            ),
+        );
+    }
+    errors.into_result()?;
     let email = body.email.trim().to_lowercase();
-    let address = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_default();
-    let keys = [
-        (
-            format!("account:{}", secrets::sha256_hex(&email)),
-            ACCOUNT_POLICY,
-        ),
-        (format!("address:{address}"), ADDRESS_POLICY),
-    ];
+    let attempt = Attempt::sign_in(&email, state.client_address(&req));
     let at = now();
-    let lookup_keys = keys.clone();
-    let user = state
+    let (attempt, user) = state
         .db
         .run(move |conn| {
-            for (key, _) in &lookup_keys {
-                if let Some(retry_after) = throttle::blocked_for(conn, key, at.naive_utc())? {
-                    return Err(ApiError::TooManyAttempts { retry_after });
-                }
-            }
-            users::find_by_email(conn, &email)
+            attempt.check(conn, at.naive_utc())?;
+            let user = users::find_by_email(conn, &email)?;
+            Ok((attempt, user))
         })
         .await?;
     let verified = password::verify(
@@ -119,7 +112,7 @@ pub async fn login(
         .db
         .run(move |conn| match user {
             Some(user) if verified => {
-                throttle::clear(conn, &keys[0].0)?;
+                attempt.succeeded(conn)?;
                 crate::db::transaction(conn, |conn| {
                     // A login only writes a new session; registration and
                     // refresh, which share `issue`, stay fully durable.
@@ -128,9 +121,7 @@ pub async fn login(
                 })
             }
             _ => {
-                for (key, policy) in &keys {
-                    throttle::record_failure(conn, key, *policy, at.naive_utc())?;
-                }
+                attempt.failed(conn, at.naive_utc())?;
                 tracing::info!("login failed");
                 Err(ApiError::InvalidCredentials)
             }
@@ -214,16 +205,21 @@ pub struct RegisterRequest {
     password: String,
 }
 
+/// Registration checks the invite before it hashes the password: a flood
+/// of made-up codes costs one index read each, is throttled per address
+/// like sign-in failures, and leaves the hashing threads to real sign-ins.
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Body(body): Body<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::new();
     let email = accounts::normalize_email(&body.email)
         .map_err(|m| errors.add("email", m))
         .ok();
-    let _ = accounts::check_password(&body.password).map_err(|m| errors.add("password", m));
+    let _ = accounts::check_password(&body.password, &[&body.email])
+        .map_err(|m| errors.add("password", m));
     let code = secrets::normalize_invite_code(&body.invite_code);
     if code.is_empty() {
         errors.add("invite_code", "is required");
@@ -231,13 +227,30 @@ pub async fn register(
     errors.into_result()?;
     let email =
         email.ok_or_else(|| ApiError::internal(anyhow::anyhow!("validated email missing")))?;
-    let password_hash = password::hash(body.password).await?;
+    let code_hash = secrets::sha256_hex(&code);
+    let attempt = Attempt::registration(state.client_address(&req));
     let at = now();
+    let lookup = code_hash.clone();
+    state
+        .db
+        .run(move |conn| {
+            attempt.check(conn, at.naive_utc())?;
+            if invites::redeemable(conn, &lookup, at.naive_utc())? {
+                Ok(())
+            } else {
+                attempt.failed(conn, at.naive_utc())?;
+                Err(ApiError::InvalidInvite)
+            }
+        })
+        .await?;
+    let password_hash = password::hash(body.password).await?;
     let state_for_db = state.clone();
     let pair = state
         .db
         .transaction(move |conn| {
-            let patient_id = invites::redeem(conn, &secrets::sha256_hex(&code), at.naive_utc())?
+            // Redeemed for real here: a concurrent registration with the
+            // same code may have taken it while this one hashed.
+            let patient_id = invites::redeem(conn, &code_hash, at.naive_utc())?
                 .ok_or(ApiError::InvalidInvite)?;
             if users::find_by_patient(conn, &patient_id)?.is_some() {
                 return Err(ApiError::InvalidInvite);

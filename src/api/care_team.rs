@@ -1,5 +1,5 @@
 //! Adding and removing physicians on a patient's care team. Admins and the
-//! team's own physicians manage it.
+//! team's own physicians manage it; the last physician stays.
 
 use actix_web::{web, HttpResponse};
 
@@ -69,7 +69,11 @@ pub async fn remove(
             if !users::is_physician(conn, &physician_id)? {
                 return Err(ApiError::NotFound);
             }
-            care_team::remove(conn, &patient_id, &physician_id)?;
+            match care_team::remove(conn, &patient_id, &physician_id)? {
+                care_team::Removed::Removed => {}
+                care_team::Removed::NotMember => return Ok(()),
+                care_team::Removed::LastPhysician => return Err(ApiError::LastPhysician),
+            }
             audit::record(
                 conn,
                 &user,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod care_team;
 pub mod checkins;
 pub mod fhir;
+pub mod instants;
 pub mod me;
 pub mod ops;
 pub mod paging;

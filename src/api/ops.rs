@@ -1,11 +1,13 @@
 //! Operations: liveness, readiness, metrics and the API description.
 
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use prometheus::{Encoder, TextEncoder};
 use serde_json::json;
 
 use crate::db;
 use crate::db::alert_queries;
+use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry::Metrics;
 
@@ -20,11 +22,44 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if db::ping(&state.db).await {
         HttpResponse::Ok().json(json!({"status": "ready"}))
     } else {
-        crate::error::ApiError::Unavailable.error_response()
+        ApiError::Unavailable.error_response()
     }
 }
 
-pub async fn metrics(metrics: web::Data<Metrics>, state: web::Data<AppState>) -> HttpResponse {
+/// Who may scrape: the bearer of `AFTERCARE_METRICS_TOKEN` (compared in
+/// constant time); without a token set, nobody (404) unless
+/// `AFTERCARE_METRICS_PUBLIC=true`. The counts name rules and levels, which
+/// are not for the public.
+fn may_scrape(settings: &crate::config::Settings, req: &HttpRequest) -> Result<(), ApiError> {
+    use subtle::ConstantTimeEq;
+    let Some(token) = &settings.metrics_token else {
+        return if settings.metrics_public {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound)
+        };
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidToken)
+    }
+}
+
+pub async fn metrics(
+    metrics: web::Data<Metrics>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> HttpResponse {
+    if let Err(error) = may_scrape(&state.settings, &req) {
+        return error.error_response();
+    }
     let pool = state.db.pool().state();
     metrics.pool_connections.set(i64::from(pool.connections));
     metrics.pool_idle.set(i64::from(pool.idle_connections));
@@ -42,7 +77,7 @@ pub async fn metrics(metrics: web::Data<Metrics>, state: web::Data<AppState>) ->
     let mut buffer = Vec::new();
     let encoder = TextEncoder::new();
     if let Err(error) = encoder.encode(&metrics.registry.gather(), &mut buffer) {
-        return crate::error::ApiError::internal(error).error_response();
+        return ApiError::internal(error).error_response();
     }
     HttpResponse::Ok()
         .content_type(encoder.format_type())

@@ -1,48 +1,204 @@
 //! Cursor paging: `?limit=1..200` (default 50) and an opaque `?cursor=`
-//! that encodes the sort key of the last item of the previous page.
+//! that encodes the sort position of the last item of the previous page.
+//!
+//! A cursor is the position (JSON, base64url) and a MAC over it and the
+//! list it was made for: the path and every other query parameter. A cursor
+//! the service did not make, or one used with other filters, is 400
+//! `invalid_cursor` before any of it is read, so no crafted position (a NUL
+//! in an id, a timestamp out of any database's range) reaches a query.
 
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDateTime;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
+/// Bytes of the MAC a cursor carries.
+const TAG_BYTES: usize = 16;
 
-#[derive(Deserialize, Debug, Default)]
+/// The key cursors are authenticated with, derived from the signing secret
+/// so that every replica accepts every replica's cursors.
+#[derive(Clone)]
+pub struct CursorKey(Arc<[u8; 32]>);
+
+impl CursorKey {
+    pub fn derive(secret: &[u8]) -> Self {
+        let mut mac = mac_with(secret);
+        mac.update(b"aftercare list cursors v1");
+        Self(Arc::new(mac.finalize().into_bytes().into()))
+    }
+
+    fn tag(&self, context: &str, position: &[u8]) -> [u8; 32] {
+        let mut mac = mac_with(self.0.as_slice());
+        mac.update(context.as_bytes());
+        mac.update(&[0]);
+        mac.update(position);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+fn mac_with(key: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes a key of any length.
+    #[allow(clippy::expect_used)]
+    Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length")
+}
+
+/// `limit` and `cursor` of a list request, with what a cursor is bound to.
 pub struct PageQuery {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+    /// The path and the other query parameters, sorted.
+    context: String,
+    key: CursorKey,
+}
+
+impl FromRequest for PageQuery {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::from_parts(req))
+    }
 }
 
 impl PageQuery {
+    fn from_parts(req: &HttpRequest) -> Result<Self, ApiError> {
+        let key = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.cursors.clone())
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no cursor key")))?;
+        let (mut limit, mut cursor, mut filters) = (None, None, Vec::new());
+        let once = |slot: &mut Option<String>, name: &str, value: &str| match slot {
+            Some(_) => Err(ApiError::InvalidQuery(format!("{name} is given twice"))),
+            None => {
+                *slot = Some(value.to_owned());
+                Ok(())
+            }
+        };
+        for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+            match name.as_ref() {
+                "limit" => once(&mut limit, "limit", &value)?,
+                "cursor" => once(&mut cursor, "cursor", &value)?,
+                _ => filters.push(format!("{name}={value}")),
+            }
+        }
+        filters.sort();
+        Ok(Self {
+            limit,
+            cursor: cursor.filter(|c| !c.is_empty()),
+            context: format!("{}?{}", req.path(), filters.join("&")),
+            key,
+        })
+    }
+
     pub fn limit(&self) -> Result<i64, ApiError> {
-        match self.limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-            Some(_) => Err(ApiError::InvalidQuery(format!(
-                "limit must be 1 to {MAX_LIMIT}"
-            ))),
+        match self.limit.as_deref() {
+            None | Some("") => Ok(DEFAULT_LIMIT),
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+                .ok_or_else(|| ApiError::InvalidQuery(format!("limit must be 1 to {MAX_LIMIT}"))),
         }
     }
 
     /// The (timestamp, id) key after which the page starts.
     pub fn after(&self) -> Result<Option<(NaiveDateTime, String)>, ApiError> {
-        self.cursor.as_deref().map(decode).transpose()
+        self.position::<Key>()?
+            .map(|key| Ok((timestamp(key.t)?, key.i)))
+            .transpose()
     }
 
     /// The (rank, timestamp, id) key of lists sorted by a rank first.
     pub fn after_ranked(&self) -> Result<Option<(i32, NaiveDateTime, String)>, ApiError> {
-        self.cursor
-            .as_deref()
-            .map(|cursor| {
-                let key = decode_position::<Key>(cursor)?;
+        self.position::<Key>()?
+            .map(|key| {
                 let rank = key.r.ok_or(ApiError::InvalidCursor)?;
                 Ok((rank, timestamp(key.t)?, key.i))
             })
             .transpose()
     }
+
+    /// Any position this list's cursors were made from.
+    pub fn position<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, ApiError> {
+        let Some(cursor) = &self.cursor else {
+            return Ok(None);
+        };
+        let (position, tag) = cursor.split_once('.').ok_or(ApiError::InvalidCursor)?;
+        let position = URL_SAFE_NO_PAD
+            .decode(position)
+            .map_err(|_| ApiError::InvalidCursor)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| ApiError::InvalidCursor)?;
+        let expected = self.key.tag(&self.context, &position);
+        if !constant_time_eq(&tag, &expected[..TAG_BYTES]) {
+            return Err(ApiError::InvalidCursor);
+        }
+        serde_json::from_slice(&position)
+            .map(Some)
+            .map_err(|_| ApiError::InvalidCursor)
+    }
+
+    /// The cursor of any serialisable position, for this list.
+    pub fn cursor_of<T: Serialize>(&self, position: &T) -> String {
+        let json = serde_json::to_vec(position).unwrap_or_default();
+        let tag = self.key.tag(&self.context, &json);
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&json),
+            URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES])
+        )
+    }
+
+    pub fn cursor(&self, at: NaiveDateTime, id: &str) -> String {
+        self.cursor_of(&Key {
+            r: None,
+            t: at.and_utc().timestamp_micros(),
+            i: id.to_owned(),
+        })
+    }
+
+    pub fn cursor_ranked(&self, rank: i32, at: NaiveDateTime, id: &str) -> String {
+        self.cursor_of(&Key {
+            r: Some(rank),
+            t: at.and_utc().timestamp_micros(),
+            i: id.to_owned(),
+        })
+    }
+
+    /// A page in (timestamp, id) order, each row shown through `view`.
+    pub fn page<R, T>(
+        &self,
+        rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> (NaiveDateTime, String),
+        view: impl FnMut(R) -> T,
+    ) -> Page<T> {
+        let (rows, next_cursor) = split_page(rows, limit, |row| {
+            let (at, id) = key(row);
+            self.cursor(at, &id)
+        });
+        Page {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,44 +209,10 @@ struct Key {
     i: String,
 }
 
-pub fn encode(at: NaiveDateTime, id: &str) -> String {
-    encode_position(&Key {
-        r: None,
-        t: at.and_utc().timestamp_micros(),
-        i: id.to_owned(),
-    })
-}
-
-pub fn encode_ranked(rank: i32, at: NaiveDateTime, id: &str) -> String {
-    encode_position(&Key {
-        r: Some(rank),
-        t: at.and_utc().timestamp_micros(),
-        i: id.to_owned(),
-    })
-}
-
 fn timestamp(micros: i64) -> Result<NaiveDateTime, ApiError> {
     chrono::DateTime::from_timestamp_micros(micros)
         .map(|at| at.naive_utc())
         .ok_or(ApiError::InvalidCursor)
-}
-
-/// A cursor holding any serialisable sort position.
-pub fn encode_position<T: Serialize>(position: &T) -> String {
-    let json = serde_json::to_vec(position).unwrap_or_default();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-}
-
-pub fn decode_position<T: serde::de::DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| ApiError::InvalidCursor)?;
-    serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidCursor)
-}
-
-fn decode(cursor: &str) -> Result<(NaiveDateTime, String), ApiError> {
-    let key = decode_position::<Key>(cursor)?;
-    Ok((timestamp(key.t)?, key.i))
 }
 
 #[derive(Serialize, Debug)]
@@ -117,54 +239,93 @@ pub fn split_page<R>(
     (rows, next_cursor)
 }
 
-/// A page in (timestamp, id) order, each row shown through `view`.
-pub fn page<R, T>(
-    rows: Vec<R>,
-    limit: i64,
-    key: impl Fn(&R) -> (NaiveDateTime, String),
-    view: impl FnMut(R) -> T,
-) -> Page<T> {
-    let (rows, next_cursor) = split_page(rows, limit, |row| {
-        let (at, id) = key(row);
-        encode(at, &id)
-    });
-    Page {
-        items: rows.into_iter().map(view).collect(),
-        next_cursor,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn query(path_and_query: &str) -> PageQuery {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let mut filters: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| k != "cursor" && k != "limit")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        filters.sort();
+        let cursor = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "cursor")
+            .map(|(_, v)| v.into_owned());
+        PageQuery {
+            limit: None,
+            cursor,
+            context: format!("{path}?{}", filters.join("&")),
+            key: CursorKey::derive(b"test secret"),
+        }
+    }
+
     #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
+    fn cursors_round_trip_on_their_own_list_only() {
         let at = chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456)
             .unwrap()
             .naive_utc();
-        let query = PageQuery {
-            limit: None,
-            cursor: Some(encode(at, "abc")),
+        let made = query("/v1/alerts?status=open&level=urgent").cursor(at, "abc");
+        let back = query(&format!(
+            "/v1/alerts?level=urgent&status=open&cursor={made}"
+        ));
+        assert_eq!(back.after().unwrap(), Some((at, "abc".to_owned())));
+        for other in [
+            format!("/v1/alerts?status=open&cursor={made}"),
+            format!("/v1/audit?status=open&level=urgent&cursor={made}"),
+        ] {
+            assert!(
+                matches!(query(&other).after(), Err(ApiError::InvalidCursor)),
+                "{other}"
+            );
+        }
+        // Another key (another clinic's secret) does not accept it.
+        let mut foreign = query(&format!(
+            "/v1/alerts?level=urgent&status=open&cursor={made}"
+        ));
+        foreign.key = CursorKey::derive(b"another secret");
+        assert!(matches!(foreign.after(), Err(ApiError::InvalidCursor)));
+    }
+
+    #[test]
+    fn forged_and_garbage_cursors_are_refused() {
+        let position = URL_SAFE_NO_PAD.encode(br#"{"t":-9223372036854775808,"i":"a\u0000b"}"#);
+        for cursor in [
+            "%%%".to_owned(),
+            position.clone(),
+            format!("{position}.AAAAAAAAAAAAAAAAAAAAAA"),
+            format!("{position}."),
+            ".".to_owned(),
+        ] {
+            let q = PageQuery {
+                cursor: Some(cursor.clone()),
+                ..query("/v1/patients")
+            };
+            assert!(
+                matches!(q.after(), Err(ApiError::InvalidCursor)),
+                "{cursor}"
+            );
+        }
+        let bad_limit = PageQuery {
+            limit: Some("0".into()),
+            ..query("/v1/patients")
         };
-        assert_eq!(query.after().unwrap(), Some((at, "abc".to_owned())));
-        let bad = PageQuery {
-            limit: Some(0),
-            cursor: Some("%%%".into()),
-        };
-        assert!(matches!(bad.after(), Err(ApiError::InvalidCursor)));
-        assert!(matches!(bad.limit(), Err(ApiError::InvalidQuery(_))));
-        assert_eq!(PageQuery::default().limit().unwrap(), 50);
+        assert!(matches!(bad_limit.limit(), Err(ApiError::InvalidQuery(_))));
+        assert_eq!(query("/v1/patients").limit().unwrap(), 50);
     }
 
     #[test]
     fn the_extra_row_becomes_the_cursor() {
         let at = chrono::DateTime::from_timestamp(0, 0).unwrap().naive_utc();
         let rows = vec![1, 2, 3];
-        let full = page(rows.clone(), 2, |r| (at, r.to_string()), |r| r);
+        let q = query("/v1/patients");
+        let full = q.page(rows.clone(), 2, |r| (at, r.to_string()), |r| r);
         assert_eq!(full.items, vec![1, 2]);
         assert!(full.next_cursor.is_some());
-        let last = page(rows, 3, |r| (at, r.to_string()), |r| r);
+        let last = q.page(rows, 3, |r| (at, r.to_string()), |r| r);
         assert!(last.next_cursor.is_none());
     }
 }

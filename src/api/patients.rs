@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{encode, split_page, Page, PageQuery};
+use super::paging::{split_page, Page, PageQuery};
 use super::views::{InviteView, PatientView};
 use super::Body;
 use crate::auth::audit::{self, Action};
@@ -137,7 +137,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<PageQuery>,
+    query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit()?;
     let after = query.after()?;
@@ -152,7 +152,8 @@ pub async fn list(
                 }
             };
             let rows = patients::list(conn, scope, after, limit + 1)?;
-            let (rows, next_cursor) = split_page(rows, limit, |p| encode(p.created_at, &p.id));
+            let (rows, next_cursor) =
+                split_page(rows, limit, |p| query.cursor(p.created_at, &p.id));
             let touched: Vec<_> = rows
                 .iter()
                 .map(|p| (p.id.as_str(), "patient", p.id.as_str()))

@@ -24,7 +24,9 @@ const MODERATE: i32 = 2;
 
 #[derive(Deserialize)]
 pub struct StatsQuery {
+    #[serde(default, deserialize_with = "super::instants::optional_date")]
     from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "super::instants::optional_date")]
     to: Option<NaiveDate>,
     kind: Option<String>,
 }

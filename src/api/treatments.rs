@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{encode, split_page, Page, PageQuery};
+use super::paging::{split_page, Page, PageQuery};
 use super::views::utc;
 use super::Body;
 use crate::auth::audit::{self, Action};
@@ -38,6 +38,7 @@ pub struct CreateTreatment {
     sites: Vec<String>,
     product: String,
     lot: Option<String>,
+    #[serde(deserialize_with = "super::instants::required")]
     administered_at: DateTime<Utc>,
     screening: ScreeningBody,
     override_reason: Option<String>,
@@ -165,6 +166,17 @@ fn plan(
     if body.administered_at > at + Duration::minutes(5) {
         errors.add("administered_at", "must not be in the future");
     }
+    // Follow-up lasts weeks: an older date is a typing error, and it would
+    // put every check-in on a day in the hundreds.
+    if at
+        .checked_sub_months(chrono::Months::new(24))
+        .is_some_and(|limit| body.administered_at < limit)
+    {
+        errors.add(
+            "administered_at",
+            "must not be more than 2 years in the past",
+        );
+    }
     let baseline_systolic_bp = body.baseline_systolic_bp.and_then(|bp| {
         let range = BASELINE_SYSTOLIC_BP;
         if !range.contains(&bp) {
@@ -247,7 +259,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
-    query: web::Query<PageQuery>,
+    query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     let patient_id = path.into_inner().to_string();
     let (limit, after) = (query.limit()?, query.after()?);
@@ -257,7 +269,8 @@ pub async fn list(
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let rows = treatments::list_for_patient(conn, &patient.id, after, limit + 1)?;
-            let (rows, next_cursor) = split_page(rows, limit, |t| encode(t.administered_at, &t.id));
+            let (rows, next_cursor) =
+                split_page(rows, limit, |t| query.cursor(t.administered_at, &t.id));
             let touched: Vec<_> = rows
                 .iter()
                 .map(|t| (patient.id.as_str(), "treatment", t.id.as_str()))

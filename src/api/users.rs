@@ -36,7 +36,8 @@ impl TryFrom<CreateUser> for NewStaff {
     fn try_from(body: CreateUser) -> Result<Self, ApiError> {
         let mut errors = FieldErrors::new();
         let email = accounts::normalize_email(&body.email).map_err(|m| errors.add("email", m));
-        let _ = accounts::check_password(&body.password).map_err(|m| errors.add("password", m));
+        let _ = accounts::check_password(&body.password, &[&body.email, &body.display_name])
+            .map_err(|m| errors.add("password", m));
         let role = match body.role.parse::<Role>() {
             Ok(role @ (Role::Physician | Role::Admin)) => Some(role),
             _ => {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::paging::{encode, page, split_page, Page, PageQuery};
+use super::paging::{split_page, Page, PageQuery};
 use super::views::utc;
 use super::Body;
 use crate::auth::AuthUser;
@@ -26,6 +26,7 @@ use crate::webhooks::{new_delivery, signing, Event};
 /// How long the secret before a rotation still signs.
 const ROTATION_OVERLAP_HOURS: i64 = 24;
 const DESCRIPTION_MAX: usize = 500;
+const URL_MAX: usize = 2048;
 
 #[derive(Serialize)]
 pub struct EndpointView {
@@ -36,6 +37,7 @@ pub struct EndpointView {
     scope: String,
     enabled: bool,
     disabled_reason: Option<String>,
+    payload: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,6 +54,7 @@ fn view(endpoint: Endpoint, with_secret: bool) -> EndpointView {
         scope: endpoint.scope,
         enabled: endpoint.enabled,
         disabled_reason: endpoint.disabled_reason,
+        payload: endpoint.payload,
         created_at: utc(endpoint.created_at),
         updated_at: utc(endpoint.updated_at),
     }
@@ -83,18 +86,41 @@ fn events(errors: &mut FieldErrors, raw: &[String]) -> Vec<String> {
     chosen
 }
 
+/// One line of text: a description with CR/LF could forge lines wherever
+/// it is shown or logged.
 fn description(errors: &mut FieldErrors, raw: Option<String>) -> Option<String> {
     let text = raw.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
-    if text
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
-    {
-        errors.add(
-            "description",
-            format!("must be at most {DESCRIPTION_MAX} characters"),
-        );
+    if let Some(d) = &text {
+        if d.chars().count() > DESCRIPTION_MAX {
+            errors.add(
+                "description",
+                format!("must be at most {DESCRIPTION_MAX} characters"),
+            );
+        }
+        if d.chars().any(char::is_control) {
+            errors.add("description", "must be one line without control characters");
+        }
     }
     text
+}
+
+/// A URL no longer than browsers and proxies carry.
+fn url_length(errors: &mut FieldErrors, url: &str) {
+    if url.len() > URL_MAX {
+        errors.add("url", format!("must be at most {URL_MAX} characters"));
+    }
+}
+
+/// `minimal` (the default) or `clinical`.
+fn payload(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
+    match raw {
+        None => None,
+        Some(kind @ (rows::PAYLOAD_MINIMAL | rows::PAYLOAD_CLINICAL)) => Some(kind.to_owned()),
+        Some(_) => {
+            errors.add("payload", "must be minimal or clinical");
+            None
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -102,6 +128,7 @@ pub struct CreateWebhook {
     url: String,
     events: Vec<String>,
     description: Option<String>,
+    payload: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -114,6 +141,8 @@ pub async fn create(
     let mut errors = FieldErrors::new();
     let chosen = events(&mut errors, &body.events);
     let description = description(&mut errors, body.description);
+    let payload = payload(&mut errors, body.payload.as_deref());
+    url_length(&mut errors, &body.url);
     errors.into_result()?;
     let url = policy(&state)
         .check(&body.url)
@@ -139,6 +168,7 @@ pub async fn create(
         previous_secret_until: None,
         created_at: at,
         updated_at: at,
+        payload: payload.unwrap_or_else(|| rows::PAYLOAD_MINIMAL.to_owned()),
     };
     let stored = endpoint.clone();
     state
@@ -153,7 +183,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<PageQuery>,
+    query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Admin, Role::Physician])?;
     let (limit, after) = (query.limit()?, query.after()?);
@@ -164,7 +194,7 @@ pub async fn list(
             rows::list_endpoints(conn, owner, after, limit + 1)
         })
         .await?;
-    let body = page(
+    let body = query.page(
         rows,
         limit,
         |e| (e.created_at, e.id.clone()),
@@ -203,6 +233,7 @@ pub struct UpdateWebhook {
     events: Option<Vec<String>>,
     description: Option<String>,
     enabled: Option<bool>,
+    payload: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(webhook_id = %path))]
@@ -216,6 +247,10 @@ pub async fn update(
     let mut errors = FieldErrors::new();
     let chosen = body.events.as_deref().map(|raw| events(&mut errors, raw));
     let description = body.description.map(|d| description(&mut errors, Some(d)));
+    let payload = payload(&mut errors, body.payload.as_deref());
+    if let Some(url) = &body.url {
+        url_length(&mut errors, url);
+    }
     errors.into_result()?;
     let url = match &body.url {
         Some(raw) => Some(
@@ -238,6 +273,9 @@ pub async fn update(
             }
             if let Some(description) = description {
                 endpoint.description = description;
+            }
+            if let Some(payload) = payload {
+                endpoint.payload = payload;
             }
             if let Some(enabled) = body.enabled {
                 endpoint.enabled = enabled;
@@ -364,8 +402,9 @@ pub async fn ping(
                 event_type: "ping",
                 patient_id: "",
                 payload: &payload,
+                clinical_payload: &payload,
             };
-            let delivery = new_delivery(&endpoint.id, &event, at);
+            let delivery = new_delivery(&endpoint, &event, at);
             rows::insert_delivery(conn, &delivery)?;
             Ok(delivery)
         })
@@ -379,7 +418,7 @@ pub async fn deliveries(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
-    query: web::Query<PageQuery>,
+    query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let (limit, before) = (query.limit()?, query.after()?);
@@ -388,7 +427,8 @@ pub async fn deliveries(
         .run(move |conn| {
             let endpoint = endpoint_for(conn, &user, &id)?;
             let rows = rows::list_deliveries(conn, &endpoint.id, before, limit + 1)?;
-            let (rows, next_cursor) = split_page(rows, limit, |d| encode(d.created_at, &d.id));
+            let (rows, next_cursor) =
+                split_page(rows, limit, |d| query.cursor(d.created_at, &d.id));
             let ids: Vec<String> = rows.iter().map(|d| d.id.clone()).collect();
             let mut attempts: HashMap<String, Vec<Attempt>> = HashMap::new();
             for attempt in rows::attempts_of(conn, &ids)? {

@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::paging::{decode_position, encode_position, split_page, Page, PageQuery};
+use super::paging::{split_page, Page, PageQuery};
 use super::treatments::zone_of;
 use super::views::{utc, PatientView};
 use crate::alerting::workflow;
@@ -143,11 +143,11 @@ impl Facts {
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    query: web::Query<PageQuery>,
+    query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Physician])?;
     let limit = query.limit()?;
-    let after: Option<Standing> = query.cursor.as_deref().map(decode_position).transpose()?;
+    let after: Option<Standing> = query.position()?;
     let at = now();
     let (page, reopened) = state
         .db
@@ -167,7 +167,7 @@ pub async fn list(
                 })
                 .collect();
             all.sort_by(|a, b| urgency(&a.0, &b.0));
-            let (all, next_cursor) = split_page(all, limit, |(s, _)| encode_position(s));
+            let (all, next_cursor) = split_page(all, limit, |(s, _)| query.cursor_of(s));
             let touched: Vec<_> = all
                 .iter()
                 .map(|(_, r)| (r.patient.id.as_str(), "treatment", r.treatment.id.as_str()))

@@ -3,9 +3,11 @@
 
 pub mod access;
 pub mod audit;
+pub mod client_address;
 pub mod extractor;
 pub mod password;
 pub mod secrets;
+pub mod throttle;
 pub mod tokens;
 
 pub use extractor::AuthUser;

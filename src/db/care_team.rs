@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::care_team_members;
+use super::schema::{care_team_members, patients};
 use super::DbConnection;
 use crate::error::ApiError;
 
@@ -50,16 +50,49 @@ pub fn add(
     }
 }
 
+/// What removing a physician from a team did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Removed {
+    Removed,
+    /// Not on the team: nothing to do.
+    NotMember,
+    /// The only physician left: a patient always has someone to act on
+    /// their alerts.
+    LastPhysician,
+}
+
+/// Removes the physician unless they are the team's last. The patient's row
+/// is locked on PostgreSQL first, so that two removals of the last two
+/// physicians take turns and the second sees one left (SQLite's writers
+/// take turns already).
 pub fn remove(
     conn: &mut DbConnection,
     patient_id: &str,
     physician_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<Removed, ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        patients::table
+            .find(patient_id)
+            .select(patients::id)
+            .for_no_key_update()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    if !is_member(conn, patient_id, physician_id)? {
+        return Ok(Removed::NotMember);
+    }
+    let members: i64 = care_team_members::table
+        .filter(care_team_members::patient_id.eq(patient_id))
+        .count()
+        .get_result(conn)?;
+    if members <= 1 {
+        return Ok(Removed::LastPhysician);
+    }
     diesel::delete(
         care_team_members::table
             .filter(care_team_members::patient_id.eq(patient_id))
             .filter(care_team_members::physician_id.eq(physician_id)),
     )
     .execute(conn)?;
-    Ok(())
+    Ok(Removed::Removed)
 }

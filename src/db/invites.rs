@@ -35,6 +35,31 @@ pub fn replace(conn: &mut DbConnection, invite: &NewInvite<'_>) -> Result<(), Ap
     Ok(())
 }
 
+/// The id and patient of the usable invite with this code, if any.
+fn find_usable(
+    conn: &mut DbConnection,
+    code_hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(String, String)>, ApiError> {
+    Ok(invites::table
+        .filter(invites::code_hash.eq(code_hash))
+        .filter(invites::used_at.is_null())
+        .filter(invites::voided_at.is_null())
+        .filter(invites::expires_at.gt(now))
+        .select((invites::id, invites::patient_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether the code is a usable invite now (nothing is spent).
+pub fn redeemable(
+    conn: &mut DbConnection,
+    code_hash: &str,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    Ok(find_usable(conn, code_hash, now)?.is_some())
+}
+
 /// Spends a usable invite and returns its patient id; `None` when the code
 /// is unknown, used, void or expired. Safe against two concurrent uses.
 pub fn redeem(
@@ -42,15 +67,7 @@ pub fn redeem(
     code_hash: &str,
     now: NaiveDateTime,
 ) -> Result<Option<String>, ApiError> {
-    let found: Option<(String, String)> = invites::table
-        .filter(invites::code_hash.eq(code_hash))
-        .filter(invites::used_at.is_null())
-        .filter(invites::voided_at.is_null())
-        .filter(invites::expires_at.gt(now))
-        .select((invites::id, invites::patient_id))
-        .first(conn)
-        .optional()?;
-    let Some((id, patient_id)) = found else {
+    let Some((id, patient_id)) = find_usable(conn, code_hash, now)? else {
         return Ok(None);
     };
     let spent = diesel::update(

@@ -240,6 +240,7 @@ diesel::table! {
         previous_secret_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        payload -> Text,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Failed-login counters per account and per client address, kept in the
-//! database so that every replica sees the same counts.
+//! Failure counters by key (see `auth::throttle` for the keys and limits),
+//! kept in the database so that every replica sees the same counts.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -58,10 +58,11 @@ pub fn record_failure(
         .first(conn)
         .optional()?;
     let (failures, window_started_at) = match counter {
-        Some(c)
-            if now - c.window_started_at < policy.window
-                && c.blocked_until.is_none_or(|u| u <= now) =>
-        {
+        // A block runs its course: failures while it lasts (possible only
+        // for a counter that does not refuse on its own, the account's)
+        // neither lift nor lengthen it.
+        Some(c) if c.blocked_until.is_some_and(|u| u > now) => return Ok(None),
+        Some(c) if now - c.window_started_at < policy.window => {
             (c.failures + 1, c.window_started_at)
         }
         _ => (1, now),
@@ -91,6 +92,22 @@ pub fn record_failure(
         }
     }
     Ok(blocked_until.map(|until| retry_after_seconds(until - now)))
+}
+
+/// Whether `key` has counted a failure since `since` (or is blocked now).
+pub fn has_failed_since(
+    conn: &mut DbConnection,
+    key: &str,
+    since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let counter: Option<Counter> = login_throttle::table
+        .find(key)
+        .select(Counter::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(counter
+        .is_some_and(|c| c.window_started_at >= since || c.blocked_until.is_some_and(|u| u > now)))
 }
 
 pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), ApiError> {

@@ -11,6 +11,11 @@ use super::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints};
 use super::DbConnection;
 use crate::error::ApiError;
 
+/// Bodies with identifiers, level and status: the default.
+pub const PAYLOAD_MINIMAL: &str = "minimal";
+/// Bodies that also name the rule, for endpoints asked for it.
+pub const PAYLOAD_CLINICAL: &str = "clinical";
+
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_endpoints)]
 pub struct Endpoint {
@@ -28,9 +33,15 @@ pub struct Endpoint {
     pub previous_secret_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `minimal` or `clinical`: whether bodies name the rule.
+    pub payload: String,
 }
 
 impl Endpoint {
+    pub fn wants_clinical_payload(&self) -> bool {
+        self.payload == PAYLOAD_CLINICAL
+    }
+
     pub fn wants(&self, event_type: &str) -> bool {
         serde_json::from_str::<Vec<String>>(&self.events)
             .map(|events| events.iter().any(|e| e == event_type))
@@ -133,6 +144,7 @@ pub fn update_endpoint(conn: &mut DbConnection, endpoint: &Endpoint) -> Result<(
             webhook_endpoints::previous_secret.eq(&endpoint.previous_secret),
             webhook_endpoints::previous_secret_until.eq(endpoint.previous_secret_until),
             webhook_endpoints::updated_at.eq(endpoint.updated_at),
+            webhook_endpoints::payload.eq(&endpoint.payload),
         ))
         .execute(conn)?;
     Ok(())

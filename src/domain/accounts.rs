@@ -99,7 +99,40 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
     }
 }
 
-pub fn check_password(password: &str) -> Result<(), String> {
+/// The least zxcvbn score a new password needs: 2 of 0..=4 keeps out the
+/// common passwords, keyboard walks, repeats and sequences, and a password
+/// built from the account's own email.
+const PASSWORD_MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Two;
+
+/// Checks a new password: its length, and that it is not easy to guess
+/// (`user_inputs`: the email and names of the account, which it must not
+/// be made of).
+pub fn check_password(password: &str, user_inputs: &[&str]) -> Result<(), String> {
+    check_password_length(password)?;
+    // An email's local part and its words count as well as the whole.
+    let mut words: Vec<&str> = Vec::new();
+    for input in user_inputs {
+        let input = input.trim();
+        words.push(input);
+        if let Some((local, _)) = input.split_once('@') {
+            words.push(local);
+        }
+        words.extend(
+            input
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() > 2),
+        );
+    }
+    if zxcvbn::zxcvbn(password, &words).score() < PASSWORD_MIN_SCORE {
+        return Err(
+            "is too easy to guess: use a few unrelated words or a longer phrase".to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// The length a password may have, new or given at sign-in.
+pub fn check_password_length(password: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&chars) {
         return Err(format!(
@@ -164,10 +197,28 @@ mod tests {
 
     #[test]
     fn passwords_are_ten_to_128_characters() {
-        assert!(check_password(&"a".repeat(9)).is_err());
-        assert!(check_password(&"a".repeat(10)).is_ok());
-        assert!(check_password(&"あ".repeat(128)).is_ok());
-        assert!(check_password(&"a".repeat(129)).is_err());
+        assert!(check_password_length(&"a".repeat(9)).is_err());
+        assert!(check_password_length(&"a".repeat(10)).is_ok());
+        assert!(check_password_length(&"あ".repeat(128)).is_ok());
+        assert!(check_password_length(&"a".repeat(129)).is_err());
+        assert!(check_password("a long enough password", &[]).is_ok());
+        assert!(check_password("バラの花が咲く春の庭で", &[]).is_ok());
+    }
+
+    #[test]
+    fn easy_passwords_are_refused() {
+        for easy in [
+            "aaaaaaaaaa",
+            "password123",
+            "qwertyuiop",
+            "1234567890",
+            "abcdefghij",
+            "iloveyou12",
+        ] {
+            assert!(check_password(easy, &[]).is_err(), "{easy}");
+        }
+        // Made of the account's own email.
+        assert!(check_password("yui.tanaka2026", &["yui.tanaka2026@example.jp"]).is_err());
     }
 
     #[test]

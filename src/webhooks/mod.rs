@@ -36,8 +36,10 @@ pub struct Event<'a> {
     pub id: &'a str,
     pub event_type: &'a str,
     pub patient_id: &'a str,
-    /// The thin body receivers get.
+    /// The minimal body: identifiers, level and status.
     pub payload: &'a str,
+    /// The body for endpoints that asked for `clinical`: also the rule.
+    pub clinical_payload: &'a str,
 }
 
 /// Creates a pending delivery of the event for every enabled endpoint that
@@ -58,19 +60,29 @@ pub fn fan_out(
         if !sees {
             continue;
         }
-        webhooks::insert_delivery(conn, &new_delivery(&endpoint.id, event, at))?;
+        webhooks::insert_delivery(conn, &new_delivery(&endpoint, event, at))?;
         created += 1;
     }
     Ok(created)
 }
 
-pub fn new_delivery(endpoint_id: &str, event: &Event<'_>, at: DateTime<Utc>) -> Delivery {
+/// A pending delivery of the event to the endpoint, with the body it asked for.
+pub fn new_delivery(
+    endpoint: &webhooks::Endpoint,
+    event: &Event<'_>,
+    at: DateTime<Utc>,
+) -> Delivery {
+    let payload = if endpoint.wants_clinical_payload() {
+        event.clinical_payload
+    } else {
+        event.payload
+    };
     Delivery {
         id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
-        endpoint_id: endpoint_id.to_owned(),
+        endpoint_id: endpoint.id.clone(),
         event_id: event.id.to_owned(),
         event_type: event.event_type.to_owned(),
-        payload: event.payload.to_owned(),
+        payload: payload.to_owned(),
         status: "pending".to_owned(),
         attempts: 0,
         last_status_code: None,

@@ -116,9 +116,9 @@ fn matrix(w: &World) -> Vec<(Method, String, Option<Value>, [u16; 6])> {
         (Method::GET, format!("/v1/patients/{p}/timeline"), None, [200, 404, 200, 404, 200, 401]),
         (Method::GET, format!("/v1/patients/{p}/fhir"), None, [200, 404, 200, 404, 200, 401]),
         (Method::GET, format!("/v1/alerts/{a}"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::POST, format!("/v1/alerts/{a}/acknowledge"), Some(json!({})), [403, 404, 200, 404, 403, 401]),
-        (Method::POST, format!("/v1/alerts/{a}/snooze"), snooze, [403, 404, 200, 404, 403, 401]),
-        (Method::POST, format!("/v1/alerts/{a}/resolve"), resolve, [403, 404, 200, 404, 403, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/acknowledge"), Some(json!({})), [403, 404, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/snooze"), snooze, [403, 404, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/resolve"), resolve, [403, 404, 200, 404, 409, 401]),
     ]
 }
 

@@ -10,6 +10,7 @@ mod cli;
 mod contract;
 mod errors;
 mod fhir;
+mod hardening;
 mod helpers;
 mod hostile;
 mod ops;

@@ -20,14 +20,36 @@ async fn health_readiness_and_metrics_answer() {
     ] {
         assert!(health.header(header).is_some(), "{header}");
     }
+    // No token set: nobody scrapes.
     let metrics = app.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(metrics.status, 404);
+    assert_eq!(metrics.body["code"], "not_found");
+}
+
+const METRICS_TOKEN: &str = "scrape-token-0123456789";
+
+#[actix_web::test]
+async fn metrics_need_the_token_unless_declared_public() {
+    let app = spawn_app_with(&[("AFTERCARE_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    for token in [None, Some("scrape-token-0123456788"), Some("")] {
+        let refused = app.call(Method::GET, "/metrics", token, None).await;
+        assert_eq!(refused.status, 401, "{token:?}");
+        assert_eq!(refused.body["code"], "invalid_token");
+        assert!(!refused.body.to_string().contains("aftercare_"));
+    }
+    let metrics = app
+        .call(Method::GET, "/metrics", Some(METRICS_TOKEN), None)
+        .await;
     assert_eq!(metrics.status, 200);
     let text = metrics.body.as_str().unwrap();
     assert!(
-        text.contains("aftercare_http_requests_total{endpoint=\"/healthz\""),
+        text.contains("aftercare_http_requests_total{endpoint=\"/metrics\""),
         "{text}"
     );
     assert!(text.contains("aftercare_db_pool_connections"));
+    let public = spawn_app_with(&[("AFTERCARE_METRICS_PUBLIC", "true")]).await;
+    let open = public.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(open.status, 200);
 }
 
 #[actix_web::test]
@@ -49,6 +71,7 @@ async fn metrics_count_triage_alerts_and_webhook_attempts() {
             ("AFTERCARE_WEBHOOK_ALLOW_HTTP", "true"),
             ("AFTERCARE_WEBHOOK_ALLOW_PRIVATE", "true"),
             ("AFTERCARE_WEBHOOK_POLL_MS", "100"),
+            ("AFTERCARE_METRICS_TOKEN", METRICS_TOKEN),
         ])
         .await,
         30,
@@ -78,7 +101,10 @@ async fn metrics_count_triage_alerts_and_webhook_attempts() {
     // The attempt is counted as it is recorded, just after the receiver answered.
     let mut text = String::new();
     for _ in 0..50 {
-        let metrics = clinic.app.call(Method::GET, "/metrics", None, None).await;
+        let metrics = clinic
+            .app
+            .call(Method::GET, "/metrics", Some(METRICS_TOKEN), None)
+            .await;
         text = metrics.body.as_str().unwrap().to_owned();
         if text.contains("aftercare_webhook_attempts_total{outcome=\"delivered\"} 1") {
             break;

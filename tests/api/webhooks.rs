@@ -81,6 +81,65 @@ async fn urgent(clinic: &Clinic) -> String {
 }
 
 #[actix_web::test]
+async fn only_an_endpoint_that_asked_for_clinical_bodies_gets_the_rule() {
+    let clinic = open_clinic(&[]).await;
+    let app = &clinic.app;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start("127.0.0.1", vec![]);
+    let created = app
+        .post(
+            "/v1/webhooks",
+            Some(&admin),
+            json!({"url": receiver.url, "events": ["alert.created", "alert.acknowledged"], "payload": "clinical"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["payload"], "clinical");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let alert = urgent(&clinic).await;
+    let seen = receiver.wait_for(1, WAIT).await;
+    assert_eq!(seen[0].json()["data"]["rule"], "severe_symptom");
+    // Back to minimal by PATCH: the next event has no rule.
+    let patched = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/webhooks/{id}"),
+            Some(&admin),
+            Some(json!({"payload": "minimal"})),
+        )
+        .await;
+    assert_eq!(patched.body["payload"], "minimal");
+    app.post(
+        &format!("/v1/alerts/{alert}/acknowledge"),
+        Some(&clinic.physician),
+        json!({}),
+    )
+    .await;
+    let seen = receiver.wait_for(2, WAIT).await;
+    assert!(seen[1].json()["data"].get("rule").is_none());
+    // Anything else is refused, and so are multi-line descriptions and
+    // endless URLs; nothing changes.
+    for body in [
+        json!({"payload": "full"}),
+        json!({"description": "pager\r\nX-Injected: yes"}),
+        json!({"url": format!("https://hooks.example/{}", "a".repeat(3000))}),
+    ] {
+        let refused = app
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/v1/webhooks/{id}"),
+                Some(&admin),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{body}: {:?}", refused.body);
+    }
+    let read = app.get(&format!("/v1/webhooks/{id}"), &admin).await;
+    assert_eq!(read.body["payload"], "minimal");
+    assert!(read.body["description"].is_null());
+}
+
+#[actix_web::test]
 async fn alerts_reach_the_receivers_that_may_see_them_signed_and_thin() {
     let clinic = open_clinic(&[]).await;
     let app = &clinic.app;
@@ -97,6 +156,7 @@ async fn alerts_reach_the_receivers_that_may_see_them_signed_and_thin() {
     let read = app.get(&format!("/v1/webhooks/{id}"), &admin).await;
     assert!(read.body.get("secret").is_none());
     assert_eq!(read.body["scope"], "clinic");
+    assert_eq!(read.body["payload"], "minimal");
     let listed = app.get("/v1/webhooks", &admin).await;
     assert!(!listed.body.to_string().contains(&secret));
 
@@ -117,17 +177,11 @@ async fn alerts_reach_the_receivers_that_may_see_them_signed_and_thin() {
     assert_eq!(body["type"], "alert.created");
     assert_eq!(body["data"]["alert_id"], alert.as_str());
     assert_eq!(body["data"]["level"], "urgent");
+    // Minimal by default: nothing says what the finding was.
     let keys: Vec<&String> = body["data"].as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        vec![
-            "alert_id",
-            "level",
-            "patient_id",
-            "rule",
-            "status",
-            "treatment_id"
-        ]
+        vec!["alert_id", "level", "patient_id", "status", "treatment_id"]
     );
     let text = String::from_utf8_lossy(&request.body);
     for health in ["headache", "Tanaka", "symptoms", "reasons"] {
@@ -135,6 +189,7 @@ async fn alerts_reach_the_receivers_that_may_see_them_signed_and_thin() {
     }
     let mine = own.wait_for(1, WAIT).await;
     assert!(mine[0].verifies_with(&own_secret));
+    assert!(mine[0].json()["data"].get("rule").is_none());
 
     app.post(
         &format!("/v1/alerts/{alert}/acknowledge"),

@@ -10,7 +10,7 @@ pub mod sync;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
-use super::paging::{encode, split_page, Page, PageQuery};
+use super::paging::{split_page, Page, PageQuery};
 use super::treatments::treatment_for;
 use super::Body;
 use crate::auth::audit::{self, Action};
@@ -39,7 +39,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
-    query: web::Query<PageQuery>,
+    query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
     let treatment_id = path.into_inner().to_string();
     let (limit, after) = (query.limit()?, query.after()?);
@@ -48,7 +48,8 @@ pub async fn list(
         .run(move |conn| {
             let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
             let rows = checkins::list(conn, &treatment.id, after, limit + 1)?;
-            let (rows, next_cursor) = split_page(rows, limit, |c| encode(c.observed_at, &c.id));
+            let (rows, next_cursor) =
+                split_page(rows, limit, |c| query.cursor(c.observed_at, &c.id));
             let touched: Vec<_> = rows
                 .iter()
                 .map(|c| (patient.id.as_str(), "checkin", c.id.as_str()))

@@ -141,6 +141,7 @@ fn no_care() -> String {
 #[derive(Deserialize, Debug)]
 pub struct CheckinBody {
     pub client_id: String,
+    #[serde(default, deserialize_with = "crate::api::instants::optional")]
     pub observed_at: Option<DateTime<Utc>>,
     pub symptoms: BTreeMap<String, i64>,
     pub vitals: Option<VitalsBody>,

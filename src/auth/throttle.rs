@@ -1,0 +1,114 @@
+//! Sign-in and registration throttling that slows guessing without letting
+//! a stranger lock anyone out.
+//!
+//! Failures are counted per (account, client address), per client address
+//! and per account over the addresses that have failed for it. Past a limit
+//! only the failing address is refused (429 with `Retry-After`), the right
+//! password included; the same account signs in from any address that has
+//! not been failing, so five wrong passwords typed by someone else do not
+//! lock the patient out, and a guesser behind the clinic's load balancer
+//! does not lock out the whole clinic (the address is the client's, see
+//! `client_address`).
+
+use std::net::IpAddr;
+
+use chrono::{Duration, NaiveDateTime};
+
+use crate::auth::secrets;
+use crate::db::throttle::{self, Policy};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+
+/// One account from one address.
+const PAIR: Policy = Policy {
+    max_failures: 5,
+    window: Duration::minutes(15),
+    block_for: Duration::minutes(15),
+};
+/// One address, any accounts (and invite codes).
+const ADDRESS: Policy = Policy {
+    max_failures: 30,
+    window: Duration::minutes(15),
+    block_for: Duration::minutes(15),
+};
+/// One account from many addresses: once passed, every address that has
+/// failed for the account within the window is refused.
+const ACCOUNT: Policy = Policy {
+    max_failures: 50,
+    window: Duration::hours(1),
+    block_for: Duration::minutes(15),
+};
+
+/// The counters one attempt is judged by.
+pub struct Attempt {
+    pair: Option<String>,
+    address: String,
+    account: Option<String>,
+}
+
+impl Attempt {
+    /// A sign-in with `email` (normalised) from `address`.
+    pub fn sign_in(email: &str, address: Option<IpAddr>) -> Self {
+        let account = secrets::sha256_hex(email);
+        let address = address_key(address);
+        Self {
+            pair: Some(format!("pair:{account}:{address}")),
+            address: format!("address:{address}"),
+            account: Some(format!("account:{account}")),
+        }
+    }
+
+    /// A registration from `address`: invite codes are guessed per address.
+    pub fn registration(address: Option<IpAddr>) -> Self {
+        Self {
+            pair: None,
+            address: format!("address:{}", address_key(address)),
+            account: None,
+        }
+    }
+
+    /// 429 if this address may not try now.
+    pub fn check(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), ApiError> {
+        let mut wait = throttle::blocked_for(conn, &self.address, now)?;
+        if let Some(pair) = &self.pair {
+            wait = wait.max(throttle::blocked_for(conn, pair, now)?);
+            if let Some(account) = &self.account {
+                if let Some(account_wait) = throttle::blocked_for(conn, account, now)? {
+                    if throttle::has_failed_since(conn, pair, now - ACCOUNT.window, now)? {
+                        wait = wait.max(Some(account_wait));
+                    }
+                }
+            }
+        }
+        match wait {
+            Some(retry_after) => Err(ApiError::TooManyAttempts { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failure on every counter of the attempt.
+    pub fn failed(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), ApiError> {
+        throttle::record_failure(conn, &self.address, ADDRESS, now)?;
+        if let Some(pair) = &self.pair {
+            throttle::record_failure(conn, pair, PAIR, now)?;
+        }
+        if let Some(account) = &self.account {
+            throttle::record_failure(conn, account, ACCOUNT, now)?;
+        }
+        Ok(())
+    }
+
+    /// A success forgets this address's failures for the account, not the
+    /// address's or the account's totals.
+    pub fn succeeded(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        match &self.pair {
+            Some(pair) => throttle::clear(conn, pair),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An unknown peer (a Unix socket, a test) shares one counter.
+fn address_key(address: Option<IpAddr>) -> String {
+    address.map_or_else(|| "unknown".to_owned(), |address| address.to_string())
+}

@@ -1,0 +1,250 @@
+//! The attacks of the security review, each reproduced over HTTP: what
+//! they did before the fix is what these tests refuse.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// The tests' proxy: the loopback peer, whose `X-Forwarded-For` names the
+/// client.
+const BEHIND_PROXY: &[(&str, &str)] = &[("AFTERCARE_TRUSTED_PROXIES", "127.0.0.1")];
+
+async fn login_from(app: &TestApp, address: &str, email: &str, password: &str) -> Reply {
+    app.send(
+        app.client
+            .post(format!("{}/v1/auth/login", app.address))
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+async fn register_from(app: &TestApp, address: &str, body: Value) -> Reply {
+    app.send(
+        app.client
+            .post(format!("{}/v1/auth/register", app.address))
+            .header("x-forwarded-for", address)
+            .json(&body),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn a_stranger_cannot_lock_the_victim_out() {
+    let app = spawn_app_with(BEHIND_PROXY).await;
+    let attacker = "203.0.113.66";
+    for email in [
+        ADMIN_EMAIL.to_uppercase(),
+        format!("{ADMIN_EMAIL} "),
+        ADMIN_EMAIL.to_owned(),
+        format!(" {}", ADMIN_EMAIL.to_uppercase()),
+        ADMIN_EMAIL.to_owned(),
+    ] {
+        let reply = login_from(&app, attacker, &email, "guessing wrong").await;
+        assert_eq!(reply.status, 401);
+    }
+    // The guesser is slowed down, the right password included ...
+    let blocked = login_from(&app, attacker, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(blocked.status, 429);
+    assert_eq!(blocked.code(), "too_many_attempts");
+    let retry_after: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    // ... the victim, from their own address, is not.
+    let victim = login_from(&app, "198.51.100.7", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(victim.status, 200, "{:?}", victim.body);
+}
+
+#[actix_web::test]
+async fn a_forwarded_header_is_believed_only_from_a_trusted_proxy() {
+    // No trusted proxies: every request comes from the loopback peer,
+    // whatever it claims, so changing the header does not reset a count.
+    let app = spawn_app().await;
+    for n in 0..5 {
+        let reply = login_from(&app, &format!("192.0.2.{n}"), ADMIN_EMAIL, "guessing wrong").await;
+        assert_eq!(reply.status, 401);
+    }
+    let blocked = login_from(&app, "192.0.2.200", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(blocked.status, 429);
+}
+
+#[actix_web::test]
+async fn one_address_guessing_many_accounts_blocks_only_itself() {
+    let app = spawn_app_with(BEHIND_PROXY).await;
+    let guesser = "203.0.113.9";
+    for n in 0..30 {
+        let reply = login_from(&app, guesser, &format!("user{n}@clinic.example"), "guess").await;
+        assert_eq!(reply.status, 401, "attempt {n}");
+    }
+    let blocked = login_from(&app, guesser, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(blocked.status, 429);
+    // The rest of the clinic, at other addresses, signs in.
+    let colleague = login_from(&app, "198.51.100.20", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(colleague.status, 200);
+}
+
+#[actix_web::test]
+async fn many_addresses_guessing_one_account_are_refused_and_a_new_address_is_not() {
+    let app = spawn_app_with(BEHIND_PROXY).await;
+    for n in 0..50 {
+        let address = format!("203.0.113.{n}");
+        let reply = login_from(&app, &address, ADMIN_EMAIL, "guessing wrong").await;
+        assert_eq!(reply.status, 401, "attempt {n}");
+    }
+    // Every address that failed for the account is refused now, even
+    // with the right password (one failure each, far from its own limit).
+    let failed_before = login_from(&app, "203.0.113.7", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(failed_before.status, 429);
+    // A new failure from a fresh address neither lifts nor extends that.
+    let fresh_failure = login_from(&app, "198.51.100.1", ADMIN_EMAIL, "guessing wrong").await;
+    assert_eq!(fresh_failure.status, 401);
+    let still = login_from(&app, "203.0.113.8", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(still.status, 429);
+    // The owner, from an address that has not been failing, signs in.
+    let owner = login_from(&app, "198.51.100.2", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(owner.status, 200, "{:?}", owner.body);
+}
+
+#[actix_web::test]
+async fn registration_checks_the_invite_first_and_is_throttled() {
+    let app = spawn_app_with(BEHIND_PROXY).await;
+    let (_, physician) = app.physician("Dr Sato").await;
+    let patient = app
+        .post(
+            "/v1/patients",
+            Some(&physician),
+            json!({"display_name": "Tanaka Yui", "timezone": "Asia/Tokyo", "locale": "ja"}),
+        )
+        .await;
+    let code = patient.body["invite"]["code"].as_str().unwrap().to_owned();
+    let flooder = "203.0.113.40";
+    for n in 0..30 {
+        let reply = register_from(
+            &app,
+            flooder,
+            json!({"invite_code": format!("WRONG-{n:04}"), "email": format!("x{n}@example.jp"), "password": PASSWORD}),
+        )
+        .await;
+        assert_eq!(reply.status, 400, "attempt {n}: {:?}", reply.body);
+        assert_eq!(reply.code(), "invalid_invite");
+    }
+    let blocked = register_from(
+        &app,
+        flooder,
+        json!({"invite_code": code, "email": "yui@example.jp", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(blocked.status, 429);
+    assert!(blocked.header("retry-after").is_some());
+    // Nothing was spent by the refused attempts: the patient registers.
+    let patient_reply = register_from(
+        &app,
+        "198.51.100.30",
+        json!({"invite_code": code, "email": "yui@example.jp", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(patient_reply.status, 201, "{:?}", patient_reply.body);
+}
+
+#[actix_web::test]
+async fn trivial_passwords_and_oversized_credentials_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for weak in ["aaaaaaaaaa", "password123", "1234567890", "qwertyuiop"] {
+        let reply = app
+            .post(
+                "/v1/users",
+                Some(&admin),
+                json!({"email": "dr.weak@clinic.example", "password": weak, "role": "physician", "display_name": "Dr Weak"}),
+            )
+            .await;
+        assert_eq!(reply.status, 422, "{weak}");
+        assert!(reply.body["errors"]["password"].is_array(), "{weak}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM users WHERE email = 'dr.weak@clinic.example'"),
+        0
+    );
+    let long_password = app.login(ADMIN_EMAIL, &"p".repeat(60_000)).await;
+    assert_eq!(long_password.status, 422, "{:?}", long_password.body);
+    assert!(long_password.body["errors"]["password"].is_array());
+    let long_email = app
+        .login(
+            &format!("{}@clinic.example", "a".repeat(300)),
+            ADMIN_PASSWORD,
+        )
+        .await;
+    assert_eq!(long_email.status, 422);
+    assert!(long_email.body["errors"]["email"].is_array());
+    // Neither counted as a failed sign-in.
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM login_throttle"), 0);
+}
+
+#[actix_web::test]
+async fn the_last_physician_stays_and_an_admin_may_act_on_any_alert() {
+    let clinic = Clinic::new(30).await;
+    let urgent = clinic
+        .report(25, json!({"symptoms": {"headache": 4}}))
+        .await;
+    let alert = urgent.body["alerts"][0]["id"].as_str().unwrap().to_owned();
+    let app = &clinic.app;
+    let (b_id, b) = app.physician("Dr B").await;
+    let team =
+        |physician: &str| format!("/v1/patients/{}/care-team/{physician}", clinic.patient_id);
+    let added = app
+        .call(
+            reqwest::Method::PUT,
+            &team(&b_id),
+            Some(&clinic.physician),
+            None,
+        )
+        .await;
+    assert_eq!(added.status, 204);
+    // B removes A: one physician is left ...
+    let removed = app
+        .call(
+            reqwest::Method::DELETE,
+            &team(&clinic.physician_id),
+            Some(&b),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, 204);
+    // ... and cannot remove himself.
+    let last = app
+        .call(reqwest::Method::DELETE, &team(&b_id), Some(&b), None)
+        .await;
+    assert_eq!(last.status, 409, "{:?}", last.body);
+    assert_eq!(last.code(), "last_physician");
+    let admin = app.admin_token().await;
+    let by_admin = app
+        .call(reqwest::Method::DELETE, &team(&b_id), Some(&admin), None)
+        .await;
+    assert_eq!(by_admin.code(), "last_physician");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM care_team_members WHERE patient_id = '{}'",
+            clinic.patient_id
+        )),
+        1
+    );
+    // An admin acts on the alert: acknowledges it and resolves it.
+    let acknowledged = app
+        .post(
+            &format!("/v1/alerts/{alert}/acknowledge"),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(acknowledged.status, 200, "{:?}", acknowledged.body);
+    let me = app.get("/v1/me", &admin).await;
+    assert_eq!(acknowledged.body["acknowledged_by"], me.body["id"]);
+    let resolved = app
+        .post(
+            &format!("/v1/alerts/{alert}/resolve"),
+            Some(&admin),
+            json!({"outcome": "referred", "note": "sent to the on-call physician"}),
+        )
+        .await;
+    assert_eq!(resolved.status, 200, "{:?}", resolved.body);
+    assert_eq!(resolved.body["status"], "resolved");
+}
