@@ -248,3 +248,199 @@ async fn the_last_physician_stays_and_an_admin_may_act_on_any_alert() {
     assert_eq!(resolved.status, 200, "{:?}", resolved.body);
     assert_eq!(resolved.body["status"], "resolved");
 }
+
+#[actix_web::test]
+async fn webhook_urls_that_embed_an_internal_ipv4_address_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for url in [
+        "https://[::127.0.0.1]/hook",
+        "https://[64:ff9b::7f00:1]/hook",
+        "https://[64:ff9b::a9fe:a9fe]/hook",
+        "https://[2002:7f00:1::]/hook",
+        "https://[::ffff:0:7f00:1]/hook",
+        "https://[2001:0:a00:1::]/hook",
+        "https://[64:ff9b:1::1]/hook",
+    ] {
+        let reply = app
+            .post(
+                "/v1/webhooks",
+                Some(&admin),
+                json!({"url": url, "events": ["alert.created"]}),
+            )
+            .await;
+        assert_eq!(reply.status, 422, "{url}: {:?}", reply.body);
+        assert_eq!(reply.code(), "webhook_url_not_allowed", "{url}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM webhook_endpoints"), 0);
+}
+
+#[actix_web::test]
+async fn instants_and_dates_outside_the_range_are_4xx_on_both_backends() {
+    let clinic = Clinic::with(spawn_app().await, 30, "America/Los_Angeles", "en").await;
+    let app = &clinic.app;
+    let three_years_ago = chrono::Utc::now() - chrono::Duration::days(3 * 366);
+    for administered_at in [
+        "-262143-01-01T00:00:00Z".to_owned(),
+        "0001-01-01T00:00:00Z".to_owned(),
+        "2016-12-31T23:59:60Z".to_owned(),
+        three_years_ago.to_rfc3339(),
+    ] {
+        let reply = app
+            .post(
+                &format!("/v1/patients/{}/treatments", clinic.patient_id),
+                Some(&clinic.physician),
+                json!({"kind": "injection", "sites": ["face"], "product": "Exo-X", "administered_at": administered_at,
+                       "screening": {"cancer_treatment": false, "pregnant": false, "breastfeeding": false, "planning_pregnancy": false}}),
+            )
+            .await;
+        assert_eq!(reply.status, 422, "{administered_at}: {:?}", reply.body);
+        assert!(
+            reply.body["errors"]["administered_at"].is_array(),
+            "{administered_at}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM treatments"), 1);
+    // The one treatment still reads (the Los Angeles view that panicked).
+    let shown = app
+        .get(
+            &format!("/v1/treatments/{}", clinic.treatment_id),
+            &clinic.patient,
+        )
+        .await;
+    assert_eq!(shown.status, 200);
+    let leap = clinic
+        .check_in(
+            json!({"client_id": "leap", "observed_at": "2016-12-31T23:59:60Z", "symptoms": {}}),
+        )
+        .await;
+    assert_eq!(leap.status, 422, "{:?}", leap.body);
+    for query in [
+        "from=-262143-01-01",
+        "to=10000-01-01",
+        "from=0001-01-01",
+        "from=1899-12-31",
+    ] {
+        let reply = app
+            .get(&format!("/v1/stats/symptoms?{query}"), &clinic.physician)
+            .await;
+        assert_eq!(reply.status, 400, "{query}: {:?}", reply.body);
+        assert_eq!(reply.code(), "invalid_query");
+    }
+    let fine = app
+        .get(
+            "/v1/stats/symptoms?from=1900-01-01&to=9999-12-31",
+            &clinic.physician,
+        )
+        .await;
+    assert_eq!(fine.status, 200, "{:?}", fine.body);
+}
+
+#[actix_web::test]
+async fn a_cursor_from_another_list_or_filter_is_refused() {
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    for n in 0..3 {
+        Clinic::give(app, &clinic.physician, &clinic.patient_id, 20 + n).await;
+    }
+    let path = format!("/v1/patients/{}/treatments", clinic.patient_id);
+    let first = app.get(&format!("{path}?limit=1"), &clinic.physician).await;
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let next = app
+        .get(
+            &format!("{path}?limit=1&cursor={cursor}"),
+            &clinic.physician,
+        )
+        .await;
+    assert_eq!(next.status, 200);
+    assert_ne!(next.body["items"][0]["id"], first.body["items"][0]["id"]);
+    for other in [
+        format!("/v1/patients?cursor={cursor}"),
+        format!("/v1/alerts?cursor={cursor}"),
+        format!("{path}?cursor={cursor}&kind=injection"),
+    ] {
+        let reply = app.get(&other, &clinic.physician).await;
+        assert_eq!(reply.status, 400, "{other}");
+        assert_eq!(reply.code(), "invalid_cursor", "{other}");
+    }
+    // The position alone, or with another MAC, is not a cursor.
+    let (position, _) = cursor.split_once('.').unwrap();
+    for forged in [
+        position.to_owned(),
+        format!("{position}.AAAAAAAAAAAAAAAAAAAAAA"),
+    ] {
+        let reply = app
+            .get(&format!("{path}?cursor={forged}"), &clinic.physician)
+            .await;
+        assert_eq!(reply.code(), "invalid_cursor");
+    }
+}
+
+/// Arbitrary strings (NULs, huge numbers, other scripts, JSON) in every
+/// cursor and date parameter: never a 5xx.
+#[actix_web::test]
+async fn no_cursor_or_date_string_gives_a_server_error() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    let admin = app.admin_token().await;
+    let webhook = app
+        .post(
+            "/v1/webhooks",
+            Some(&admin),
+            json!({"url": "https://hooks.example.com/x", "events": ["alert.created"]}),
+        )
+        .await;
+    let webhook_id = webhook.body["id"].as_str().unwrap_or_default().to_owned();
+    let lists = [
+        ("/v1/patients".to_owned(), clinic.physician.clone()),
+        ("/v1/alerts".to_owned(), clinic.physician.clone()),
+        ("/v1/worklist".to_owned(), clinic.physician.clone()),
+        ("/v1/audit".to_owned(), admin.clone()),
+        ("/v1/webhooks".to_owned(), admin.clone()),
+        (
+            format!("/v1/webhooks/{webhook_id}/deliveries"),
+            admin.clone(),
+        ),
+        (
+            format!("/v1/patients/{}/treatments", clinic.patient_id),
+            clinic.physician.clone(),
+        ),
+        (
+            format!("/v1/treatments/{}/checkins", clinic.treatment_id),
+            clinic.patient.clone(),
+        ),
+    ];
+    let strings = proptest::prop_oneof![
+        proptest::string::string_regex("\\PC{0,40}").unwrap(),
+        proptest::string::string_regex("[A-Za-z0-9_\\-.\\x00]{0,80}").unwrap(),
+        proptest::string::string_regex("-?[0-9]{1,7}-[0-9]{1,3}-[0-9]{1,3}").unwrap(),
+    ];
+    let mut runner = TestRunner::deterministic();
+    for _ in 0..40 {
+        let value = strings.new_tree(&mut runner).unwrap().current();
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        for (path, token) in &lists {
+            let reply = app.get(&format!("{path}?cursor={encoded}"), token).await;
+            assert!(
+                reply.status < 500,
+                "{path} cursor {value:?}: {}",
+                reply.status
+            );
+        }
+        for param in ["from", "to"] {
+            let reply = app
+                .get(
+                    &format!("/v1/stats/symptoms?{param}={encoded}"),
+                    &clinic.physician,
+                )
+                .await;
+            assert!(
+                reply.status < 500,
+                "stats {param} {value:?}: {}",
+                reply.status
+            );
+        }
+    }
+}
