@@ -34,12 +34,12 @@ fn issue(
         .role
         .parse()
         .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let access_token = state
         .tokens
-        .issue(&user.id, role, user.patient_id.as_deref(), at)
+        .issue(&user.id, role, user.patient_id.as_deref(), &family_id, at)
         .map_err(ApiError::Internal)?;
     let refresh_token = secrets::random_token();
-    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     tokens::insert(
         conn,
         &tokens::NewRefreshToken {

@@ -1,6 +1,5 @@
-//! The `AuthUser` extractor: a handler that takes one is authenticated.
-
-use std::future::{ready, Ready};
+//! The `AuthUser` extractor: a handler that takes one is authenticated,
+//! by a valid access token of a session that has not been ended.
 
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -31,9 +30,11 @@ impl AuthUser {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// The token's claims, checked without the database.
+fn verify(req: &HttpRequest) -> Result<(web::Data<AppState>, AuthUser, String), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
+        .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
     let value = req
         .headers()
@@ -48,7 +49,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     if claims.role == Role::Patient && claims.pid.is_none() {
         return Err(ApiError::InvalidToken);
     }
-    Ok(AuthUser {
+    let user = AuthUser {
         id: claims.sub,
         role: claims.role,
         patient_id: claims.pid,
@@ -56,14 +57,28 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
             .extensions()
             .get::<tracing_actix_web::RequestId>()
             .map(ToString::to_string),
-    })
+    };
+    Ok((state, user, claims.sid))
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(authenticate(req))
+        let verified = verify(req);
+        Box::pin(async move {
+            let (state, user, session) = verified?;
+            // Logout and a reused refresh token end the session at once,
+            // not when its access tokens expire.
+            let revoked = state
+                .db
+                .run(move |conn| crate::db::tokens::session_revoked(conn, &session))
+                .await?;
+            if revoked {
+                return Err(ApiError::InvalidToken);
+            }
+            Ok(user)
+        })
     }
 }

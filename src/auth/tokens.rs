@@ -17,6 +17,9 @@ pub struct Claims {
     /// The patient record of a patient's account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<String>,
+    /// The session (refresh-token family) the token belongs to: a request
+    /// with a token of a revoked session is refused at once.
+    pub sid: String,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -54,12 +57,14 @@ impl TokenKeys {
         user_id: &str,
         role: Role,
         patient_id: Option<&str>,
+        session_id: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<String> {
         let claims = Claims {
             sub: user_id.to_owned(),
             role,
             pid: patient_id.map(str::to_owned),
+            sid: session_id.to_owned(),
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now.timestamp(),
@@ -93,7 +98,7 @@ mod tests {
     fn a_fresh_token_verifies_and_carries_its_claims() {
         let keys = TokenKeys::new(SECRET, 900);
         let token = keys
-            .issue("u1", Role::Patient, Some("p1"), Utc::now())
+            .issue("u1", Role::Patient, Some("p1"), "s1", Utc::now())
             .unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(
@@ -106,18 +111,36 @@ mod tests {
     fn expired_future_foreign_and_tampered_tokens_are_refused() {
         let keys = TokenKeys::new(SECRET, 900);
         let expired = keys
-            .issue("u1", Role::Admin, None, Utc::now() - Duration::hours(1))
+            .issue(
+                "u1",
+                Role::Admin,
+                None,
+                "s1",
+                Utc::now() - Duration::hours(1),
+            )
             .unwrap();
         assert!(keys.verify(&expired).is_none());
         let future = keys
-            .issue("u1", Role::Admin, None, Utc::now() + Duration::hours(1))
+            .issue(
+                "u1",
+                Role::Admin,
+                None,
+                "s1",
+                Utc::now() + Duration::hours(1),
+            )
             .unwrap();
         assert!(keys.verify(&future).is_none());
         let other = TokenKeys::new(b"another secret that is long enough!", 900);
         assert!(keys
-            .verify(&other.issue("u1", Role::Admin, None, Utc::now()).unwrap())
+            .verify(
+                &other
+                    .issue("u1", Role::Admin, None, "s1", Utc::now())
+                    .unwrap()
+            )
             .is_none());
-        let token = keys.issue("u1", Role::Patient, None, Utc::now()).unwrap();
+        let token = keys
+            .issue("u1", Role::Patient, None, "s1", Utc::now())
+            .unwrap();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let parts: Vec<&str> = token.split('.').collect();
         let payload = String::from_utf8(b64.decode(parts[1]).unwrap()).unwrap();

@@ -60,6 +60,17 @@ pub fn spend(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<bo
     Ok(updated == 1)
 }
 
+/// Whether the session (refresh-token family) was ended: by logout, or
+/// because a spent token was presented again. One probe of the family index.
+pub fn session_revoked(conn: &mut DbConnection, family_id: &str) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_not_null()),
+    ))
+    .get_result(conn)?)
+}
+
 pub fn revoke_family(
     conn: &mut DbConnection,
     family_id: &str,

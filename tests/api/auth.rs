@@ -202,7 +202,13 @@ async fn bad_tokens_are_401_problems() {
     let foreign =
         aftercare::auth::tokens::TokenKeys::new(b"another-secret-another-secret-0123", 900);
     let token = foreign
-        .issue("x", aftercare::domain::accounts::Role::Admin, None, now)
+        .issue(
+            "x",
+            aftercare::domain::accounts::Role::Admin,
+            None,
+            "s",
+            now,
+        )
         .unwrap();
     assert_eq!(app.get("/v1/me", &token).await.status, 401);
     let ours =
@@ -212,6 +218,7 @@ async fn bad_tokens_are_401_problems() {
             "x",
             aftercare::domain::accounts::Role::Admin,
             None,
+            "s",
             now - chrono::Duration::hours(2),
         )
         .unwrap();

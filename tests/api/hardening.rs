@@ -444,3 +444,54 @@ async fn no_cursor_or_date_string_gives_a_server_error() {
         }
     }
 }
+
+#[actix_web::test]
+async fn an_ended_session_ends_its_access_tokens_at_once() {
+    let app = spawn_app().await;
+    let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.body;
+    let (access, refresh) = (
+        pair["access_token"].as_str().unwrap().to_owned(),
+        pair["refresh_token"].as_str().unwrap().to_owned(),
+    );
+    let other = app.admin_token().await;
+    assert_eq!(app.get("/v1/me", &access).await.status, 200);
+    app.post("/v1/auth/logout", None, json!({"refresh_token": refresh}))
+        .await;
+    let after = app.get("/v1/me", &access).await;
+    assert_eq!((after.status, after.code()), (401, "invalid_token"));
+    // Another session of the same user goes on.
+    assert_eq!(app.get("/v1/me", &other).await.status, 200);
+    // A stolen refresh token presented twice revokes its family: the
+    // access token the thief got with it stops working too.
+    let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.body;
+    let first = pair["refresh_token"].as_str().unwrap().to_owned();
+    let rotated = app
+        .post("/v1/auth/refresh", None, json!({"refresh_token": first}))
+        .await;
+    let thief = rotated.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/v1/me", &thief).await.status, 200);
+    let reused = app
+        .post("/v1/auth/refresh", None, json!({"refresh_token": first}))
+        .await;
+    assert_eq!(reused.code(), "refresh_token_reused");
+    assert_eq!(app.get("/v1/me", &thief).await.status, 401);
+}
+
+#[actix_web::test]
+async fn a_replayed_check_in_is_an_audited_read() {
+    let clinic = Clinic::new(30).await;
+    let body = json!({"client_id": "phone-1", "symptoms": {"redness": 1}, "note": "a little red"});
+    let first = clinic.check_in(body.clone()).await;
+    assert_eq!(first.status, 201);
+    let id = first.body["checkin"]["id"].as_str().unwrap().to_owned();
+    let reads = |app: &TestApp| {
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'read' AND resource_type = 'checkin' AND resource_id = '{id}'"
+        ))
+    };
+    assert_eq!(reads(&clinic.app), 0);
+    let again = clinic.check_in(body).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["checkin"]["note"], "a little red");
+    assert_eq!(reads(&clinic.app), 1);
+}

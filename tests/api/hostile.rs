@@ -34,7 +34,7 @@ async fn forged_and_stale_tokens_are_401_never_500() {
     let now = chrono::Utc::now().timestamp();
     let claims = |changes: Value| {
         let mut base = json!({"sub": id, "role": "admin", "iss": "aftercare", "aud": "aftercare-api",
-                              "iat": now, "nbf": now, "exp": now + 600});
+                              "sid": "a-session", "iat": now, "nbf": now, "exp": now + 600});
         for (k, v) in changes.as_object().unwrap() {
             base[k] = v.clone();
         }

@@ -109,13 +109,22 @@ pub async fn record_checkin(
         }
         // Sent before (found by the unique index), or written concurrently
         // under the same client_id: answer as if this request came second.
+        // The replay shows the stored symptoms and note again: a read of
+        // health data, audited like any other.
         Err(ApiError::IdempotencyConflict) => {
             state
                 .db
-                .run(move |conn| {
+                .transaction(move |conn| {
                     let (_, patient) = treatment_for(conn, &user, &treatment_id)?;
                     match checkins::find_by_client_id(conn, &patient.id, &client_id)? {
                         Some(existing) if existing.request_hash == hash => {
+                            audit::record(
+                                conn,
+                                &user,
+                                Action::Read,
+                                &[(&patient.id, "checkin", &existing.id)],
+                                at,
+                            )?;
                             Ok(Recorded::Replayed(existing.response))
                         }
                         _ => Err(ApiError::IdempotencyConflict),
