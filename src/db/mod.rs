@@ -19,12 +19,15 @@ pub mod users;
 pub mod webhooks;
 pub mod worklist;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
+};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use parking_lot::Mutex;
@@ -42,7 +45,77 @@ pub enum DbConnection {
     Postgres(diesel::PgConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type DbPool = Pool<Manager>;
+
+/// Whether the database answered the last connection attempt. After a
+/// failed attempt every checkout answers 503 at once, instead of each
+/// request waiting out the checkout timeout, until a probe connects again.
+#[derive(Debug, Default)]
+struct Health {
+    down: AtomicBool,
+}
+
+/// How often a probe tries to connect while the database is away.
+const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+/// How often a waiting checkout looks whether the database went away.
+const CHECKOUT_SLICE: Duration = Duration::from_millis(25);
+
+/// The pool's connection manager, which notes every failed connection
+/// attempt in `Health`.
+#[derive(Debug)]
+pub struct Manager {
+    inner: ConnectionManager<DbConnection>,
+    url: String,
+    health: Arc<Health>,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        let connected = self.inner.connect();
+        if connected.is_err() {
+            self.went_down();
+        }
+        connected
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        self.inner.is_valid(conn)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        self.inner.has_broken(conn)
+    }
+}
+
+impl Manager {
+    /// Marks the database away and, the first time, starts a probe that
+    /// connects every `PROBE_INTERVAL` until it succeeds.
+    fn went_down(&self) {
+        if self.health.down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tracing::warn!("the database is unreachable; answering 503 until it is back");
+        let probe = ConnectionManager::<DbConnection>::new(self.url.clone());
+        let health = self.health.clone();
+        let spawned = std::thread::Builder::new()
+            .name("db-probe".into())
+            .spawn(move || loop {
+                std::thread::sleep(PROBE_INTERVAL);
+                if probe.connect().is_ok() {
+                    health.down.store(false, Ordering::Release);
+                    tracing::info!("the database is reachable again");
+                    return;
+                }
+            });
+        if spawned.is_err() {
+            // No probe: let checkouts try (and wait) again.
+            self.health.down.store(false, Ordering::Release);
+        }
+    }
+}
 
 #[derive(Debug)]
 struct ConnectionSetup;
@@ -76,6 +149,8 @@ pub struct Db {
     url: DatabaseUrl,
     /// SQLite's write turn (see `transaction`); none on PostgreSQL.
     writer: Option<Arc<Mutex<()>>>,
+    health: Arc<Health>,
+    checkout_timeout: Duration,
 }
 
 /// How long a SQLite writer waits for its turn: as long as SQLite's own
@@ -95,7 +170,12 @@ impl Db {
                 url.clone()
             }
         };
-        let manager = ConnectionManager::<DbConnection>::new(raw);
+        let health = Arc::new(Health::default());
+        let manager = Manager {
+            inner: ConnectionManager::<DbConnection>::new(raw.clone()),
+            url: raw,
+            health: health.clone(),
+        };
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
@@ -107,7 +187,26 @@ impl Db {
             pool,
             url: url.clone(),
             writer: matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default),
+            health,
+            checkout_timeout,
         })
+    }
+
+    /// A pooled connection, or 503 at once while the database is away.
+    fn checkout(&self) -> Result<PooledConnection<Manager>, ApiError> {
+        let started = Instant::now();
+        loop {
+            if self.health.down.load(Ordering::Acquire) {
+                return Err(ApiError::Unavailable);
+            }
+            match self.pool.get_timeout(CHECKOUT_SLICE) {
+                Ok(conn) => return Ok(conn),
+                Err(error) if started.elapsed() >= self.checkout_timeout => {
+                    return Err(error.into())
+                }
+                Err(_) => {}
+            }
+        }
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -124,9 +223,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = db.checkout()?;
             work(&mut conn)
         })
         .await
@@ -146,10 +245,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        let writer = self.writer.clone();
+        let db = self.clone();
         actix_web::web::block(move || {
-            let _turn = match &writer {
+            let _turn = match &db.writer {
                 Some(writer) => Some(
                     writer
                         .try_lock_for(SQLITE_WRITER_WAIT)
@@ -157,7 +255,7 @@ impl Db {
                 ),
                 None => None,
             };
-            let mut conn = pool.get()?;
+            let mut conn = db.checkout()?;
             transaction(&mut conn, work)
         })
         .await
