@@ -23,8 +23,9 @@ def free_port():
 class Service:
     """The binary on `database`, listening on a free loopback port."""
 
-    def __init__(self, binary, database, log_path=os.devnull):
+    def __init__(self, binary, database, log_path=os.devnull, extra_env=None):
         self.binary, self.database, self.log_path = binary, database, log_path
+        self.extra_env = extra_env or {}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -32,7 +33,8 @@ class Service:
     def start(self):
         env = dict(os.environ, DATABASE_URL=self.database, AFTERCARE_BIND=f"127.0.0.1:{self.port}",
                    AFTERCARE_ADMIN_EMAIL=ADMIN_EMAIL, AFTERCARE_ADMIN_PASSWORD=ADMIN_PASSWORD,
-                   AFTERCARE_JWT_SECRET="bench-secret-bench-secret-bench-secret-01", AFTERCARE_LOG="warn")
+                   AFTERCARE_JWT_SECRET="bench-secret-bench-secret-bench-secret-01", AFTERCARE_LOG="warn",
+                   **self.extra_env)
         self.process = subprocess.Popen([self.binary], env=env, stdout=subprocess.DEVNULL,
                                         stderr=open(self.log_path, "ab"))
         for _ in range(200):
@@ -47,11 +49,13 @@ class Service:
         self.process.terminate()
         self.process.wait()
 
-    def call(self, method, path, token=None, body=None, timeout=15):
+    def call(self, method, path, token=None, body=None, timeout=15, headers=None):
         """(status, body, headers with lower-case names); raises on no answer."""
         request = urllib.request.Request(self.base + path, method=method,
                                          data=None if body is None else json.dumps(body).encode())
         request.add_header("content-type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         if token:
             request.add_header("authorization", "Bearer " + token)
         try:
