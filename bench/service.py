@@ -35,7 +35,12 @@ class Service:
                    AFTERCARE_ADMIN_EMAIL=ADMIN_EMAIL, AFTERCARE_ADMIN_PASSWORD=ADMIN_PASSWORD,
                    AFTERCARE_JWT_SECRET="bench-secret-bench-secret-bench-secret-01", AFTERCARE_LOG="warn",
                    **self.extra_env)
-        self.process = subprocess.Popen([self.binary], env=env, stdout=subprocess.DEVNULL,
+        # BENCH_SERVER_CPUS pins the service (taskset), so that a load
+        # generator pinned elsewhere does not take the service's CPU.
+        command = [self.binary]
+        if os.environ.get("BENCH_SERVER_CPUS"):
+            command = ["taskset", "-c", os.environ["BENCH_SERVER_CPUS"], self.binary]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                         stderr=open(self.log_path, "ab"))
         for _ in range(200):
             try:

@@ -68,6 +68,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         db,
         tokens,
         cursors: api::paging::CursorKey::derive(secret.as_bytes()),
+        registrations: auth::throttle::RegistrationGate::default(),
         settings,
         deliveries: webhooks::Wakeup::default(),
         metrics: std::sync::Arc::new(Metrics::new()?),

@@ -214,6 +214,7 @@ pub async fn register(
     req: HttpRequest,
     Body(body): Body<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.registrations.admit()?;
     let mut errors = FieldErrors::new();
     let email = accounts::normalize_email(&body.email)
         .map_err(|m| errors.add("email", m))

@@ -112,3 +112,35 @@ impl Attempt {
 fn address_key(address: Option<IpAddr>) -> String {
     address.map_or_else(|| "unknown".to_owned(), |address| address.to_string())
 }
+
+/// How many registrations one replica starts: a budget per second, with a
+/// burst for a clinic's morning. Checked before anything else, so that a
+/// flood of made-up invite codes from many addresses (which no per-address
+/// count sees) costs almost nothing and leaves the CPU to sign-ins; a
+/// patient who meets it is told to retry in a second.
+pub struct RegistrationGate(governor::DefaultDirectRateLimiter);
+
+impl Default for RegistrationGate {
+    fn default() -> Self {
+        let per_second = std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN);
+        let burst = std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN);
+        Self(governor::RateLimiter::direct(
+            governor::Quota::per_second(per_second).allow_burst(burst),
+        ))
+    }
+}
+
+impl RegistrationGate {
+    /// 429 with the seconds to wait when the budget is spent.
+    pub fn admit(&self) -> Result<(), ApiError> {
+        use governor::clock::{Clock, DefaultClock};
+        self.0
+            .check()
+            .map_err(|not_until| ApiError::TooManyAttempts {
+                retry_after: not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1),
+            })
+    }
+}

@@ -495,3 +495,29 @@ async fn a_replayed_check_in_is_an_audited_read() {
     assert_eq!(again.body["checkin"]["note"], "a little red");
     assert_eq!(reads(&clinic.app), 1);
 }
+
+#[actix_web::test]
+async fn a_registration_flood_from_many_addresses_meets_the_replicas_budget() {
+    let app = spawn_app_with(BEHIND_PROXY).await;
+    let mut statuses = Vec::new();
+    for n in 0..80 {
+        let reply = register_from(
+            &app,
+            &format!("203.0.{}.{}", n / 200, n % 200),
+            json!({"invite_code": format!("MADE-UP-{n}"), "email": format!("f{n}@example.jp"), "password": PASSWORD}),
+        )
+        .await;
+        if reply.status == 429 {
+            assert!(reply.header("retry-after").is_some());
+        }
+        statuses.push(reply.status);
+    }
+    // Each address failed once, far from its own limit: the budget of
+    // registrations per second is what answers the rest.
+    assert!(
+        statuses.iter().all(|s| *s == 400 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 400).count() >= 50);
+}
