@@ -69,6 +69,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         tokens,
         cursors: api::paging::CursorKey::derive(secret.as_bytes()),
         registrations: auth::throttle::RegistrationGate::default(),
+        sessions: auth::sessions::SessionCache::default(),
         settings,
         deliveries: webhooks::Wakeup::default(),
         metrics: std::sync::Arc::new(Metrics::new()?),

@@ -17,6 +17,8 @@ pub struct AppState {
     pub metrics: std::sync::Arc<Metrics>,
     /// Authenticates list cursors.
     pub cursors: crate::api::paging::CursorKey,
+    /// Sessions seen valid in the last second.
+    pub sessions: crate::auth::sessions::SessionCache,
     /// Registrations this replica starts per second.
     pub registrations: crate::auth::throttle::RegistrationGate,
 }

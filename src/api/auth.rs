@@ -137,7 +137,8 @@ pub struct RefreshRequest {
 
 enum Refreshed {
     Pair(Box<TokenPair>),
-    Reused,
+    /// The family (session) that was revoked.
+    Reused(String),
 }
 
 #[tracing::instrument(skip_all)]
@@ -156,14 +157,14 @@ pub async fn refresh(
             let token = tokens::find_by_hash(conn, &hash)?.ok_or(ApiError::InvalidRefreshToken)?;
             if token.spent_at.is_some() {
                 tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
-                return Ok(Refreshed::Reused);
+                return Ok(Refreshed::Reused(token.family_id));
             }
             if token.revoked_at.is_some() || token.expires_at <= at.naive_utc() {
                 return Err(ApiError::InvalidRefreshToken);
             }
             if !tokens::spend(conn, &token.id, at.naive_utc())? {
                 tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
-                return Ok(Refreshed::Reused);
+                return Ok(Refreshed::Reused(token.family_id));
             }
             let user = users::find(conn, &token.user_id)?.ok_or(ApiError::InvalidRefreshToken)?;
             issue(conn, &state_for_db, user, Some(token.family_id), at)
@@ -172,7 +173,8 @@ pub async fn refresh(
         .await?;
     match outcome {
         Refreshed::Pair(pair) => Ok(HttpResponse::Ok().json(pair)),
-        Refreshed::Reused => {
+        Refreshed::Reused(family) => {
+            state.sessions.forget(&family);
             tracing::warn!("refresh token reused; its family was revoked");
             Err(ApiError::RefreshTokenReused)
         }
@@ -186,15 +188,19 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     let hash = secrets::sha256_hex(body.refresh_token.trim());
     let at = now();
-    state
+    let ended = state
         .db
         .run(move |conn| {
-            if let Some(token) = tokens::find_by_hash(conn, &hash)? {
-                tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
-            }
-            Ok(())
+            let Some(token) = tokens::find_by_hash(conn, &hash)? else {
+                return Ok(None);
+            };
+            tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
+            Ok(Some(token.family_id))
         })
         .await?;
+    if let Some(family) = ended {
+        state.sessions.forget(&family);
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

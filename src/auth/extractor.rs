@@ -70,14 +70,20 @@ impl FromRequest for AuthUser {
         Box::pin(async move {
             let (state, user, session) = verified?;
             // Logout and a reused refresh token end the session at once,
-            // not when its access tokens expire.
+            // not when its access tokens expire (on another replica within
+            // a second: see `SessionCache`).
+            if state.sessions.is_fresh(&session) {
+                return Ok(user);
+            }
+            let lookup = session.clone();
             let revoked = state
                 .db
-                .run(move |conn| crate::db::tokens::session_revoked(conn, &session))
+                .run(move |conn| crate::db::tokens::session_revoked(conn, &lookup))
                 .await?;
             if revoked {
                 return Err(ApiError::InvalidToken);
             }
+            state.sessions.remember(&session);
             Ok(user)
         })
     }

@@ -7,6 +7,7 @@ pub mod client_address;
 pub mod extractor;
 pub mod password;
 pub mod secrets;
+pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 

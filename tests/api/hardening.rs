@@ -521,3 +521,28 @@ async fn a_registration_flood_from_many_addresses_meets_the_replicas_budget() {
     assert!(statuses.contains(&429), "{statuses:?}");
     assert!(statuses.iter().filter(|s| **s == 400).count() >= 50);
 }
+
+#[actix_web::test]
+async fn another_replica_ends_the_session_within_a_second() {
+    let app = spawn_app().await;
+    let replica = app.replica(&[]).await;
+    let pair = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.body;
+    let access = pair["access_token"].as_str().unwrap().to_owned();
+    // The replica has seen the session valid (and believes it a second).
+    assert_eq!(replica.get("/v1/me", &access).await.status, 200);
+    app.post(
+        "/v1/auth/logout",
+        None,
+        json!({"refresh_token": pair["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(app.get("/v1/me", &access).await.status, 401);
+    let logged_out = std::time::Instant::now();
+    while replica.get("/v1/me", &access).await.status == 200 {
+        assert!(
+            logged_out.elapsed() < std::time::Duration::from_millis(1500),
+            "the replica still accepts the ended session"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
