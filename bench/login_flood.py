@@ -12,18 +12,13 @@ import threading
 import time
 import uuid
 
-from service import ADMIN_EMAIL, ADMIN_PASSWORD, Service, new_treatment, seed_clinic
+from service import ADMIN_EMAIL, ADMIN_PASSWORD, Service, percentile, new_treatment, seed_clinic
 
 BINARY = sys.argv[1]
 WORK = tempfile.mkdtemp()
 DATABASE = sys.argv[2] if len(sys.argv) > 2 else f"sqlite://{WORK}/flood.db"
 SERVICE = Service(BINARY, DATABASE)
 SAMPLES, FLOODERS = 1000, 4
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round((len(ordered) - 1) * p))]
 
 
 def checkins(token, treatment, count):

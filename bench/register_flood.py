@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 
-from service import ADMIN_EMAIL, ADMIN_PASSWORD, Service
+from service import ADMIN_EMAIL, ADMIN_PASSWORD, Service, percentile
 
 BINARY = sys.argv[1]
 WORK = tempfile.mkdtemp()
@@ -26,11 +26,6 @@ DATABASE = sys.argv[2] if len(sys.argv) > 2 else f"sqlite://{WORK}/flood.db"
 SERVICE = Service(BINARY, DATABASE, extra_env={"AFTERCARE_TRUSTED_PROXIES": "127.0.0.1"})
 SAMPLES, FLOODERS = 100, 40
 ONE_ADDRESS = os.environ.get("FLOOD_FROM") == "one"
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round((len(ordered) - 1) * p))]
 
 
 def logins(count):

@@ -75,6 +75,12 @@ class Service:
         return body["access_token"]
 
 
+def percentile(values, p):
+    """The nearest-rank p-quantile (0..1) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round((len(ordered) - 1) * p))]
+
+
 def _lower(headers):
     return {name.lower(): value for name, value in headers.items()}
 

@@ -43,12 +43,7 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
         use actix_web::HttpMessage;
         let client_ip = request
             .app_data::<actix_web::web::Data<crate::state::AppState>>()
-            .and_then(|state| {
-                state
-                    .settings
-                    .trusted_proxies
-                    .client_address(request.peer_addr().map(|peer| peer.ip()), request.headers())
-            })
+            .and_then(|state| state.client_address(request.request()))
             .map(|address| address.to_string())
             .unwrap_or_default();
         let route = request.match_pattern().unwrap_or_else(|| "default".into());

@@ -69,14 +69,19 @@ impl Attempt {
 
     /// 429 if this address may not try now.
     pub fn check(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), ApiError> {
-        let mut wait = throttle::blocked_for(conn, &self.address, now)?;
-        if let Some(pair) = &self.pair {
-            wait = wait.max(throttle::blocked_for(conn, pair, now)?);
+        let wait_of = |counter: Option<&throttle::Counter>| counter?.blocked_for(now);
+        let mut wait = wait_of(throttle::counter(conn, &self.address)?.as_ref());
+        if let Some(pair_key) = &self.pair {
+            let pair = throttle::counter(conn, pair_key)?;
+            wait = wait.max(wait_of(pair.as_ref()));
+            // The account's block refuses only addresses that have failed
+            // for it.
             if let Some(account) = &self.account {
-                if let Some(account_wait) = throttle::blocked_for(conn, account, now)? {
-                    if throttle::has_failed_since(conn, pair, now - ACCOUNT.window, now)? {
-                        wait = wait.max(Some(account_wait));
-                    }
+                if pair
+                    .as_ref()
+                    .is_some_and(|p| p.failed_since(now - ACCOUNT.window, now))
+                {
+                    wait = wait.max(wait_of(throttle::counter(conn, account)?.as_ref()));
                 }
             }
         }

@@ -16,29 +16,36 @@ pub struct Policy {
     pub block_for: Duration,
 }
 
+/// One key's count, as stored.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = login_throttle)]
-struct Counter {
+pub struct Counter {
     failures: i32,
     window_started_at: NaiveDateTime,
     blocked_until: Option<NaiveDateTime>,
 }
 
-/// Seconds until `key` may try again, if it is blocked now.
-pub fn blocked_for(
-    conn: &mut DbConnection,
-    key: &str,
-    now: NaiveDateTime,
-) -> Result<Option<u64>, ApiError> {
-    let until: Option<Option<NaiveDateTime>> = login_throttle::table
+impl Counter {
+    /// Seconds until the key may try again, if it is blocked now.
+    pub fn blocked_for(&self, now: NaiveDateTime) -> Option<u64> {
+        self.blocked_until
+            .filter(|until| *until > now)
+            .map(|until| retry_after_seconds(until - now))
+    }
+
+    /// Whether the key has counted a failure since `since` (or is blocked now).
+    pub fn failed_since(&self, since: NaiveDateTime, now: NaiveDateTime) -> bool {
+        self.window_started_at >= since || self.blocked_for(now).is_some()
+    }
+}
+
+/// The key's count, if it has one.
+pub fn counter(conn: &mut DbConnection, key: &str) -> Result<Option<Counter>, ApiError> {
+    Ok(login_throttle::table
         .find(key)
-        .select(login_throttle::blocked_until)
+        .select(Counter::as_select())
         .first(conn)
-        .optional()?;
-    Ok(until
-        .flatten()
-        .filter(|until| *until > now)
-        .map(|until| retry_after_seconds(until - now)))
+        .optional()?)
 }
 
 fn retry_after_seconds(wait: Duration) -> u64 {
@@ -52,12 +59,7 @@ pub fn record_failure(
     policy: Policy,
     now: NaiveDateTime,
 ) -> Result<Option<u64>, ApiError> {
-    let counter: Option<Counter> = login_throttle::table
-        .find(key)
-        .select(Counter::as_select())
-        .first(conn)
-        .optional()?;
-    let (failures, window_started_at) = match counter {
+    let (failures, window_started_at) = match counter(conn, key)? {
         // A block runs its course: failures while it lasts (possible only
         // for a counter that does not refuse on its own, the account's)
         // neither lift nor lengthen it.
@@ -92,22 +94,6 @@ pub fn record_failure(
         }
     }
     Ok(blocked_until.map(|until| retry_after_seconds(until - now)))
-}
-
-/// Whether `key` has counted a failure since `since` (or is blocked now).
-pub fn has_failed_since(
-    conn: &mut DbConnection,
-    key: &str,
-    since: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<bool, ApiError> {
-    let counter: Option<Counter> = login_throttle::table
-        .find(key)
-        .select(Counter::as_select())
-        .first(conn)
-        .optional()?;
-    Ok(counter
-        .is_some_and(|c| c.window_started_at >= since || c.blocked_until.is_some_and(|u| u > now)))
 }
 
 pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), ApiError> {
