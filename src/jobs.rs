@@ -1,5 +1,5 @@
-//! Periodic work: the `missed_checkins` rule, snoozes that end and alerts
-//! that become overdue. Every replica may run it; it is idempotent, so
+//! Periodic work: the `missed_checkins` rule, snoozes that end, alerts
+//! that become overdue and sign-in failure counters that no longer count. Every replica may run it; it is idempotent, so
 //! running it twice, or in two places, opens one alert and reports each
 //! overdue alert once.
 
@@ -102,6 +102,15 @@ pub async fn turn_alert_clock(
     .await
 }
 
+/// Deletes the sign-in and registration failure counters that count for
+/// nothing any more; returns how many.
+pub async fn forget_stale_throttles(db: &Db, at: DateTime<Utc>) -> Result<usize, ApiError> {
+    db.run(move |conn| {
+        db::throttle::forget_stale(conn, at.naive_utc(), crate::auth::throttle::LONGEST_WINDOW)
+    })
+    .await
+}
+
 /// Runs the periodic jobs until the process stops.
 pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliveries: Wakeup) {
     actix_web::rt::spawn(async move {
@@ -114,6 +123,9 @@ pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliverie
             }
             if let Err(error) = check_missed_checkins(&db, at).await {
                 tracing::warn!(code = error.code(), "periodic job failed");
+            }
+            if let Err(error) = forget_stale_throttles(&db, at).await {
+                tracing::warn!(code = error.code(), "stale throttle counters kept");
             }
             deliveries.notify();
         }

@@ -39,6 +39,10 @@ const ACCOUNT: Policy = Policy {
     block_for: Duration::minutes(15),
 };
 
+/// The longest window of any policy: a counter older than this, and not
+/// blocking, counts for nothing.
+pub const LONGEST_WINDOW: Duration = ACCOUNT.window;
+
 /// The counters one attempt is judged by.
 pub struct Attempt {
     pair: Option<String>,

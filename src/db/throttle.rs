@@ -100,3 +100,18 @@ pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), ApiError> {
     diesel::delete(login_throttle::table.find(key)).execute(conn)?;
     Ok(())
 }
+
+/// Deletes the counters that no longer count: no failure within `window`
+/// (the longest policy window) and no block in force. Returns how many.
+pub fn forget_stale(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    window: Duration,
+) -> Result<usize, ApiError> {
+    let stale = login_throttle::window_started_at.lt(now - window).and(
+        login_throttle::blocked_until
+            .is_null()
+            .or(login_throttle::blocked_until.le(now)),
+    );
+    Ok(diesel::delete(login_throttle::table.filter(stale)).execute(conn)?)
+}

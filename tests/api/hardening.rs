@@ -105,6 +105,34 @@ async fn many_addresses_guessing_one_account_are_refused_and_a_new_address_is_no
 }
 
 #[actix_web::test]
+async fn failure_counters_are_forgotten_once_they_count_for_nothing() {
+    let app = spawn_app_with(BEHIND_PROXY).await;
+    for _ in 0..5 {
+        let reply = login_from(&app, "203.0.113.5", ADMIN_EMAIL, "guessing wrong").await;
+        assert_eq!(reply.status, 401);
+    }
+    let counters = "SELECT COUNT(*) AS n FROM login_throttle";
+    // The address's, the pair's and the account's.
+    assert_eq!(app.count(counters), 3);
+    let db = app.db();
+    let now = chrono::Utc::now();
+    // While they count (the block is in force), the job keeps them ...
+    let kept = aftercare::jobs::forget_stale_throttles(&db, now)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+    let blocked = login_from(&app, "203.0.113.5", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(blocked.status, 429);
+    // ... and once the longest window (an hour) has passed, it deletes them.
+    let later = now + chrono::Duration::minutes(61);
+    let forgotten = aftercare::jobs::forget_stale_throttles(&db, later)
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 3);
+    assert_eq!(app.count(counters), 0);
+}
+
+#[actix_web::test]
 async fn registration_checks_the_invite_first_and_is_throttled() {
     let app = spawn_app_with(BEHIND_PROXY).await;
     let (_, physician) = app.physician("Dr Sato").await;
