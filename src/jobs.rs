@@ -8,8 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::alerting::{self, workflow, AlertChange};
-use crate::api::treatments::zone_of;
-use crate::api::views::utc;
+use crate::clock::utc;
 use crate::db::alerts::Alert;
 use crate::db::{self, alerts, checkins, patients, treatments, Db};
 use crate::domain::schedule::{day_of, missed_daily_run};
@@ -39,7 +38,7 @@ pub async fn check_missed_checkins(
                 db::transaction(conn, |conn| {
                     let patient =
                         patients::find(conn, &treatment.patient_id)?.ok_or(ApiError::NotFound)?;
-                    let today = day_of(at, utc(treatment.administered_at), zone_of(&patient));
+                    let today = day_of(at, utc(treatment.administered_at), patient.zone());
                     let done = checkins::days_done(conn, &treatment.id)?;
                     let Some(run) = missed_daily_run(today, &done) else {
                         return Ok(None);
@@ -117,7 +116,7 @@ pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliverie
         let mut ticker = actix_web::rt::time::interval(every);
         loop {
             ticker.tick().await;
-            let at = crate::state::now();
+            let at = crate::clock::now();
             if let Err(error) = turn_alert_clock(&db, at, overdue_after).await {
                 tracing::warn!(code = error.code(), "alert clock failed");
             }

@@ -1,12 +1,35 @@
 //! aftercare: follow-up of patients after exosome treatments. Patients
 //! check in from the app; the service triages each report and alerts the
 //! physicians on their care team.
+//!
+//! # Layers
+//!
+//! Data flows one way, and a module imports only from the layers below it:
+//!
+//! ```text
+//! routes, middleware       the route table, request ids and limits
+//! api                      parse, authorise, call below, answer (one module per resource)
+//! state                    what handlers share: pool, keys, settings, caches
+//! auth                     passwords, tokens, sessions, throttles, access checks
+//! alerting, jobs           findings -> alert changes -> outbox events; periodic work
+//! webhooks                 the outbox's deliveries and the one outbound URL policy
+//! db                       connections, schema, one module per aggregate (no rules)
+//! domain                   pure decisions: symptoms, triage, schedule, guidance
+//! clock, error, config     leaves every layer may use
+//! ```
+//!
+//! Nothing flows back up except return values: alerting, jobs and webhooks
+//! never import from `api` or `state`; `db` never imports from `alerting`;
+//! `domain` does no I/O. A handler reaches its sibling handlers only for
+//! the views they answer with, never for an access check (those live in
+//! `auth::access`).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod alerting;
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;

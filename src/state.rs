@@ -1,7 +1,5 @@
 //! What every handler shares: the database, the token keys, the settings.
 
-use chrono::{DateTime, SubsecRound, Utc};
-
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
@@ -31,10 +29,4 @@ impl AppState {
             .trusted_proxies
             .client_address(req.peer_addr().map(|peer| peer.ip()), req.headers())
     }
-}
-
-/// Now, to the microsecond both databases keep, so that what is returned
-/// equals what is read back later.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }

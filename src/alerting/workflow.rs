@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{emit, record};
-use crate::api::views::utc;
+use crate::clock::utc;
 use crate::db::alert_queries;
 use crate::db::alerts::{self, Alert, Change};
 use crate::db::{self, DbConnection};

@@ -13,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::paging::{split_page, Page, PageQuery};
-use super::views::utc;
 use super::{Body, OptionalBody};
 use crate::alerting::workflow::{self, Request, Stale};
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
+use crate::clock::now;
+use crate::clock::utc;
 use crate::db::alert_queries::{self, Evidence, Filter, HistoryEntry};
 use crate::db::alerts::{self, Alert};
 use crate::db::patients::Scope;
@@ -26,7 +27,7 @@ use crate::domain::accounts::Role;
 use crate::domain::alerts::{snooze_end_problem, Outcome, Seen, Status};
 use crate::domain::triage::{Level, Rule};
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[derive(Serialize, Debug)]
 pub struct EvidenceView {

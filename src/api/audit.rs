@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::paging::PageQuery;
-use super::views::utc;
 use crate::auth::AuthUser;
+use crate::clock::utc;
 use crate::db::audit::{self, AuditEvent, Filter};
 use crate::domain::accounts::Role;
 use crate::error::ApiError;

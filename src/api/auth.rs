@@ -8,10 +8,11 @@ use super::views::UserView;
 use super::Body;
 use crate::auth::throttle::Attempt;
 use crate::auth::{password, secrets};
+use crate::clock::now;
 use crate::db::{invites, patients, tokens, users, DbConnection};
 use crate::domain::accounts::{self, Role};
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct TokenPair {

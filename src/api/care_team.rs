@@ -5,10 +5,11 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
+use crate::clock::now;
 use crate::db::{care_team, users};
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[derive(serde::Deserialize)]
 pub struct MemberPath {

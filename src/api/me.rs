@@ -7,10 +7,11 @@ use super::views::UserView;
 use super::Body;
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
+use crate::clock::now;
 use crate::db::{patients, users};
 use crate::domain::accounts::{self, Locale};
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[tracing::instrument(skip_all)]
 pub async fn get(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {

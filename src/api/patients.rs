@@ -10,10 +10,11 @@ use super::views::{InviteView, PatientView};
 use super::Body;
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, secrets, AuthUser};
+use crate::clock::now;
 use crate::db::{care_team, invites, patients, users, DbConnection};
 use crate::domain::accounts::{self, Locale, Role};
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct CreatePatient {

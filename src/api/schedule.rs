@@ -4,15 +4,15 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::treatments::zone_of;
-use super::views::utc;
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
+use crate::clock::now;
+use crate::clock::utc;
 use crate::db::{checkins, patients, treatments};
 use crate::domain::accounts::Role;
 use crate::domain::schedule::{local_date, schedule, slot_status};
 use crate::error::ApiError;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[derive(Serialize)]
 struct Item {
@@ -31,7 +31,7 @@ pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
         .db
         .run(move |conn| {
             let patient = patients::find(conn, &patient_id)?.ok_or(ApiError::NotFound)?;
-            let zone = zone_of(&patient);
+            let zone = patient.zone();
             let today = local_date(at, zone);
             let mut items = Vec::new();
             for treatment in treatments::all_for_patient(conn, &patient.id)? {

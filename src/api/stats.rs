@@ -11,11 +11,12 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
+use crate::clock::now;
 use crate::db::stats::{self, Cohort};
 use crate::domain::accounts::Role;
 use crate::domain::treatments::Kind;
 use crate::error::ApiError;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 /// The default range: the last 90 days.
 const DEFAULT_DAYS: i64 = 90;

@@ -9,17 +9,19 @@ use actix_web::{web, HttpResponse};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
-use super::treatments::{view, zone_of, TreatmentView};
-use super::views::{utc, PatientView};
+use super::treatments::{view, TreatmentView};
+use super::views::PatientView;
 use crate::alerting::AlertChange;
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
+use crate::clock::now;
+use crate::clock::utc;
 use crate::db::alerts::Alert;
 use crate::db::treatments::Treatment;
 use crate::db::{timeline as rows, treatments};
 use crate::domain::schedule::{day_of, local_date};
 use crate::error::ApiError;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 /// The day's clinically worst readings: lowest glucose and blood pressure,
 /// highest temperature.
@@ -164,7 +166,7 @@ pub async fn get(
         .db
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
-            let zone = zone_of(&patient);
+            let zone = patient.zone();
             let given = treatments::all_for_patient(conn, &patient.id)?;
             let ids: Vec<String> = given.iter().map(|t| t.id.clone()).collect();
             let checkins = rows::checkins_of(conn, &ids)?;

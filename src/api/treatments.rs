@@ -6,22 +6,22 @@ use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::paging::{split_page, Page, PageQuery};
-use super::views::utc;
 use super::Body;
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
+use crate::clock::now;
+use crate::clock::utc;
 use crate::db::{
     patients::Patient,
     treatments::{self, Treatment},
-    DbConnection,
 };
-use crate::domain::accounts::{Locale, Role};
+use crate::domain::accounts::Role;
 use crate::domain::guidance::{self, Guidance, TreatmentNotes};
 use crate::domain::schedule;
 use crate::domain::screening::Screening;
 use crate::domain::treatments::{check_sites, Kind, BASELINE_SYSTOLIC_BP};
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, Clone, Copy)]
 pub struct ScreeningBody {
@@ -85,25 +85,17 @@ pub struct TreatmentView {
     created_at: DateTime<Utc>,
 }
 
-pub fn zone_of(patient: &Patient) -> chrono_tz::Tz {
-    patient.timezone.parse().unwrap_or(chrono_tz::UTC)
-}
-
-pub fn locale_of(patient: &Patient) -> Locale {
-    patient.locale.parse().unwrap_or(Locale::Ja)
-}
-
 pub fn view(t: Treatment, patient: &Patient, emergency_number: &str) -> TreatmentView {
     let sites = t.site_codes();
     let facts = t.facts();
     let administered_at = utc(t.administered_at);
     TreatmentView {
-        schedule: schedule::schedule(administered_at, zone_of(patient))
+        schedule: schedule::schedule(administered_at, patient.zone())
             .into_iter()
             .map(|(day, due_date)| Slot { day, due_date })
             .collect(),
         aftercare: guidance::aftercare(
-            locale_of(patient),
+            patient.language(),
             &TreatmentNotes {
                 route: facts.route,
                 scalp: sites.iter().any(|s| s == "scalp"),
@@ -289,16 +281,6 @@ pub async fn list(
 }
 
 /// Loads a treatment and its patient if the caller may see them.
-pub fn treatment_for(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    treatment_id: &str,
-) -> Result<(Treatment, Patient), ApiError> {
-    let treatment = treatments::find(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
-    let patient = access::patient_for(conn, user, &treatment.patient_id)?;
-    Ok((treatment, patient))
-}
-
 #[tracing::instrument(skip_all, fields(treatment_id = %path))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -310,7 +292,7 @@ pub async fn get(
     let body = state
         .db
         .run(move |conn| {
-            let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
+            let (treatment, patient) = access::treatment_for(conn, &user, &treatment_id)?;
             audit::record(
                 conn,
                 &user,

@@ -6,10 +6,11 @@ use serde::Deserialize;
 use super::views::UserView;
 use super::Body;
 use crate::auth::{password, AuthUser};
+use crate::clock::now;
 use crate::db::users;
 use crate::domain::accounts::{self, Locale, Role};
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct CreateUser {

@@ -1,13 +1,11 @@
 //! What clients see of users and patients.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
+
+use crate::clock::utc;
 use serde::Serialize;
 
 use crate::db::{patients::Patient, users::User};
-
-pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    at.and_utc()
-}
 
 #[derive(Serialize, Debug)]
 pub struct UserView {

@@ -11,15 +11,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::paging::{split_page, Page, PageQuery};
-use super::views::utc;
 use super::Body;
 use crate::auth::AuthUser;
+use crate::clock::now;
+use crate::clock::utc;
 use crate::db::webhooks::{self as rows, Attempt, Delivery, Endpoint};
 use crate::db::DbConnection;
 use crate::domain::accounts::Role;
 use crate::domain::deliveries::EVENTS;
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 use crate::webhooks::policy::Policy;
 use crate::webhooks::{new_delivery, signing, Event};
 

@@ -10,11 +10,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::paging::{split_page, Page, PageQuery};
-use super::treatments::zone_of;
-use super::views::{utc, PatientView};
+use super::views::PatientView;
 use crate::alerting::workflow;
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
+use crate::clock::now;
+use crate::clock::utc;
 use crate::db::alert_queries;
 use crate::db::alerts::Alert;
 use crate::db::patients::Patient;
@@ -25,7 +26,7 @@ use crate::domain::accounts::Role;
 use crate::domain::schedule::{day_of, local_date, schedule};
 use crate::domain::worklist::{missed_checkins, urgency, Standing};
 use crate::error::ApiError;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 /// How long after administration a treatment stays on the worklist.
 const ACTIVE_DAYS: i64 = 90;
@@ -93,7 +94,7 @@ impl Facts {
         patient: Patient,
         at: DateTime<Utc>,
     ) -> (Standing, Row) {
-        let zone = zone_of(&patient);
+        let zone = patient.zone();
         let given = utc(treatment.administered_at);
         let open = self.alerts.remove(&treatment.id).unwrap_or_default();
         // Most severe, then oldest: the alert the row is about.

@@ -2,7 +2,7 @@
 //! physicians the patients on whose care team they are. Everything else is
 //! answered as if the patient did not exist.
 
-use crate::db::{care_team, patients, DbConnection};
+use crate::db::{care_team, patients, treatments, DbConnection};
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 
@@ -30,4 +30,16 @@ pub fn patient_for(
         return Err(ApiError::NotFound);
     }
     patients::find(conn, patient_id)?.ok_or(ApiError::NotFound)
+}
+
+/// Loads the treatment and its patient if the caller may see the patient,
+/// else `NotFound`.
+pub fn treatment_for(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    treatment_id: &str,
+) -> Result<(treatments::Treatment, patients::Patient), ApiError> {
+    let treatment = treatments::find(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
+    let patient = patient_for(conn, user, &treatment.patient_id)?;
+    Ok((treatment, patient))
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{care_team_members, patients};
 use super::DbConnection;
+use crate::domain::accounts::Locale;
 use crate::error::ApiError;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
@@ -17,6 +18,18 @@ pub struct Patient {
     pub locale: String,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
+}
+
+impl Patient {
+    /// The patient's time zone (stored validated; UTC if it ever is not).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The language the patient is answered in.
+    pub fn language(&self) -> Locale {
+        self.locale.parse().unwrap_or(Locale::Ja)
+    }
 }
 
 #[derive(Insertable)]

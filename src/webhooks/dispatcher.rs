@@ -13,12 +13,12 @@ use tokio::sync::watch;
 use super::policy::{CheckedResolver, Policy};
 use super::signing::signature_header;
 use super::Wakeup;
+use crate::clock::now;
 use crate::config::Settings;
 use crate::db::webhooks::{self, Attempt, Delivery, Endpoint, Finish};
 use crate::db::{self, Db};
 use crate::domain::deliveries::{classify, next_delay, Answer};
 use crate::error::ApiError;
-use crate::state::now;
 
 /// Deliveries claimed at once; they are sent concurrently.
 const BATCH: i64 = 16;

@@ -11,13 +11,14 @@ use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
 use super::paging::{split_page, Page, PageQuery};
-use super::treatments::treatment_for;
 use super::Body;
+use crate::auth::access::treatment_for;
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
+use crate::clock::now;
 use crate::db::checkins;
 use crate::error::ApiError;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 pub use record::{record_checkin, Recorded};
 use request::RawCheckin;

@@ -14,11 +14,11 @@ use super::request::{CheckinBody, NewCheckin, RawCheckin};
 use super::retriage;
 use crate::alerting::{self, AlertChange, Plan};
 use crate::api::from_value;
-use crate::api::treatments::{locale_of, treatment_for, zone_of};
-use crate::api::views::utc;
 use crate::auth::access;
+use crate::auth::access::treatment_for;
 use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
+use crate::clock::utc;
 use crate::db::checkins::{self, Checkin, NewFinding};
 use crate::db::patients::Patient;
 use crate::db::treatments::{self, Treatment};
@@ -283,13 +283,13 @@ pub(super) fn guidance_for(
     clinic_notified: bool,
 ) -> Vec<Guidance> {
     let given_at = utc(treatment.administered_at)
-        .with_timezone(&zone_of(patient))
+        .with_timezone(&patient.zone())
         .naive_local();
     guidance::for_triage(
         result,
         observation,
         &guidance::Context {
-            locale: locale_of(patient),
+            locale: patient.language(),
             emergency_number: &context.emergency_number,
             given_at,
             clinic_notified,
@@ -343,7 +343,7 @@ fn write(
     let (treatment, patient) = load(conn, user, treatment_id)?;
     let administered_at = utc(treatment.administered_at);
     let observed_at = observed_at(&c, administered_at, at)?;
-    let day = day_of(observed_at, administered_at, zone_of(&patient));
+    let day = day_of(observed_at, administered_at, patient.zone());
     let course = Course::read(conn, &treatment, observed_at)?;
     let observation = Observation {
         day,

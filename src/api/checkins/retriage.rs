@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::record::{guidance_for, reasons_json, triage_json, AlertPlans, Context, Subject};
-use crate::api::views::utc;
+use crate::clock::utc;
 use crate::db::alerts;
 use crate::db::checkins::{self, Checkin, NewFinding, StoredFinding};
 use crate::db::patients::Patient;

@@ -9,9 +9,10 @@ use super::record_checkin;
 use super::request::RawCheckin;
 use crate::api::Body;
 use crate::auth::AuthUser;
+use crate::clock::now;
 use crate::domain::accounts::Role;
 use crate::error::{ApiError, FieldErrors};
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 pub const SYNC_BODY_LIMIT: usize = 1024 * 1024;
 pub const SYNC_MAX_ITEMS: usize = 100;

@@ -10,10 +10,11 @@ use serde_json::{json, Value};
 
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
+use crate::clock::now;
 use crate::db::{alert_queries, checkins, timeline, treatments};
 use crate::domain::alerts::Status;
 use crate::error::ApiError;
-use crate::state::{now, AppState};
+use crate::state::AppState;
 
 pub const FHIR_JSON: &str = "application/fhir+json";
 

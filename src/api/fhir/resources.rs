@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::api::views::utc;
+use crate::clock::utc;
 use crate::db::alerts::Alert;
 use crate::db::checkins::Checkin;
 use crate::db::patients::Patient;
