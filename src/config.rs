@@ -7,15 +7,63 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use secrecy::SecretString;
 
 use crate::auth::client_address::TrustedProxies;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// Path of the embedded database file.
     Sqlite(String),
     /// A libpq connection URL.
     Postgres(String),
+}
+
+/// The URL without its password, which a libpq URL may carry.
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&without_password(url))
+                .finish(),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db?password=secret` with both passwords
+/// shown as `[REDACTED]`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:[REDACTED]@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let parameters: Vec<&str> = query
+                .split('&')
+                .map(|p| {
+                    if p.starts_with("password=") {
+                        "password=[REDACTED]"
+                    } else {
+                        p
+                    }
+                })
+                .collect();
+            format!("{path}?{}", parameters.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 impl DatabaseUrl {
@@ -37,9 +85,10 @@ impl DatabaseUrl {
 pub struct Settings {
     pub database_url: DatabaseUrl,
     pub bind: String,
-    pub jwt_secret: Option<String>,
+    /// Secrets print as `[REDACTED]` in `Debug`.
+    pub jwt_secret: Option<SecretString>,
     pub admin_email: Option<String>,
-    pub admin_password: Option<String>,
+    pub admin_password: Option<SecretString>,
     pub emergency_number: String,
     pub persistence_days: u32,
     pub overdue_minutes: u32,
@@ -69,7 +118,7 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
     /// The bearer token `/metrics` asks for.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<SecretString>,
     /// `/metrics` without a token, for a private network.
     pub metrics_public: bool,
 }
@@ -181,9 +230,9 @@ impl Settings {
             bind: source
                 .get("AFTERCARE_BIND")
                 .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
-            jwt_secret,
+            jwt_secret: jwt_secret.map(SecretString::from),
             admin_email,
-            admin_password,
+            admin_password: admin_password.map(SecretString::from),
             emergency_number,
             persistence_days: persistence_days(source)?,
             overdue_minutes: positive(
@@ -234,7 +283,7 @@ impl Settings {
                 number(source, "AFTERCARE_JOB_INTERVAL_SECONDS", 60)?,
             )?)),
             trusted_proxies,
-            metrics_token,
+            metrics_token: metrics_token.map(SecretString::from),
             metrics_public: flag(source, "AFTERCARE_METRICS_PUBLIC", false)?,
         })
     }
@@ -336,5 +385,42 @@ mod tests {
             vec!["https://a.example", "http://localhost:5173"]
         );
         assert!(settings(&[]).unwrap().cors_allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let s = settings(&[
+            (
+                "AFTERCARE_JWT_SECRET",
+                "jwt-secret-jwt-secret-jwt-secret-jwt",
+            ),
+            ("AFTERCARE_ADMIN_EMAIL", "admin@clinic.example"),
+            ("AFTERCARE_ADMIN_PASSWORD", "the admin's own password"),
+            ("AFTERCARE_METRICS_TOKEN", "metrics-token-metrics"),
+            (
+                "DATABASE_URL",
+                "postgres://clinic:db-password@db.internal:5432/aftercare",
+            ),
+        ])
+        .unwrap();
+        let shown = format!("{s:?}");
+        for secret in [
+            "jwt-secret-jwt",
+            "the admin's own password",
+            "metrics-token",
+            "db-password",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("postgres://clinic:[REDACTED]@db.internal:5432/aftercare"));
+        assert!(shown.contains("admin@clinic.example"));
+        assert_eq!(
+            without_password("postgres://db.internal/aftercare?user=x&password=y&sslmode=require"),
+            "postgres://db.internal/aftercare?user=x&password=[REDACTED]&sslmode=require"
+        );
+        assert_eq!(
+            without_password("postgres://clinic@db.internal/aftercare"),
+            "postgres://clinic@db.internal/aftercare"
+        );
     }
 }

@@ -58,6 +58,66 @@ impl FieldErrors {
     }
 }
 
+/// Declares [`Code`] and the list of all its values from one table, so that
+/// the list cannot miss one.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)*) => {
+        /// Every machine code a problem body can carry.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Code {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    MalformedJson => "malformed_json",
+    InvalidQuery => "invalid_query",
+    InvalidCursor => "invalid_cursor",
+    InvalidInvite => "invalid_invite",
+    Unauthenticated => "unauthenticated",
+    InvalidToken => "invalid_token",
+    InvalidCredentials => "invalid_credentials",
+    InvalidRefreshToken => "invalid_refresh_token",
+    RefreshTokenReused => "refresh_token_reused",
+    Forbidden => "forbidden",
+    NotFound => "not_found",
+    MethodNotAllowed => "method_not_allowed",
+    EmailTaken => "email_taken",
+    PatientAlreadyRegistered => "patient_already_registered",
+    PayloadTooLarge => "payload_too_large",
+    UnsupportedMediaType => "unsupported_media_type",
+    Validation => "validation_failed",
+    Contraindicated => "contraindicated",
+    IdempotencyConflict => "idempotency_conflict",
+    AlertResolved => "alert_resolved",
+    AcknowledgeFirst => "acknowledge_first",
+    LastPhysician => "last_physician",
+    AlertChanged => "alert_changed",
+    PreconditionFailed => "precondition_failed",
+    WebhookUrlNotAllowed => "webhook_url_not_allowed",
+    WebhookDisabled => "webhook_disabled",
+    TooManyAttempts => "too_many_attempts",
+    Unavailable => "service_unavailable",
+    Internal => "internal_error",
+    /// A request the framework refused before it reached a handler.
+    BadRequest => "bad_request",
+    /// The request's headers are larger than the server accepts.
+    HeadersTooLarge => "headers_too_large",
+    /// Any other status the framework answered by itself.
+    RequestFailed => "request_failed",
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("the request body is not valid JSON: {0}")]
@@ -132,36 +192,40 @@ impl ApiError {
 
     /// The stable machine code clients switch on.
     pub fn code(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    fn kind(&self) -> Code {
         match self {
-            Self::MalformedJson(_) => "malformed_json",
-            Self::InvalidQuery(_) => "invalid_query",
-            Self::InvalidCursor => "invalid_cursor",
-            Self::InvalidInvite => "invalid_invite",
-            Self::Unauthenticated => "unauthenticated",
-            Self::InvalidToken => "invalid_token",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::InvalidRefreshToken => "invalid_refresh_token",
-            Self::RefreshTokenReused => "refresh_token_reused",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::EmailTaken => "email_taken",
-            Self::PatientAlreadyRegistered => "patient_already_registered",
-            Self::PayloadTooLarge(_) => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::Validation(_) => "validation_failed",
-            Self::Contraindicated(_) => "contraindicated",
-            Self::IdempotencyConflict => "idempotency_conflict",
-            Self::AlertResolved => "alert_resolved",
-            Self::AcknowledgeFirst => "acknowledge_first",
-            Self::LastPhysician => "last_physician",
-            Self::AlertChanged(_) => "alert_changed",
-            Self::PreconditionFailed(_) => "precondition_failed",
-            Self::WebhookUrlNotAllowed(_) => "webhook_url_not_allowed",
-            Self::WebhookDisabled => "webhook_disabled",
-            Self::TooManyAttempts { .. } => "too_many_attempts",
-            Self::Unavailable => "service_unavailable",
-            Self::Internal(_) => "internal_error",
+            Self::MalformedJson(_) => Code::MalformedJson,
+            Self::InvalidQuery(_) => Code::InvalidQuery,
+            Self::InvalidCursor => Code::InvalidCursor,
+            Self::InvalidInvite => Code::InvalidInvite,
+            Self::Unauthenticated => Code::Unauthenticated,
+            Self::InvalidToken => Code::InvalidToken,
+            Self::InvalidCredentials => Code::InvalidCredentials,
+            Self::InvalidRefreshToken => Code::InvalidRefreshToken,
+            Self::RefreshTokenReused => Code::RefreshTokenReused,
+            Self::Forbidden => Code::Forbidden,
+            Self::NotFound => Code::NotFound,
+            Self::MethodNotAllowed => Code::MethodNotAllowed,
+            Self::EmailTaken => Code::EmailTaken,
+            Self::PatientAlreadyRegistered => Code::PatientAlreadyRegistered,
+            Self::PayloadTooLarge(_) => Code::PayloadTooLarge,
+            Self::UnsupportedMediaType => Code::UnsupportedMediaType,
+            Self::Validation(_) => Code::Validation,
+            Self::Contraindicated(_) => Code::Contraindicated,
+            Self::IdempotencyConflict => Code::IdempotencyConflict,
+            Self::AlertResolved => Code::AlertResolved,
+            Self::AcknowledgeFirst => Code::AcknowledgeFirst,
+            Self::LastPhysician => Code::LastPhysician,
+            Self::AlertChanged(_) => Code::AlertChanged,
+            Self::PreconditionFailed(_) => Code::PreconditionFailed,
+            Self::WebhookUrlNotAllowed(_) => Code::WebhookUrlNotAllowed,
+            Self::WebhookDisabled => Code::WebhookDisabled,
+            Self::TooManyAttempts { .. } => Code::TooManyAttempts,
+            Self::Unavailable => Code::Unavailable,
+            Self::Internal(_) => Code::Internal,
         }
     }
 
@@ -192,7 +256,8 @@ pub struct Problem<'a> {
 }
 
 /// A problem body for a status code that did not come from an `ApiError`.
-pub fn problem_response(status: StatusCode, code: &str, detail: String) -> HttpResponse {
+pub fn problem_response(status: StatusCode, code: Code, detail: String) -> HttpResponse {
+    let code = code.as_str();
     let problem = Problem {
         kind: format!("urn:aftercare:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error"),

@@ -48,6 +48,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use base64::Engine;
 use rand::RngCore;
+use secrecy::ExposeSecret;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -74,7 +75,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         web::block(move || migrating.migrate()).await??;
     }
     let secret = match &settings.jwt_secret {
-        Some(secret) => secret.clone(),
+        Some(secret) => secret.expose_secret().to_owned(),
         None => db
             .run(|conn| {
                 service_settings::get_or_insert(conn, "jwt_secret", || {
@@ -108,6 +109,7 @@ async fn ensure_admin(state: &AppState) -> anyhow::Result<()> {
     };
     let email = accounts::normalize_email(email)
         .map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_EMAIL {m}"))?;
+    let password = password.expose_secret();
     accounts::check_password(password, &[&email])
         .map_err(|m| anyhow::anyhow!("AFTERCARE_ADMIN_PASSWORD {m}"))?;
     let lookup = email.clone();
@@ -120,7 +122,7 @@ async fn ensure_admin(state: &AppState) -> anyhow::Result<()> {
     }
     let staff = NewStaff {
         email,
-        password: password.clone(),
+        password: password.to_owned(),
         role: Role::Admin,
         display_name: "Administrator".to_owned(),
         timezone: "Asia/Tokyo".to_owned(),

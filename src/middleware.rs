@@ -8,7 +8,7 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers}
 use actix_web::HttpMessage;
 use tracing_actix_web::RequestId;
 
-use crate::error::{problem_response, PROBLEM_JSON};
+use crate::error::{problem_response, Code, PROBLEM_JSON};
 
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
@@ -50,15 +50,15 @@ pub fn problem_for_every_error<B: 'static>() -> ErrorHandlers<B> {
         }
         let status = response.status();
         let code = match status.as_u16() {
-            400 => "bad_request",
-            404 => "not_found",
-            405 => "method_not_allowed",
-            413 => "payload_too_large",
-            415 => "unsupported_media_type",
-            431 => "headers_too_large",
-            503 => "service_unavailable",
-            500..=599 => "internal_error",
-            _ => "request_failed",
+            400 => Code::BadRequest,
+            404 => Code::NotFound,
+            405 => Code::MethodNotAllowed,
+            413 => Code::PayloadTooLarge,
+            415 => Code::UnsupportedMediaType,
+            431 => Code::HeadersTooLarge,
+            503 => Code::Unavailable,
+            500..=599 => Code::Internal,
+            _ => Code::RequestFailed,
         };
         let detail = status
             .canonical_reason()

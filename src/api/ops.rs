@@ -31,6 +31,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// `AFTERCARE_METRICS_PUBLIC=true`. The counts name rules and levels, which
 /// are not for the public.
 fn may_scrape(settings: &crate::config::Settings, req: &HttpRequest) -> Result<(), ApiError> {
+    use secrecy::ExposeSecret;
     use subtle::ConstantTimeEq;
     let Some(token) = &settings.metrics_token else {
         return if settings.metrics_public {
@@ -45,7 +46,7 @@ fn may_scrape(settings: &crate::config::Settings, req: &HttpRequest) -> Result<(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+    if bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
         Ok(())
     } else {
         Err(ApiError::InvalidToken)
