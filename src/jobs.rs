@@ -39,7 +39,7 @@ pub async fn check_missed_checkins(
                     let patient =
                         patients::find(conn, &treatment.patient_id)?.ok_or(ApiError::NotFound)?;
                     let today = day_of(at, utc(treatment.administered_at), patient.zone());
-                    let done = checkins::days_done(conn, &treatment.id)?;
+                    let done = checkins::days_done_of(conn, &treatment.id)?;
                     let Some(run) = missed_daily_run(today, &done) else {
                         return Ok(None);
                     };

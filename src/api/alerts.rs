@@ -12,13 +12,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::paging::{split_page, Page, PageQuery};
+use super::paging::{audited_page, PageQuery};
 use super::{Body, OptionalBody};
 use crate::alerting::workflow::{self, Request, Stale};
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
-use crate::clock::now;
-use crate::clock::utc;
+use crate::clock::{now, utc};
 use crate::db::alert_queries::{self, Evidence, Filter, HistoryEntry};
 use crate::db::alerts::{self, Alert};
 use crate::db::patients::Scope;
@@ -231,19 +230,13 @@ pub async fn list(
         .run(move |conn| {
             let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let rows = alert_queries::list(conn, scope_of(&user), &filter, after, limit + 1)?;
-            let (rows, next_cursor) = split_page(rows, limit, |a| {
+            let page = audited_page(conn, &user, at, rows, limit, |a| {
                 paging.cursor_ranked(a.level_rank, a.created_at, &a.id)
-            });
-            let touched: Vec<_> = rows
-                .iter()
-                .map(|a| (a.patient_id.as_str(), "alert", a.id.as_str()))
-                .collect();
-            audit::record(conn, &user, Action::Read, &touched, at)?;
-            let page = Page {
-                items: with_evidence(conn, rows)?,
-                next_cursor,
-            };
-            Ok((page, reopened))
+            })?;
+            Ok((
+                page.try_map_all(|rows| with_evidence(conn, rows))?,
+                reopened,
+            ))
         })
         .await?;
     if reopened > 0 {

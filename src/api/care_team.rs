@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
 use crate::clock::now;
-use crate::db::{care_team, users};
+use crate::db::{care_team, users, DbConnection};
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -15,6 +15,25 @@ use crate::state::AppState;
 pub struct MemberPath {
     patient_id: uuid::Uuid,
     physician_id: uuid::Uuid,
+}
+
+/// Whether the caller may change this patient's team, and the physician is
+/// one: patients may not (their own team is not theirs to change), staff
+/// who cannot see the patient, or a member who is no physician, get 404.
+fn may_manage(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    patient_id: &str,
+    physician_id: &str,
+) -> Result<(), ApiError> {
+    if user.role == Role::Patient {
+        return Err(ApiError::NotFound);
+    }
+    access::patient_for(conn, user, patient_id)?;
+    if !users::is_physician(conn, physician_id)? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path.patient_id))]
@@ -27,13 +46,7 @@ pub async fn add(
     state
         .db
         .transaction(move |conn| {
-            if user.role == Role::Patient {
-                return Err(ApiError::NotFound);
-            }
-            access::patient_for(conn, &user, &patient_id)?;
-            if !users::is_physician(conn, &physician_id)? {
-                return Err(ApiError::NotFound);
-            }
+            may_manage(conn, &user, &patient_id, &physician_id)?;
             care_team::add(
                 conn,
                 &patient_id,
@@ -63,13 +76,7 @@ pub async fn remove(
     state
         .db
         .transaction(move |conn| {
-            if user.role == Role::Patient {
-                return Err(ApiError::NotFound);
-            }
-            access::patient_for(conn, &user, &patient_id)?;
-            if !users::is_physician(conn, &physician_id)? {
-                return Err(ApiError::NotFound);
-            }
+            may_manage(conn, &user, &patient_id, &physician_id)?;
             match care_team::remove(conn, &patient_id, &physician_id)? {
                 care_team::Removed::Removed => {}
                 care_team::Removed::NotMember => return Ok(()),

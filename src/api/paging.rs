@@ -13,11 +13,14 @@ use std::sync::Arc;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::auth::audit::{self, Action, Audited};
+use crate::auth::AuthUser;
+use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -245,6 +248,43 @@ pub fn split_page<R>(
         None
     };
     (rows, next_cursor)
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, item: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(item).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+
+    /// The items turned into others all at once (to load what they need in
+    /// one query).
+    pub fn try_map_all<U>(
+        self,
+        items: impl FnOnce(Vec<T>) -> Result<Vec<U>, ApiError>,
+    ) -> Result<Page<U>, ApiError> {
+        Ok(Page {
+            items: items(self.items)?,
+            next_cursor: self.next_cursor,
+        })
+    }
+}
+
+/// One page of a list of health data: the first `limit` of the loaded
+/// `limit + 1` rows, each recorded in the audit trail as read by `user`.
+pub fn audited_page<R: Audited>(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    at: DateTime<Utc>,
+    rows: Vec<R>,
+    limit: i64,
+    cursor: impl Fn(&R) -> String,
+) -> Result<Page<R>, ApiError> {
+    let (items, next_cursor) = split_page(rows, limit, cursor);
+    let touched: Vec<_> = items.iter().map(Audited::touch).collect();
+    audit::record(conn, user, Action::Read, &touched, at)?;
+    Ok(Page { items, next_cursor })
 }
 
 #[cfg(test)]

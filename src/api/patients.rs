@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{split_page, Page, PageQuery};
+use super::paging::{audited_page, PageQuery};
 use super::views::{InviteView, PatientView};
 use super::Body;
 use crate::auth::audit::{self, Action};
@@ -153,17 +153,10 @@ pub async fn list(
                 }
             };
             let rows = patients::list(conn, scope, after, limit + 1)?;
-            let (rows, next_cursor) =
-                split_page(rows, limit, |p| query.cursor(p.created_at, &p.id));
-            let touched: Vec<_> = rows
-                .iter()
-                .map(|p| (p.id.as_str(), "patient", p.id.as_str()))
-                .collect();
-            audit::record(conn, &user, Action::Read, &touched, now())?;
-            Ok(Page {
-                items: rows.into_iter().map(PatientView::from).collect(),
-                next_cursor,
-            })
+            let page = audited_page(conn, &user, now(), rows, limit, |p| {
+                query.cursor(p.created_at, &p.id)
+            })?;
+            Ok(page.map(PatientView::from))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

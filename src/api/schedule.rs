@@ -6,8 +6,7 @@ use serde::Serialize;
 
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
-use crate::clock::now;
-use crate::clock::utc;
+use crate::clock::{now, utc};
 use crate::db::{checkins, patients, treatments};
 use crate::domain::accounts::Role;
 use crate::domain::schedule::{local_date, schedule, slot_status};
@@ -35,7 +34,7 @@ pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
             let today = local_date(at, zone);
             let mut items = Vec::new();
             for treatment in treatments::all_for_patient(conn, &patient.id)? {
-                let done = checkins::days_done(conn, &treatment.id)?;
+                let done = checkins::days_done_of(conn, &treatment.id)?;
                 for (day, due_date) in schedule(utc(treatment.administered_at), zone) {
                     let status = slot_status(due_date, today, done.contains(&day)).as_str();
                     items.push(Item {

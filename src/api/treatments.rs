@@ -5,12 +5,11 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::paging::{split_page, Page, PageQuery};
+use super::paging::{audited_page, PageQuery};
 use super::Body;
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
-use crate::clock::now;
-use crate::clock::utc;
+use crate::clock::{now, utc};
 use crate::db::{
     patients::Patient,
     treatments::{self, Treatment},
@@ -261,20 +260,10 @@ pub async fn list(
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let rows = treatments::list_for_patient(conn, &patient.id, after, limit + 1)?;
-            let (rows, next_cursor) =
-                split_page(rows, limit, |t| query.cursor(t.administered_at, &t.id));
-            let touched: Vec<_> = rows
-                .iter()
-                .map(|t| (patient.id.as_str(), "treatment", t.id.as_str()))
-                .collect();
-            audit::record(conn, &user, Action::Read, &touched, now())?;
-            Ok(Page {
-                items: rows
-                    .into_iter()
-                    .map(|t| view(t, &patient, &number))
-                    .collect(),
-                next_cursor,
-            })
+            let page = audited_page(conn, &user, now(), rows, limit, |t| {
+                query.cursor(t.administered_at, &t.id)
+            })?;
+            Ok(page.map(|t| view(t, &patient, &number)))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

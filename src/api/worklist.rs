@@ -9,13 +9,12 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::paging::{split_page, Page, PageQuery};
+use super::paging::{audited_page, PageQuery};
 use super::views::PatientView;
 use crate::alerting::workflow;
-use crate::auth::audit::{self, Action};
+use crate::auth::audit::{Audited, Touch};
 use crate::auth::AuthUser;
-use crate::clock::now;
-use crate::clock::utc;
+use crate::clock::{now, utc};
 use crate::db::alert_queries;
 use crate::db::alerts::Alert;
 use crate::db::patients::Patient;
@@ -60,6 +59,13 @@ struct Row {
     missed_checkins: usize,
 }
 
+/// A row shows the treatment and its patient.
+impl Audited for (Standing, Row) {
+    fn touch(&self) -> Touch<'_> {
+        (&self.1.patient.id, "treatment", &self.1.treatment.id)
+    }
+}
+
 /// Open and acknowledged alerts count; a snoozed one is set aside until its
 /// end, a resolved one is done.
 const COUNTED: [&str; 2] = ["open", "acknowledged"];
@@ -83,7 +89,7 @@ impl Facts {
         Ok(Self {
             alerts,
             last_checkins: rows::last_checkins(conn, ids)?,
-            days_done: rows::days_done(conn, ids)?,
+            days_done: crate::db::checkins::days_done(conn, ids)?,
         })
     }
 
@@ -168,17 +174,8 @@ pub async fn list(
                 })
                 .collect();
             all.sort_by(|a, b| urgency(&a.0, &b.0));
-            let (all, next_cursor) = split_page(all, limit, |(s, _)| query.cursor_of(s));
-            let touched: Vec<_> = all
-                .iter()
-                .map(|(_, r)| (r.patient.id.as_str(), "treatment", r.treatment.id.as_str()))
-                .collect();
-            audit::record(conn, &user, Action::Read, &touched, at)?;
-            let page = Page {
-                items: all.into_iter().map(|(_, row)| row).collect(),
-                next_cursor,
-            };
-            Ok((page, reopened))
+            let page = audited_page(conn, &user, at, all, limit, |(s, _)| query.cursor_of(s))?;
+            Ok((page.map(|(_, row)| row), reopened))
         })
         .await?;
     if reopened > 0 {

@@ -31,6 +31,35 @@ impl Action {
 /// One touched resource: (patient id, resource type, resource id).
 pub type Touch<'a> = (&'a str, &'a str, &'a str);
 
+/// A row of health data that a list shows, and so audits as read.
+pub trait Audited {
+    fn touch(&self) -> Touch<'_>;
+}
+
+impl Audited for crate::db::treatments::Treatment {
+    fn touch(&self) -> Touch<'_> {
+        (&self.patient_id, "treatment", &self.id)
+    }
+}
+
+impl Audited for crate::db::checkins::Checkin {
+    fn touch(&self) -> Touch<'_> {
+        (&self.patient_id, "checkin", &self.id)
+    }
+}
+
+impl Audited for crate::db::patients::Patient {
+    fn touch(&self) -> Touch<'_> {
+        (&self.id, "patient", &self.id)
+    }
+}
+
+impl Audited for crate::db::alerts::Alert {
+    fn touch(&self) -> Touch<'_> {
+        (&self.patient_id, "alert", &self.id)
+    }
+}
+
 /// Appends one row per touched resource.
 pub fn record(
     conn: &mut DbConnection,

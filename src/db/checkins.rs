@@ -1,10 +1,13 @@
 //! Check-ins, their symptoms (one row each, for queries) and findings.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{checkin_symptoms, checkins, findings};
 use super::DbConnection;
+use crate::domain::schedule::SCHEDULE_DAYS;
 use crate::domain::symptoms::{Severities, Symptom};
 use crate::domain::triage::{
     Glucose, GlucoseUnit, MedicalCare, Observation, TreatmentFacts, Vitals, RULES_VERSION,
@@ -348,14 +351,36 @@ pub fn insert(
     insert_findings(conn, findings)
 }
 
-/// The days on which the treatment has at least one check-in.
-pub fn days_done(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<i64>, ApiError> {
-    let days: Vec<i32> = checkins::table
-        .filter(checkins::treatment_id.eq(treatment_id))
-        .select(checkins::day)
+/// The scheduled days with at least one check-in, per treatment: all the
+/// missed-slot count needs, and at most 14 rows per treatment however often
+/// its patient checks in.
+pub fn days_done(
+    conn: &mut DbConnection,
+    treatment_ids: &[String],
+) -> Result<HashMap<String, Vec<i64>>, ApiError> {
+    let scheduled: Vec<i32> = SCHEDULE_DAYS
+        .iter()
+        .filter_map(|day| i32::try_from(*day).ok())
+        .collect();
+    let rows: Vec<(String, i32)> = checkins::table
+        .filter(checkins::treatment_id.eq_any(treatment_ids))
+        .filter(checkins::day.eq_any(scheduled))
+        .select((checkins::treatment_id, checkins::day))
         .distinct()
         .load(conn)?;
-    Ok(days.into_iter().map(i64::from).collect())
+    let mut days: HashMap<String, Vec<i64>> = HashMap::new();
+    for (id, day) in rows {
+        days.entry(id).or_default().push(i64::from(day));
+    }
+    Ok(days)
+}
+
+/// The scheduled days on which one treatment has a check-in.
+pub fn days_done_of(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<i64>, ApiError> {
+    let id = treatment_id.to_owned();
+    Ok(days_done(conn, std::slice::from_ref(&id))?
+        .remove(&id)
+        .unwrap_or_default())
 }
 
 /// A page of the treatment's check-ins in (observed_at, id) order.

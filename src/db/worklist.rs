@@ -9,11 +9,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Nullable, Text, Timestamp};
 
 use super::patients::Patient;
-use super::schema::{alerts, care_team_members, checkins, patients, treatments};
+use super::schema::{alerts, care_team_members, patients, treatments};
 use super::treatments::Treatment;
 use super::DbConnection;
 use crate::domain::alerts::Status;
-use crate::domain::schedule::SCHEDULE_DAYS;
 use crate::error::ApiError;
 
 /// Treatments of the physician's patients given at or after `since`, or
@@ -101,28 +100,4 @@ struct LastCheckin {
     treatment_id: String,
     #[diesel(sql_type = Nullable<Timestamp>)]
     last: Option<NaiveDateTime>,
-}
-
-/// The scheduled days with at least one check-in, per treatment: all the
-/// missed-slot count needs, and at most 14 rows per treatment however often
-/// its patient checks in.
-pub fn days_done(
-    conn: &mut DbConnection,
-    treatment_ids: &[String],
-) -> Result<HashMap<String, Vec<i64>>, ApiError> {
-    let scheduled: Vec<i32> = SCHEDULE_DAYS
-        .iter()
-        .filter_map(|day| i32::try_from(*day).ok())
-        .collect();
-    let rows: Vec<(String, i32)> = checkins::table
-        .filter(checkins::treatment_id.eq_any(treatment_ids))
-        .filter(checkins::day.eq_any(scheduled))
-        .select((checkins::treatment_id, checkins::day))
-        .distinct()
-        .load(conn)?;
-    let mut days: HashMap<String, Vec<i64>> = HashMap::new();
-    for (id, day) in rows {
-        days.entry(id).or_default().push(i64::from(day));
-    }
-    Ok(days)
 }

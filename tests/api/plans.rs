@@ -112,7 +112,7 @@ async fn worklist_alert_list_and_timeline_queries_use_indexes_with_a_million_che
     at("worklist: last check-ins");
     worklist::last_checkins(&mut conn, &ids).unwrap();
     at("worklist: check-in days");
-    worklist::days_done(&mut conn, &ids).unwrap();
+    aftercare::db::checkins::days_done(&mut conn, &ids).unwrap();
     at("alert list: a physician's active alerts");
     let filter = alert_queries::Filter {
         statuses: Some(vec!["open".into(), "acknowledged".into(), "snoozed".into()]),

@@ -10,10 +10,9 @@ pub mod sync;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
-use super::paging::{split_page, Page, PageQuery};
+use super::paging::{audited_page, PageQuery};
 use super::Body;
 use crate::auth::access::treatment_for;
-use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
 use crate::clock::now;
 use crate::db::checkins;
@@ -47,19 +46,12 @@ pub async fn list(
     let body = state
         .db
         .run(move |conn| {
-            let (treatment, patient) = treatment_for(conn, &user, &treatment_id)?;
+            let (treatment, _) = treatment_for(conn, &user, &treatment_id)?;
             let rows = checkins::list(conn, &treatment.id, after, limit + 1)?;
-            let (rows, next_cursor) =
-                split_page(rows, limit, |c| query.cursor(c.observed_at, &c.id));
-            let touched: Vec<_> = rows
-                .iter()
-                .map(|c| (patient.id.as_str(), "checkin", c.id.as_str()))
-                .collect();
-            audit::record(conn, &user, Action::Read, &touched, now())?;
-            Ok(Page {
-                items: rows.into_iter().map(list_item).collect(),
-                next_cursor,
-            })
+            let page = audited_page(conn, &user, now(), rows, limit, |c| {
+                query.cursor(c.observed_at, &c.id)
+            })?;
+            Ok(page.map(list_item))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
