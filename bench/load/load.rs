@@ -391,7 +391,8 @@ pub async fn storage_ceiling(
                         NewFinding::current(id, &row.id, rule, level, reasons, false)
                     })
                     .collect();
-                checkins::insert(conn, &row, &symptoms, &findings)?;
+                checkins::insert(conn, &row, &symptoms)?;
+                checkins::insert_finding_rows(conn, &findings)?;
                 aftercare::db::audit::append(conn, &[event])
             })
             .await

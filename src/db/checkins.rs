@@ -6,11 +6,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{checkin_symptoms, checkins, findings};
+use super::treatments::Treatment;
 use super::DbConnection;
 use crate::domain::schedule::SCHEDULE_DAYS;
 use crate::domain::symptoms::{Severities, Symptom};
 use crate::domain::triage::{
-    Glucose, GlucoseUnit, MedicalCare, Observation, TreatmentFacts, Vitals, RULES_VERSION,
+    Finding, Glucose, GlucoseUnit, History, MedicalCare, Observation, TreatmentFacts, Vitals,
+    RULES_VERSION,
 };
 use crate::error::ApiError;
 
@@ -137,7 +139,7 @@ fn history_order() -> (
 /// those that reported a symptom or a blood pressure, and the first one
 /// from day 1 on whatever it reported (a quiet day is a baseline for the
 /// worsening rule). The other quiet days change no finding.
-pub fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseEntry>, ApiError> {
+fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseEntry>, ApiError> {
     let first = diesel::alias!(checkins as first_from_day_1);
     let first_from_day_1 = first
         .filter(first.field(checkins::treatment_id).eq(treatment_id))
@@ -161,6 +163,35 @@ pub fn course(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<CourseE
         .select(CourseEntry::as_select())
         .order(history_order())
         .load(conn)?)
+}
+
+/// The treatment's course at a new check-in: the history of the new one,
+/// and whether check-ins whose findings depend on history were observed
+/// after it (usually not; they were when it arrives late, from an offline
+/// device).
+pub struct Course {
+    pub history: History,
+    pub later: bool,
+}
+
+/// The course of `treatment` at a check-in observed at `observed_at`. Ties
+/// in observed_at go to the stored check-in: it was received first.
+pub fn course_at(
+    conn: &mut DbConnection,
+    treatment: &Treatment,
+    observed_at: NaiveDateTime,
+) -> Result<Course, ApiError> {
+    let facts = treatment.facts();
+    let mut history = History::default();
+    let mut later = false;
+    for entry in course(conn, &treatment.id)? {
+        if entry.observed_at <= observed_at {
+            history.add(&entry.observation(facts, treatment.administered_at));
+        } else {
+            later |= entry.depends_on_history();
+        }
+    }
+    Ok(Course { history, later })
 }
 
 impl CourseEntry {
@@ -260,10 +291,46 @@ pub fn supersede_findings(
     Ok(())
 }
 
-pub fn insert_findings(conn: &mut DbConnection, new: &[NewFinding<'_>]) -> Result<(), ApiError> {
-    for finding in new {
+/// A finding's reasons as stored: a JSON array of strings.
+pub fn stored_reasons(finding: &Finding) -> String {
+    serde_json::to_string(&finding.reasons).unwrap_or_default()
+}
+
+/// Stores findings of the current rules for a check-in (`retriaged` when
+/// they come from triaging it again).
+pub fn insert_findings<'f>(
+    conn: &mut DbConnection,
+    checkin_id: &str,
+    new: impl IntoIterator<Item = &'f Finding>,
+    retriaged: bool,
+) -> Result<(), ApiError> {
+    let stored: Vec<(String, &Finding, String)> = new
+        .into_iter()
+        .map(|f| (uuid::Uuid::now_v7().to_string(), f, stored_reasons(f)))
+        .collect();
+    let rows: Vec<NewFinding<'_>> = stored
+        .iter()
+        .map(|(id, f, reasons)| {
+            NewFinding::current(
+                id,
+                checkin_id,
+                f.rule.as_str(),
+                f.level.as_str(),
+                reasons,
+                retriaged,
+            )
+        })
+        .collect();
+    insert_finding_rows(conn, &rows)
+}
+
+pub fn insert_finding_rows(
+    conn: &mut DbConnection,
+    rows: &[NewFinding<'_>],
+) -> Result<(), ApiError> {
+    for row in rows {
         diesel::insert_into(findings::table)
-            .values(finding)
+            .values(row)
             .execute(conn)?;
     }
     Ok(())
@@ -322,11 +389,12 @@ pub fn find_by_client_id(
         .optional()?)
 }
 
+/// The check-in with its symptoms (its findings are stored apart, by
+/// `insert_findings`); `IdempotencyConflict` if its client_id is taken.
 pub fn insert(
     conn: &mut DbConnection,
     checkin: &Checkin,
     symptoms: &[(&str, i32)],
-    findings: &[NewFinding<'_>],
 ) -> Result<(), ApiError> {
     diesel::insert_into(checkins::table)
         .values(checkin)
@@ -348,7 +416,7 @@ pub fn insert(
             ))
             .execute(conn)?;
     }
-    insert_findings(conn, findings)
+    Ok(())
 }
 
 /// The scheduled days with at least one check-in, per treatment: all the

@@ -2,6 +2,7 @@
 //! reports symptoms, vitals and impact; the answer carries the triage, the
 //! guidance and the alerts it opened or changed.
 
+mod assess;
 mod record;
 pub mod request;
 mod retriage;

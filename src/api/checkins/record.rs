@@ -10,23 +10,22 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 
+use super::assess::{guidance_for, triage_json, AlertPlans, Context, Subject};
 use super::request::{CheckinBody, NewCheckin, RawCheckin};
 use super::retriage;
-use crate::alerting::{self, AlertChange, Plan};
 use crate::api::from_value;
-use crate::auth::access;
-use crate::auth::access::treatment_for;
+use crate::auth::access::{self, treatment_for};
 use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
 use crate::clock::utc;
-use crate::db::checkins::{self, Checkin, NewFinding};
+use crate::db::checkins::{self, Checkin};
 use crate::db::patients::Patient;
 use crate::db::treatments::{self, Treatment};
 use crate::db::DbConnection;
 use crate::domain::accounts::Role;
-use crate::domain::guidance::{self, Guidance};
+use crate::domain::guidance::Guidance;
 use crate::domain::schedule::day_of;
-use crate::domain::triage::{triage, Finding, History, Level, Observation, Thresholds, Triage};
+use crate::domain::triage::{triage, Observation, Thresholds, Triage};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
 
@@ -52,26 +51,17 @@ impl Recorded {
     }
 
     pub fn into_response(self) -> HttpResponse {
-        match self {
-            Self::Created(body) => HttpResponse::Created()
-                .content_type(ContentType::json())
-                .body(body),
-            Self::Replayed(body) => HttpResponse::Ok()
-                .content_type(ContentType::json())
-                .body(body),
-        }
+        let (mut response, body) = match self {
+            Self::Created(body) => (HttpResponse::Created(), body),
+            Self::Replayed(body) => (HttpResponse::Ok(), body),
+        };
+        response.content_type(ContentType::json()).body(body)
     }
 }
 
 /// The request's fingerprint: its treatment and its JSON, keys sorted.
 fn request_hash(treatment_id: &str, raw: &Value) -> String {
     secrets::sha256_hex(&format!("{treatment_id}\n{raw}"))
-}
-
-/// The clinic's settings a check-in is triaged and answered with.
-pub(super) struct Context {
-    pub thresholds: Thresholds,
-    pub emergency_number: String,
 }
 
 pub async fn record_checkin(
@@ -93,8 +83,7 @@ pub async fn record_checkin(
         },
         emergency_number: state.settings.emergency_number.clone(),
     };
-    let (writer, id) = (user.clone(), treatment_id.clone());
-    let hash_for_write = hash.clone();
+    let (writer, id, hash_for_write) = (user.clone(), treatment_id.clone(), hash.clone());
     let written = state
         .db
         .transaction(move |conn| write(conn, &context, &writer, &id, &hash_for_write, checkin, at))
@@ -109,38 +98,88 @@ pub async fn record_checkin(
         }
         // Sent before (found by the unique index), or written concurrently
         // under the same client_id: answer as if this request came second.
-        // The replay shows the stored symptoms and note again: a read of
-        // health data, audited like any other.
         Err(ApiError::IdempotencyConflict) => {
             state
                 .db
-                .transaction(move |conn| {
-                    let (_, patient) = treatment_for(conn, &user, &treatment_id)?;
-                    match checkins::find_by_client_id(conn, &patient.id, &client_id)? {
-                        Some(existing) if existing.request_hash == hash => {
-                            audit::record(
-                                conn,
-                                &user,
-                                Action::Read,
-                                &[(&patient.id, "checkin", &existing.id)],
-                                at,
-                            )?;
-                            Ok(Recorded::Replayed(existing.response))
-                        }
-                        _ => Err(ApiError::IdempotencyConflict),
-                    }
-                })
+                .transaction(move |conn| replay(conn, &user, &treatment_id, &client_id, &hash, at))
                 .await
         }
         Err(error) => Err(error),
     }
 }
 
-/// What the metrics count of a recorded check-in.
-struct Counted {
-    level: &'static str,
-    /// (rule, level) of each finding.
-    findings: Vec<(&'static str, &'static str)>,
+/// The stored answer of the same request sent before. It shows the stored
+/// symptoms and note again: a read of health data, audited like any other.
+fn replay(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    treatment_id: &str,
+    client_id: &str,
+    hash: &str,
+    at: DateTime<Utc>,
+) -> Result<Recorded, ApiError> {
+    let (_, patient) = treatment_for(conn, user, treatment_id)?;
+    match checkins::find_by_client_id(conn, &patient.id, client_id)? {
+        Some(existing) if existing.request_hash == hash => {
+            let touched = [(patient.id.as_str(), "checkin", existing.id.as_str())];
+            audit::record(conn, user, Action::Read, &touched, at)?;
+            Ok(Recorded::Replayed(existing.response))
+        }
+        _ => Err(ApiError::IdempotencyConflict),
+    }
+}
+
+/// The check-in's steps, in one transaction: load and authorise, place it
+/// in the treatment's time, triage it on its history, plan the alert
+/// changes and the guidance, store the rows, carry out the plans, triage
+/// any later check-ins again, audit.
+fn write(
+    conn: &mut DbConnection,
+    context: &Context,
+    user: &AuthUser,
+    treatment_id: &str,
+    hash: &str,
+    c: NewCheckin,
+    at: DateTime<Utc>,
+) -> Result<(String, Counted), ApiError> {
+    // A request sent again (same client_id) is found by the unique index
+    // when the check-in is inserted, and answered by the caller: no lookup
+    // here on the common path.
+    let (treatment, patient) = load(conn, user, treatment_id)?;
+    let placed = Placed::check(&c, &treatment, &patient, at)?;
+    let course = checkins::course_at(conn, &treatment, placed.observed_at.naive_utc())?;
+    let observation = placed.observation(&treatment, &c);
+    let result = triage(&observation, &course.history, &context.thresholds);
+    let plans = AlertPlans::decide(conn, placed.subject(), &result.findings)?;
+    let guidance = guidance_for(
+        context,
+        &patient,
+        &treatment,
+        &result,
+        &observation,
+        plans.notify(),
+    );
+    let answer = answer(&placed, &c, user, &result, &guidance, &plans);
+    let row = checkin_row(&placed, &c, user, hash, &result, answer);
+    store(conn, &row, &c, &result)?;
+    plans.carry_out(conn, at)?;
+    if course.later {
+        let mut history = course.history;
+        history.add(&observation);
+        retriage::after(
+            conn,
+            context,
+            &treatment,
+            &patient,
+            history,
+            placed.observed_at,
+            at,
+        )?;
+    }
+    let touched = [(patient.id.as_str(), "checkin", placed.id.as_str())];
+    audit::record(conn, user, Action::Create, &touched, at)?;
+    tracing::info!(checkin_id = %placed.id, late = course.later, "check-in recorded");
+    Ok((row.response, Counted::of(&result)))
 }
 
 /// The treatment and its patient, locked for the check-in (PostgreSQL), if
@@ -158,335 +197,128 @@ fn load(
     Ok((treatment, patient))
 }
 
-/// When the check-in was observed: not in the future, not before the
-/// treatment.
-fn observed_at(
-    c: &NewCheckin,
+/// A new check-in placed in its treatment's time.
+struct Placed {
+    id: String,
+    patient_id: String,
+    treatment_id: String,
     administered_at: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> Result<DateTime<Utc>, ApiError> {
-    let observed_at = c.observed_at.unwrap_or(at);
-    let mut errors = FieldErrors::new();
-    if observed_at > at + Duration::minutes(5) {
-        errors.add(
-            "observed_at",
-            "must not be more than 5 minutes in the future",
-        );
-    }
-    if observed_at < administered_at {
-        errors.add("observed_at", "must not be before the treatment was given");
-    }
-    errors.into_result()?;
-    Ok(observed_at)
+    observed_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    /// The day after treatment, in the patient's zone.
+    day: i64,
 }
 
-/// The treatment's course at a new check-in: the history of the new one,
-/// and whether check-ins whose findings depend on history were observed
-/// after it (usually not; they were when it arrives late, from an offline
-/// device).
-pub(super) struct Course {
-    pub history: History,
-    pub later: bool,
-}
-
-impl Course {
-    fn read(
-        conn: &mut DbConnection,
+impl Placed {
+    /// Observed not more than 5 minutes in the future, not before the
+    /// treatment.
+    fn check(
+        c: &NewCheckin,
         treatment: &Treatment,
-        observed_at: DateTime<Utc>,
+        patient: &Patient,
+        at: DateTime<Utc>,
     ) -> Result<Self, ApiError> {
-        let facts = treatment.facts();
-        let mut history = History::default();
-        let mut later = false;
-        // Ties in observed_at go to the stored one: it was received first.
-        for entry in checkins::course(conn, &treatment.id)? {
-            if entry.observed_at <= observed_at.naive_utc() {
-                history.add(&entry.observation(facts, treatment.administered_at));
-            } else {
-                later |= entry.depends_on_history();
-            }
+        let administered_at = utc(treatment.administered_at);
+        let observed_at = c.observed_at.unwrap_or(at);
+        let mut errors = FieldErrors::new();
+        if observed_at > at + Duration::minutes(5) {
+            errors.add(
+                "observed_at",
+                "must not be more than 5 minutes in the future",
+            );
         }
-        Ok(Self { history, later })
-    }
-}
-
-/// The check-in whose findings go to the alerts.
-#[derive(Clone, Copy)]
-pub(super) struct Subject<'a> {
-    pub patient_id: &'a str,
-    pub treatment_id: &'a str,
-    pub checkin_id: &'a str,
-    pub observed_at: DateTime<Utc>,
-    /// The findings come from triaging the check-in again.
-    pub retriaged: bool,
-}
-
-/// One check-in's alert changes, decided before anything is written.
-pub(super) struct AlertPlans<'a> {
-    plans: Vec<(alerting::Input<'a>, Plan)>,
-}
-
-impl<'a> AlertPlans<'a> {
-    /// Plans the alert change of every finding at warning or above.
-    pub fn decide(
-        conn: &mut DbConnection,
-        subject: Subject<'a>,
-        findings: impl IntoIterator<Item = &'a Finding>,
-    ) -> Result<Self, ApiError> {
-        let mut plans = Vec::new();
-        for finding in findings.into_iter().filter(|f| f.level >= Level::Warning) {
-            let input = alerting::Input {
-                patient_id: subject.patient_id,
-                treatment_id: subject.treatment_id,
-                checkin_id: Some(subject.checkin_id),
-                observed_at: subject.observed_at,
-                retriaged: subject.retriaged,
-                rule: finding.rule,
-                level: finding.level,
-                reasons: &finding.reasons,
-            };
-            if let Some(plan) = alerting::plan(conn, &input)? {
-                plans.push((input, plan));
-            }
+        if observed_at < administered_at {
+            errors.add("observed_at", "must not be before the treatment was given");
         }
-        Ok(Self { plans })
-    }
-
-    /// The alerts as the changes leave them, for the answer.
-    pub fn changes(&self) -> Vec<AlertChange> {
-        self.plans
-            .iter()
-            .map(|(input, plan)| plan.change(input))
-            .collect()
-    }
-
-    /// Whether the clinic hears of it: an alert opens, escalates or reopens.
-    pub fn notify(&self) -> bool {
-        self.plans.iter().any(|(_, plan)| plan.notifies())
-    }
-
-    pub fn carry_out(self, conn: &mut DbConnection, at: DateTime<Utc>) -> Result<(), ApiError> {
-        for (input, plan) in self.plans {
-            alerting::carry_out(conn, &input, plan, at)?;
-        }
-        Ok(())
-    }
-}
-
-/// The guidance for a triage, in the patient's language.
-pub(super) fn guidance_for(
-    context: &Context,
-    patient: &Patient,
-    treatment: &Treatment,
-    result: &Triage,
-    observation: &Observation,
-    clinic_notified: bool,
-) -> Vec<Guidance> {
-    let given_at = utc(treatment.administered_at)
-        .with_timezone(&patient.zone())
-        .naive_local();
-    guidance::for_triage(
-        result,
-        observation,
-        &guidance::Context {
-            locale: patient.language(),
-            emergency_number: &context.emergency_number,
-            given_at,
-            clinic_notified,
-        },
-    )
-}
-
-/// The `triage` member of an answer: level, findings (a finding made by
-/// triaging again says so) and guidance.
-pub(super) fn triage_json(result: &Triage, retriaged: &[bool], guidance: &[Guidance]) -> Value {
-    let findings: Vec<Value> = result
-        .findings
-        .iter()
-        .zip(retriaged.iter().chain(std::iter::repeat(&false)))
-        .map(|(f, again)| {
-            let mut finding =
-                json!({"rule": f.rule.as_str(), "level": f.level.as_str(), "reasons": f.reasons});
-            if *again {
-                finding["retriaged"] = Value::Bool(true);
-            }
-            finding
+        errors.into_result()?;
+        Ok(Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            patient_id: patient.id.clone(),
+            treatment_id: treatment.id.clone(),
+            administered_at,
+            observed_at,
+            received_at: at,
+            day: day_of(observed_at, administered_at, patient.zone()),
         })
-        .collect();
-    json!({
-        "level": result.level.as_str(),
-        "findings": findings,
-        "guidance": guidance.iter().map(|g| json!({"code": g.code, "text": g.text})).collect::<Vec<_>>(),
-    })
+    }
+
+    /// The check-in as the rules see it.
+    fn observation(&self, treatment: &Treatment, c: &NewCheckin) -> Observation {
+        Observation {
+            day: self.day,
+            elapsed: self.observed_at - self.administered_at,
+            treatment: treatment.facts(),
+            severities: c.severities,
+            vitals: c.measured,
+            medical_care: c.medical_care,
+        }
+    }
+
+    fn subject(&self) -> Subject<'_> {
+        Subject {
+            patient_id: &self.patient_id,
+            treatment_id: &self.treatment_id,
+            checkin_id: &self.id,
+            observed_at: self.observed_at,
+            retriaged: false,
+        }
+    }
 }
 
-/// The findings as stored rows (their reasons as JSON arrays).
-pub(super) fn reasons_json(findings: &[Finding]) -> Vec<String> {
-    findings
-        .iter()
-        .map(|f| serde_json::to_string(&f.reasons).unwrap_or_default())
-        .collect()
-}
-
-fn write(
-    conn: &mut DbConnection,
-    context: &Context,
+/// The answer to the request, stored with the check-in for a replay.
+fn answer(
+    placed: &Placed,
+    c: &NewCheckin,
     user: &AuthUser,
-    treatment_id: &str,
-    hash: &str,
-    c: NewCheckin,
-    at: DateTime<Utc>,
-) -> Result<(String, Counted), ApiError> {
-    // A request sent again (same client_id) is found by the unique index
-    // when the check-in is inserted, and answered by the caller: no lookup
-    // here on the common path.
-    let (treatment, patient) = load(conn, user, treatment_id)?;
-    let administered_at = utc(treatment.administered_at);
-    let observed_at = observed_at(&c, administered_at, at)?;
-    let day = day_of(observed_at, administered_at, patient.zone());
-    let course = Course::read(conn, &treatment, observed_at)?;
-    let observation = Observation {
-        day,
-        elapsed: observed_at - administered_at,
-        treatment: treatment.facts(),
-        severities: c.severities,
-        vitals: c.measured,
-        medical_care: c.medical_care,
-    };
-    let result = triage(&observation, &course.history, &context.thresholds);
-
-    let id = uuid::Uuid::now_v7().to_string();
-    let subject = Subject {
-        patient_id: &patient.id,
-        treatment_id: &treatment.id,
-        checkin_id: &id,
-        observed_at,
-        retriaged: false,
-    };
-    let plans = AlertPlans::decide(conn, subject, &result.findings)?;
-    let guidance = guidance_for(
-        context,
-        &patient,
-        &treatment,
-        &result,
-        &observation,
-        plans.notify(),
-    );
-    let row = checkin_row(
-        &c,
-        &id,
-        &treatment,
-        user,
-        hash,
-        day,
-        observed_at,
-        at,
-        &result,
-    );
-    let symptom_map: Map<String, Value> = c
+    result: &Triage,
+    guidance: &[Guidance],
+    plans: &AlertPlans<'_>,
+) -> String {
+    let symptoms: Map<String, Value> = c
         .reported
         .iter()
         .map(|(s, v)| (s.code().to_owned(), json!(v)))
         .collect();
-    let answer = json!({
+    json!({
         "checkin": {
-            "id": id,
+            "id": placed.id,
             "client_id": c.client_id,
-            "treatment_id": treatment.id,
-            "day": day,
-            "observed_at": observed_at,
-            "received_at": at,
-            "symptoms": symptom_map,
+            "treatment_id": placed.treatment_id,
+            "day": placed.day,
+            "observed_at": placed.observed_at,
+            "received_at": placed.received_at,
+            "symptoms": symptoms,
             "vitals": c.vitals,
             "impact": c.impact,
             "note": c.note,
             "recorded_by": user.id,
         },
-        "triage": triage_json(&result, &[], &guidance),
+        "triage": triage_json(result, &[], guidance),
         "alerts": plans.changes(),
     })
-    .to_string();
-    let row = Checkin {
-        response: answer,
-        ..row
-    };
-    let symptoms: Vec<(&str, i32)> = c
-        .reported
-        .iter()
-        .map(|(s, v)| (s.code(), i32::from(*v)))
-        .collect();
-    let finding_ids: Vec<String> = result
-        .findings
-        .iter()
-        .map(|_| uuid::Uuid::now_v7().to_string())
-        .collect();
-    let reasons = reasons_json(&result.findings);
-    let finding_rows: Vec<NewFinding<'_>> = result
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            NewFinding::current(
-                &finding_ids[i],
-                &id,
-                f.rule.as_str(),
-                f.level.as_str(),
-                &reasons[i],
-                false,
-            )
-        })
-        .collect();
-    checkins::insert(conn, &row, &symptoms, &finding_rows)?;
-    plans.carry_out(conn, at)?;
-    if course.later {
-        let mut history = course.history;
-        history.add(&observation);
-        let later = checkins::observed_after(conn, &treatment.id, observed_at.naive_utc())?;
-        retriage::later(conn, context, &treatment, &patient, history, &later, at)?;
-    }
-    audit::record(
-        conn,
-        user,
-        Action::Create,
-        &[(&patient.id, "checkin", &id)],
-        at,
-    )?;
-    tracing::info!(checkin_id = %id, late = course.later, "check-in recorded");
-    let counted = Counted {
-        level: result.level.as_str(),
-        findings: result
-            .findings
-            .iter()
-            .map(|f| (f.rule.as_str(), f.level.as_str()))
-            .collect(),
-    };
-    Ok((row.response, counted))
+    .to_string()
 }
 
-/// The check-in row, without its answer.
-#[allow(clippy::too_many_arguments)]
+/// The check-in row, with its answer.
 fn checkin_row(
+    placed: &Placed,
     c: &NewCheckin,
-    id: &str,
-    treatment: &Treatment,
     user: &AuthUser,
     hash: &str,
-    day: i64,
-    observed_at: DateTime<Utc>,
-    at: DateTime<Utc>,
     result: &Triage,
+    response: String,
 ) -> Checkin {
     let glucose = c.measured.glucose;
     let symptoms = c.reported.iter().map(|(s, v)| (s.code(), i32::from(*v)));
     Checkin {
-        id: id.to_owned(),
-        treatment_id: treatment.id.clone(),
-        patient_id: treatment.patient_id.clone(),
+        id: placed.id.clone(),
+        treatment_id: placed.treatment_id.clone(),
+        patient_id: placed.patient_id.clone(),
         client_id: c.client_id.clone(),
         request_hash: hash.to_owned(),
-        day: i32::try_from(day).unwrap_or(i32::MAX),
-        observed_at: observed_at.naive_utc(),
-        received_at: at.naive_utc(),
+        day: i32::try_from(placed.day).unwrap_or(i32::MAX),
+        observed_at: placed.observed_at.naive_utc(),
+        received_at: placed.received_at.naive_utc(),
         glucose_value: glucose.map(|g| g.value),
         glucose_unit: glucose.map(|g| g.unit.as_str().to_owned()),
         glucose_mg_dl: glucose.map(|g| g.in_mg_dl()),
@@ -501,7 +333,43 @@ fn checkin_row(
         note: c.note.clone(),
         recorded_by: user.id.clone(),
         triage_level: result.level.as_str().to_owned(),
-        response: String::new(),
+        response,
         present_symptoms: checkins::present_symptoms(symptoms),
+    }
+}
+
+/// The rows: the check-in, its symptoms as reported, its findings.
+fn store(
+    conn: &mut DbConnection,
+    row: &Checkin,
+    c: &NewCheckin,
+    result: &Triage,
+) -> Result<(), ApiError> {
+    let symptoms: Vec<(&str, i32)> = c
+        .reported
+        .iter()
+        .map(|(s, v)| (s.code(), i32::from(*v)))
+        .collect();
+    checkins::insert(conn, row, &symptoms)?;
+    checkins::insert_findings(conn, &row.id, &result.findings, false)
+}
+
+/// What the metrics count of a recorded check-in.
+struct Counted {
+    level: &'static str,
+    /// (rule, level) of each finding.
+    findings: Vec<(&'static str, &'static str)>,
+}
+
+impl Counted {
+    fn of(result: &Triage) -> Self {
+        Self {
+            level: result.level.as_str(),
+            findings: result
+                .findings
+                .iter()
+                .map(|f| (f.rule.as_str(), f.level.as_str()))
+                .collect(),
+        }
     }
 }

@@ -14,27 +14,28 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::record::{guidance_for, reasons_json, triage_json, AlertPlans, Context, Subject};
+use super::assess::{guidance_for, triage_json, AlertPlans, Context, Subject};
 use crate::clock::utc;
 use crate::db::alerts;
-use crate::db::checkins::{self, Checkin, NewFinding, StoredFinding};
+use crate::db::checkins::{self, Checkin, StoredFinding};
 use crate::db::patients::Patient;
 use crate::db::treatments::Treatment;
 use crate::db::DbConnection;
 use crate::domain::triage::{triage_later, Finding, History, Observation, Triage};
 use crate::error::ApiError;
 
-/// Triages `rows` (in history order) again; `history` is the history of
-/// the first of them.
-pub(super) fn later(
+/// Triages the check-ins observed after `observed_at` again; `history` is
+/// the history that includes the check-in observed then.
+pub(super) fn after(
     conn: &mut DbConnection,
     context: &Context,
     treatment: &Treatment,
     patient: &Patient,
     history: History,
-    rows: &[Checkin],
+    observed_at: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    let rows = checkins::observed_after(conn, &treatment.id, observed_at.naive_utc())?;
     let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
     let facts = treatment.facts();
     let observations: Vec<Observation> = rows
@@ -86,7 +87,11 @@ impl Again<'_> {
         result: &Triage,
         before: &[StoredFinding],
     ) -> Result<(), ApiError> {
-        let reasons = reasons_json(&result.findings);
+        let reasons: Vec<String> = result
+            .findings
+            .iter()
+            .map(checkins::stored_reasons)
+            .collect();
         // The stored finding each new one repeats, if any.
         let kept: Vec<Option<&StoredFinding>> = result
             .findings
@@ -114,27 +119,14 @@ impl Again<'_> {
         for finding in &gone {
             alerts::supersede_evidence(conn, &row.id, &finding.rule)?;
         }
-        let gained: Vec<usize> = (0..kept.len()).filter(|i| kept[*i].is_none()).collect();
-        let ids: Vec<String> = gained
+        let gained: Vec<_> = result
+            .findings
             .iter()
-            .map(|_| uuid::Uuid::now_v7().to_string())
+            .zip(&kept)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|(finding, _)| finding)
             .collect();
-        let new_rows: Vec<NewFinding<'_>> = gained
-            .iter()
-            .zip(&ids)
-            .map(|(i, id)| {
-                let f = &result.findings[*i];
-                NewFinding::current(
-                    id,
-                    &row.id,
-                    f.rule.as_str(),
-                    f.level.as_str(),
-                    &reasons[*i],
-                    true,
-                )
-            })
-            .collect();
-        checkins::insert_findings(conn, &new_rows)?;
+        checkins::insert_findings(conn, &row.id, gained.iter().copied(), true)?;
         let subject = Subject {
             patient_id: &row.patient_id,
             treatment_id: &row.treatment_id,
@@ -142,7 +134,7 @@ impl Again<'_> {
             observed_at: utc(row.observed_at),
             retriaged: true,
         };
-        let plans = AlertPlans::decide(conn, subject, gained.iter().map(|i| &result.findings[*i]))?;
+        let plans = AlertPlans::decide(conn, subject, gained)?;
         let mut answer: Value = serde_json::from_str(&row.response).map_err(ApiError::internal)?;
         let notified = plans.notify() || told_the_clinic(&answer);
         plans.carry_out(conn, self.at)?;
