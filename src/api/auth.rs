@@ -212,11 +212,32 @@ pub struct RegisterRequest {
     password: String,
 }
 
+/// How long a refused registration waits for its answer. A made-up invite
+/// code costs the service almost nothing, but a client that sends its next
+/// try when the last is answered (as nearly all do) would still keep the
+/// CPU busy with cheap refusals and slow everyone's sign-in; a second
+/// spent waiting, not computing, slows each such client to one try a
+/// second, and a patient who mistyped the code hardly notices it.
+const REFUSAL_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Registration checks the invite before it hashes the password: a flood
 /// of made-up codes costs one index read each, is throttled per address
-/// like sign-in failures, and leaves the hashing threads to real sign-ins.
+/// like sign-in failures, is answered only after `REFUSAL_DELAY`, and
+/// leaves the hashing threads to real sign-ins.
 #[tracing::instrument(skip_all)]
 pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Body<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let registered = create_account(state, req, body).await;
+    if registered.is_err() {
+        actix_web::rt::time::sleep(REFUSAL_DELAY).await;
+    }
+    registered
+}
+
+async fn create_account(
     state: web::Data<AppState>,
     req: HttpRequest,
     Body(body): Body<RegisterRequest>,

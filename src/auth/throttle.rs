@@ -95,16 +95,20 @@ impl Attempt {
         }
     }
 
-    /// Counts a failure on every counter of the attempt.
+    /// Counts a failure on every counter of the attempt, in one
+    /// transaction: failures at the same moment (a guesser's parallel
+    /// tries) all count.
     pub fn failed(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), ApiError> {
-        throttle::record_failure(conn, &self.address, ADDRESS, now)?;
-        if let Some(pair) = &self.pair {
-            throttle::record_failure(conn, pair, PAIR, now)?;
-        }
-        if let Some(account) = &self.account {
-            throttle::record_failure(conn, account, ACCOUNT, now)?;
-        }
-        Ok(())
+        crate::db::transaction(conn, |conn| {
+            throttle::record_failure(conn, &self.address, ADDRESS, now)?;
+            if let Some(pair) = &self.pair {
+                throttle::record_failure(conn, pair, PAIR, now)?;
+            }
+            if let Some(account) = &self.account {
+                throttle::record_failure(conn, account, ACCOUNT, now)?;
+            }
+            Ok(())
+        })
     }
 
     /// A success forgets this address's failures for the account, not the

@@ -52,47 +52,72 @@ fn retry_after_seconds(wait: Duration) -> u64 {
     u64::try_from(wait.num_seconds()).unwrap_or(0).max(1)
 }
 
+/// The key's count, locked on PostgreSQL until the transaction ends, so
+/// that failures counted at the same moment add up (SQLite's writers
+/// already take turns).
+fn counter_for_update(conn: &mut DbConnection, key: &str) -> Result<Counter, ApiError> {
+    Ok(match conn {
+        DbConnection::Postgres(pg) => login_throttle::table
+            .find(key)
+            .select(Counter::as_select())
+            .for_update()
+            .first(pg)?,
+        DbConnection::Sqlite(sqlite) => login_throttle::table
+            .find(key)
+            .select(Counter::as_select())
+            .first(sqlite)?,
+    })
+}
+
+/// A key that has not counted yet: no failures, no block.
+fn insert_if_missing(
+    conn: &mut DbConnection,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let fresh = (
+        login_throttle::key.eq(key),
+        login_throttle::failures.eq(0),
+        login_throttle::window_started_at.eq(now),
+        login_throttle::blocked_until.eq(None::<NaiveDateTime>),
+    );
+    let insert = diesel::insert_into(login_throttle::table).values(fresh);
+    match conn {
+        DbConnection::Postgres(pg) => insert.on_conflict_do_nothing().execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.on_conflict_do_nothing().execute(sqlite)?,
+    };
+    Ok(())
+}
+
 /// Counts one failure; returns the block in seconds if this one starts it.
+/// Run it in a transaction: the count is read and written under a lock.
 pub fn record_failure(
     conn: &mut DbConnection,
     key: &str,
     policy: Policy,
     now: NaiveDateTime,
 ) -> Result<Option<u64>, ApiError> {
-    let (failures, window_started_at) = match counter(conn, key)? {
-        // A block runs its course: failures while it lasts (possible only
-        // for a counter that does not refuse on its own, the account's)
-        // neither lift nor lengthen it.
-        Some(c) if c.blocked_until.is_some_and(|u| u > now) => return Ok(None),
-        Some(c) if now - c.window_started_at < policy.window => {
-            (c.failures + 1, c.window_started_at)
-        }
-        _ => (1, now),
+    insert_if_missing(conn, key, now)?;
+    let c = counter_for_update(conn, key)?;
+    // A block runs its course: failures while it lasts (possible only for a
+    // counter that does not refuse on its own, the account's) neither lift
+    // nor lengthen it.
+    if c.blocked_for(now).is_some() {
+        return Ok(None);
+    }
+    let (failures, window_started_at) = if now - c.window_started_at < policy.window {
+        (c.failures + 1, c.window_started_at)
+    } else {
+        (1, now)
     };
     let blocked_until = (failures >= policy.max_failures).then(|| now + policy.block_for);
-    let values = (
-        login_throttle::failures.eq(if blocked_until.is_some() { 0 } else { failures }),
-        login_throttle::window_started_at.eq(window_started_at),
-        login_throttle::blocked_until.eq(blocked_until),
-    );
-    let updated = diesel::update(login_throttle::table.find(key))
-        .set(values)
+    diesel::update(login_throttle::table.find(key))
+        .set((
+            login_throttle::failures.eq(if blocked_until.is_some() { 0 } else { failures }),
+            login_throttle::window_started_at.eq(window_started_at),
+            login_throttle::blocked_until.eq(blocked_until),
+        ))
         .execute(conn)?;
-    if updated == 0 {
-        let inserted = diesel::insert_into(login_throttle::table)
-            .values((login_throttle::key.eq(key), values.0, values.1, values.2))
-            .execute(conn);
-        match inserted {
-            Ok(_) => {}
-            // A concurrent first failure inserted the row: this one is lost,
-            // which only makes the count a little more lenient.
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
     Ok(blocked_until.map(|until| retry_after_seconds(until - now)))
 }
 
