@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 
-use aftercare::alerting::level_rank;
 use aftercare::db::checkins::{self, Checkin};
 use aftercare::db::schema::{
     alert_events, alert_evidence, alerts, care_team_members, checkin_symptoms, findings, patients,
@@ -652,7 +651,7 @@ impl Clinic {
                                 treatment_id: t.id.clone(),
                                 rule: finding.rule.as_str(),
                                 level: finding.level.as_str(),
-                                level_rank: level_rank(finding.level),
+                                level_rank: finding.level.rank(),
                                 status: "open",
                                 created_at: observed,
                                 updated_at: observed,
@@ -672,9 +671,9 @@ impl Clinic {
                         open.len() - 1
                     });
                     let alert = &mut open[slot];
-                    if level_rank(finding.level) > alert.row.level_rank {
+                    if finding.level.rank() > alert.row.level_rank {
                         alert.row.level = finding.level.as_str();
-                        alert.row.level_rank = level_rank(finding.level);
+                        alert.row.level_rank = finding.level.rank();
                         alert.row.raised_at = Some(observed);
                     }
                     alert.last_evidence = observed;

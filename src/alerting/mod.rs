@@ -20,9 +20,9 @@ use crate::webhooks;
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct AlertChange {
     pub id: String,
-    pub rule: String,
-    pub level: String,
-    pub status: String,
+    pub rule: Rule,
+    pub level: Level,
+    pub status: Status,
 }
 
 impl From<Alert> for AlertChange {
@@ -33,16 +33,6 @@ impl From<Alert> for AlertChange {
             level: alert.level,
             status: alert.status,
         }
-    }
-}
-
-pub fn level_rank(level: Level) -> i32 {
-    match level {
-        Level::None => 0,
-        Level::Info => 1,
-        Level::Warning => 2,
-        Level::Urgent => 3,
-        Level::Emergency => 4,
     }
 }
 
@@ -129,7 +119,7 @@ pub fn record(
     alert: &Alert,
     action: &str,
     actor: Option<&str>,
-    from: Option<&str>,
+    from: Option<Status>,
     detail: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
@@ -143,8 +133,8 @@ pub fn record(
             action,
             actor_id: actor,
             from_status: from,
-            to_status: &alert.status,
-            level: &alert.level,
+            to_status: alert.status,
+            level: alert.level,
             detail,
             at: at.naive_utc(),
         },
@@ -174,18 +164,18 @@ impl Plan {
         match (&self.active, self.decision) {
             (None, _) | (_, Decision::Open) => AlertChange {
                 id: self.new_id.clone(),
-                rule: input.rule.as_str().to_owned(),
-                level: input.level.as_str().to_owned(),
-                status: Status::Open.as_str().to_owned(),
+                rule: input.rule,
+                level: input.level,
+                status: Status::Open,
             },
             (Some(alert), Decision::Escalate) => AlertChange {
                 id: alert.id.clone(),
-                rule: alert.rule.clone(),
-                level: input.level.as_str().to_owned(),
-                status: Status::Open.as_str().to_owned(),
+                rule: alert.rule,
+                level: input.level,
+                status: Status::Open,
             },
             (Some(alert), Decision::Reopen) => AlertChange {
-                status: Status::Open.as_str().to_owned(),
+                status: Status::Open,
                 ..alert.clone().into()
             },
             (Some(alert), Decision::AddEvidence) => alert.clone().into(),
@@ -194,13 +184,12 @@ impl Plan {
 }
 
 /// The stored alert as the state machine sees it.
-fn active_of(alert: &Alert) -> Result<machine::Active, ApiError> {
-    let unknown = |what: &str| ApiError::internal(anyhow::anyhow!("alert with an unknown {what}"));
-    Ok(machine::Active {
-        level: Level::parse(&alert.level).ok_or_else(|| unknown("level"))?,
-        status: Status::parse(&alert.status).ok_or_else(|| unknown("status"))?,
+fn active_of(alert: &Alert) -> machine::Active {
+    machine::Active {
+        level: alert.level,
+        status: alert.status,
         acknowledged_at: alert.acknowledged_at.map(|at| at.and_utc()),
-    })
+    }
 }
 
 /// Decides what one finding does (reads only, and on PostgreSQL locks the
@@ -210,8 +199,8 @@ pub fn plan(conn: &mut DbConnection, input: &Input<'_>) -> Result<Option<Plan>, 
     if on_finding(None, input.evidence()).is_none() {
         return Ok(None);
     }
-    let active = alerts::find_active_for_update(conn, input.treatment_id, input.rule.as_str())?;
-    let state = active.as_ref().map(active_of).transpose()?;
+    let active = alerts::find_active_for_update(conn, input.treatment_id, input.rule)?;
+    let state = active.as_ref().map(active_of);
     Ok(on_finding(state, input.evidence()).map(|decision| Plan {
         decision,
         active,
@@ -251,10 +240,10 @@ pub fn carry_out(
                 id: new_id,
                 patient_id: input.patient_id.to_owned(),
                 treatment_id: input.treatment_id.to_owned(),
-                rule: input.rule.as_str().to_owned(),
-                level: input.level.as_str().to_owned(),
-                level_rank: level_rank(input.level),
-                status: Status::Open.as_str().to_owned(),
+                rule: input.rule,
+                level: input.level,
+                level_rank: input.level.rank(),
+                status: Status::Open,
                 created_at: now,
                 updated_at: now,
                 acknowledged_by: None,
@@ -273,33 +262,26 @@ pub fn carry_out(
             alert
         }
         (Decision::Escalate, Some(mut alert)) => {
-            let from_status = alert.status.clone();
-            let from_level = alert.level.clone();
-            alerts::escalate(
-                conn,
-                &alert.id,
-                input.level.as_str(),
-                level_rank(input.level),
-                now,
-            )?;
-            alert.level = input.level.as_str().to_owned();
-            alert.level_rank = level_rank(input.level);
-            alert.status = Status::Open.as_str().to_owned();
+            let (from_status, from_level) = (alert.status, alert.level);
+            alerts::escalate(conn, &alert.id, input.level, now)?;
+            alert.level = input.level;
+            alert.level_rank = input.level.rank();
+            alert.status = Status::Open;
             record(
                 conn,
                 &alert,
                 "escalated",
                 None,
-                Some(&from_status),
+                Some(from_status),
                 Some(&format!("from {from_level}")),
                 at,
             )?;
             alert
         }
         (Decision::Reopen, Some(mut alert)) => {
-            let from_status = alert.status.clone();
+            let from_status = alert.status;
             alerts::reopen(conn, &alert.id, now)?;
-            alert.status = Status::Open.as_str().to_owned();
+            alert.status = Status::Open;
             alert.acknowledged_by = None;
             alert.acknowledged_at = None;
             alert.snoozed_until = None;
@@ -312,7 +294,7 @@ pub fn carry_out(
                 &alert,
                 "reopened",
                 None,
-                Some(&from_status),
+                Some(from_status),
                 Some(&format!("new {} evidence", input.level.as_str())),
                 at,
             )?;
@@ -336,7 +318,7 @@ pub fn carry_out(
             alert_id: &alert.id,
             checkin_id: input.checkin_id,
             observed_at: input.observed_at.naive_utc(),
-            level: input.level.as_str(),
+            level: input.level,
             reasons: &reasons,
             created_at: now,
             retriaged: input.retriaged,

@@ -14,7 +14,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::alerts::{
     after_action, is_overdue, Action, Event, Outcome, Refusal, Seen, Status,
 };
-use crate::domain::triage::Level;
+
 use crate::error::ApiError;
 
 /// A physician's request, already validated.
@@ -40,11 +40,6 @@ impl Request {
     }
 }
 
-fn status_of(alert: &Alert) -> Result<Status, ApiError> {
-    Status::parse(&alert.status)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown alert status")))
-}
-
 /// The physician saw another alert than the current one: the answer shows
 /// them the current one, and nothing changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,9 +61,7 @@ pub fn act(
     seen: Seen,
     at: DateTime<Utc>,
 ) -> Result<Result<Alert, Stale>, ApiError> {
-    let status = status_of(&alert)?;
-    let level = Level::parse(&alert.level)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown alert level")))?;
+    let (status, level) = (alert.status, alert.level);
     let action = request.action();
     match after_action(status, level, action, seen) {
         Ok(_) => {}
@@ -111,7 +104,7 @@ pub fn act(
         &updated,
         name,
         Some(actor),
-        Some(&alert.status),
+        Some(alert.status),
         detail.as_deref(),
         at,
     )?;
@@ -137,7 +130,7 @@ pub fn reopen_ended_snoozes(conn: &mut DbConnection, at: DateTime<Utc>) -> Resul
                 &updated,
                 "reopened",
                 None,
-                Some(&alert.status),
+                Some(alert.status),
                 Some("snooze ended"),
                 at,
             )?;
@@ -170,14 +163,13 @@ pub fn report_overdue(
 ) -> Result<Vec<Alert>, ApiError> {
     let mut reported = Vec::new();
     for alert in alert_queries::overdue_candidates(conn, (at - after).naive_utc())? {
-        let level = Level::parse(&alert.level).unwrap_or(Level::None);
         let raised = utc(alert.raised_at.unwrap_or(alert.created_at));
         let notified = alert.overdue_notified_at.is_some();
-        if !is_overdue(level, status_of(&alert)?, raised, notified, at, after) {
+        if !is_overdue(alert.level, alert.status, raised, notified, at, after) {
             continue;
         }
         if alerts::mark_overdue(conn, &alert.id, at.naive_utc())? {
-            record(conn, &alert, "overdue", None, Some(&alert.status), None, at)?;
+            record(conn, &alert, "overdue", None, Some(alert.status), None, at)?;
             emit(conn, Event::Overdue, &alert, at)?;
             reported.push(alert);
         }

@@ -32,7 +32,7 @@ use crate::state::AppState;
 pub struct EvidenceView {
     checkin_id: Option<String>,
     observed_at: DateTime<Utc>,
-    level: String,
+    level: Level,
     reasons: Vec<String>,
     /// Present (true) only for a finding made by triaging the check-in
     /// again after an earlier one arrived late.
@@ -55,9 +55,9 @@ pub struct AlertView {
     pub id: String,
     pub patient_id: String,
     pub treatment_id: String,
-    pub rule: String,
-    pub level: String,
-    pub status: String,
+    pub rule: Rule,
+    pub level: Level,
+    pub status: Status,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub evidence: Vec<EvidenceView>,
@@ -77,9 +77,9 @@ pub struct AlertView {
 pub struct HistoryView {
     action: String,
     actor_id: Option<String>,
-    from_status: Option<String>,
-    to_status: String,
-    level: String,
+    from_status: Option<Status>,
+    to_status: Status,
+    level: Level,
     at: DateTime<Utc>,
 }
 
@@ -171,10 +171,10 @@ impl AlertQuery {
         let statuses = match self.status.as_deref() {
             None | Some("") => None,
             // Everything not resolved: what still needs a physician.
-            Some("active") => Some(Status::ACTIVE.iter().map(|s| (*s).to_owned()).collect()),
+            Some("active") => Some(Status::ACTIVE.to_vec()),
             Some(raw) => Some(
                 raw.split(',')
-                    .map(|s| Status::parse(s.trim()).map(|s| s.as_str().to_owned()))
+                    .map(|s| Status::parse(s.trim()))
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| {
                         invalid("status must be active or a comma-separated list of open, acknowledged, snoozed, resolved")
@@ -184,7 +184,7 @@ impl AlertQuery {
         let level = match self.level.as_deref() {
             None | Some("") => None,
             Some(raw) => match Level::parse(raw) {
-                Some(level) if level >= Level::Warning => Some(level.as_str().to_owned()),
+                Some(level) if level >= Level::Warning => Some(level),
                 _ => return Err(invalid("level must be warning, urgent or emergency")),
             },
         };
@@ -192,9 +192,7 @@ impl AlertQuery {
             None | Some("") => None,
             Some(raw) => Some(
                 Rule::parse(raw)
-                    .ok_or_else(|| invalid("rule is not a rule of the triage engine"))?
-                    .as_str()
-                    .to_owned(),
+                    .ok_or_else(|| invalid("rule is not a rule of the triage engine"))?,
             ),
         };
         Ok(Filter {

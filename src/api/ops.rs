@@ -71,7 +71,7 @@ pub async fn metrics(
         for (status, level, count) in counts {
             metrics
                 .alerts
-                .with_label_values(&[&status, &level])
+                .with_label_values(&[status.as_str(), level.as_str()])
                 .set(count);
         }
     }

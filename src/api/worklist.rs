@@ -22,7 +22,9 @@ use crate::db::treatments::Treatment;
 use crate::db::worklist as rows;
 use crate::db::DbConnection;
 use crate::domain::accounts::Role;
+use crate::domain::alerts::Status;
 use crate::domain::schedule::{day_of, local_date, schedule};
+use crate::domain::triage::{Level, Rule};
 use crate::domain::worklist::{missed_checkins, urgency, Standing};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -42,9 +44,9 @@ struct TreatmentBrief {
 #[derive(Serialize)]
 struct AlertBrief {
     id: String,
-    rule: String,
-    level: String,
-    status: String,
+    rule: Rule,
+    level: Level,
+    status: Status,
     created_at: DateTime<Utc>,
 }
 
@@ -68,7 +70,7 @@ impl Audited for (Standing, Row) {
 
 /// Open and acknowledged alerts count; a snoozed one is set aside until its
 /// end, a resolved one is done.
-const COUNTED: [&str; 2] = ["open", "acknowledged"];
+const COUNTED: [Status; 2] = [Status::Open, Status::Acknowledged];
 
 /// What the rows need beyond the treatments, loaded once for all of them.
 struct Facts {
@@ -125,9 +127,9 @@ impl Facts {
             day: day_of(at, given, zone),
             worst_alert: worst.map(|a| AlertBrief {
                 id: a.id.clone(),
-                rule: a.rule.clone(),
-                level: a.level.clone(),
-                status: a.status.clone(),
+                rule: a.rule,
+                level: a.level,
+                status: a.status,
                 created_at: utc(a.created_at),
             }),
             open_alerts: open.len(),

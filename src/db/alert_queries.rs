@@ -8,15 +8,17 @@ use super::alerts::Alert;
 use super::patients::Scope;
 use super::schema::{alert_events, alert_evidence, alerts, care_team_members};
 use super::DbConnection;
+use crate::domain::alerts::Status;
+use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
 
 /// What the alert list may be narrowed to; `None` leaves a field open.
 #[derive(Default, Debug, Clone)]
 pub struct Filter {
     /// Any of these statuses.
-    pub statuses: Option<Vec<String>>,
-    pub level: Option<String>,
-    pub rule: Option<String>,
+    pub statuses: Option<Vec<Status>>,
+    pub level: Option<Level>,
+    pub rule: Option<Rule>,
     pub patient_id: Option<String>,
 }
 
@@ -55,10 +57,10 @@ pub fn list(
         query = query.filter(alerts::status.eq_any(statuses.clone()));
     }
     if let Some(level) = &filter.level {
-        query = query.filter(alerts::level.eq(level.clone()));
+        query = query.filter(alerts::level.eq(*level));
     }
     if let Some(rule) = &filter.rule {
-        query = query.filter(alerts::rule.eq(rule.clone()));
+        query = query.filter(alerts::rule.eq(*rule));
     }
     if let Some(patient_id) = &filter.patient_id {
         query = query.filter(alerts::patient_id.eq(patient_id.clone()));
@@ -83,7 +85,7 @@ pub struct Evidence {
     pub alert_id: String,
     pub checkin_id: Option<String>,
     pub observed_at: NaiveDateTime,
-    pub level: String,
+    pub level: Level,
     /// JSON array of reasons.
     pub reasons: String,
     pub retriaged: bool,
@@ -110,9 +112,9 @@ pub fn evidence_for(
 pub struct HistoryEntry {
     pub action: String,
     pub actor_id: Option<String>,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub level: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub level: Level,
     pub detail: Option<String>,
     pub at: NaiveDateTime,
 }
@@ -130,7 +132,7 @@ pub fn history(conn: &mut DbConnection, alert_id: &str) -> Result<Vec<HistoryEnt
 /// (two transactions reopening them lock them in the same order).
 pub fn snooze_ended(conn: &mut DbConnection, at: NaiveDateTime) -> Result<Vec<Alert>, ApiError> {
     Ok(alerts::table
-        .filter(alerts::status.eq("snoozed"))
+        .filter(alerts::status.eq(Status::Snoozed))
         .filter(alerts::snoozed_until.le(at))
         .select(Alert::as_select())
         .order(alerts::id.asc())
@@ -141,7 +143,7 @@ pub fn snooze_ended(conn: &mut DbConnection, at: NaiveDateTime) -> Result<Vec<Al
 pub fn any_snooze_ended(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool, ApiError> {
     Ok(diesel::select(diesel::dsl::exists(
         alerts::table
-            .filter(alerts::status.eq("snoozed"))
+            .filter(alerts::status.eq(Status::Snoozed))
             .filter(alerts::snoozed_until.le(at)),
     ))
     .get_result(conn)?)
@@ -154,7 +156,7 @@ pub fn overdue_candidates(
     cutoff: NaiveDateTime,
 ) -> Result<Vec<Alert>, ApiError> {
     Ok(alerts::table
-        .filter(alerts::status.eq("open"))
+        .filter(alerts::status.eq(Status::Open))
         .filter(alerts::level_rank.ge(3))
         .filter(alerts::overdue_notified_at.is_null())
         .filter(alerts::raised_at.le(cutoff))
@@ -166,7 +168,7 @@ pub fn overdue_candidates(
 pub fn for_treatments(
     conn: &mut DbConnection,
     treatment_ids: &[String],
-    statuses: &[&str],
+    statuses: &[Status],
 ) -> Result<Vec<Alert>, ApiError> {
     if treatment_ids.is_empty() {
         return Ok(Vec::new());
@@ -180,7 +182,7 @@ pub fn for_treatments(
 }
 
 /// (status, level, number of alerts), for the metrics.
-pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, String, i64)>, ApiError> {
+pub fn counts(conn: &mut DbConnection) -> Result<Vec<(Status, Level, i64)>, ApiError> {
     Ok(alerts::table
         .group_by((alerts::status, alerts::level))
         .select((alerts::status, alerts::level, diesel::dsl::count_star()))

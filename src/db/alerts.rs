@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::{alert_events, alert_evidence, alerts, outbox_events};
 use super::DbConnection;
+use crate::domain::alerts::Status;
+use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -14,11 +16,11 @@ pub struct Alert {
     pub id: String,
     pub patient_id: String,
     pub treatment_id: String,
-    pub rule: String,
-    pub level: String,
+    pub rule: Rule,
+    pub level: Level,
     /// 2 warning, 3 urgent, 4 emergency: sorts most severe first.
     pub level_rank: i32,
-    pub status: String,
+    pub status: Status,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub acknowledged_by: Option<String>,
@@ -41,7 +43,7 @@ pub struct NewEvidence<'a> {
     pub alert_id: &'a str,
     pub checkin_id: Option<&'a str>,
     pub observed_at: NaiveDateTime,
-    pub level: &'a str,
+    pub level: Level,
     /// JSON array of reasons.
     pub reasons: &'a str,
     pub created_at: NaiveDateTime,
@@ -56,9 +58,9 @@ pub struct NewEvent<'a> {
     pub alert_id: &'a str,
     pub action: &'a str,
     pub actor_id: Option<&'a str>,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
-    pub level: &'a str,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub level: Level,
     pub detail: Option<&'a str>,
     pub at: NaiveDateTime,
 }
@@ -82,12 +84,12 @@ pub struct NewOutboxEvent<'a> {
 pub fn find_active(
     conn: &mut DbConnection,
     treatment_id: &str,
-    rule: &str,
+    rule: Rule,
 ) -> Result<Option<Alert>, ApiError> {
     Ok(alerts::table
         .filter(alerts::treatment_id.eq(treatment_id))
         .filter(alerts::rule.eq(rule))
-        .filter(alerts::status.ne("resolved"))
+        .filter(alerts::status.ne(Status::Resolved))
         .select(Alert::as_select())
         .first(conn)
         .optional()?)
@@ -100,12 +102,12 @@ pub fn find_active(
 pub fn find_active_for_update(
     conn: &mut DbConnection,
     treatment_id: &str,
-    rule: &str,
+    rule: Rule,
 ) -> Result<Option<Alert>, ApiError> {
     let active = alerts::table
         .filter(alerts::treatment_id.eq(treatment_id))
         .filter(alerts::rule.eq(rule))
-        .filter(alerts::status.ne("resolved"));
+        .filter(alerts::status.ne(Status::Resolved));
     Ok(match conn {
         DbConnection::Postgres(pg) => active
             .select(Alert::as_select())
@@ -157,15 +159,14 @@ pub fn insert(conn: &mut DbConnection, alert: &Alert) -> Result<(), ApiError> {
 pub fn escalate(
     conn: &mut DbConnection,
     id: &str,
-    level: &str,
-    rank: i32,
+    level: Level,
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
     diesel::update(alerts::table.find(id))
         .set((
             alerts::level.eq(level),
-            alerts::level_rank.eq(rank),
-            alerts::status.eq("open"),
+            alerts::level_rank.eq(level.rank()),
+            alerts::status.eq(Status::Open),
             alerts::updated_at.eq(at),
             alerts::acknowledged_by.eq(None::<String>),
             alerts::acknowledged_at.eq(None::<NaiveDateTime>),
@@ -183,7 +184,7 @@ pub fn escalate(
 #[derive(AsChangeset)]
 #[diesel(table_name = alerts, treat_none_as_null = true)]
 struct Reopening {
-    status: &'static str,
+    status: Status,
     acknowledged_by: Option<String>,
     acknowledged_at: Option<NaiveDateTime>,
     snoozed_until: Option<NaiveDateTime>,
@@ -196,7 +197,7 @@ struct Reopening {
 impl Reopening {
     fn at(at: NaiveDateTime) -> Self {
         Self {
-            status: "open",
+            status: Status::Open,
             acknowledged_by: None,
             acknowledged_at: None,
             snoozed_until: None,
@@ -210,9 +211,13 @@ impl Reopening {
 
 /// Reopens an active alert on new evidence; returns whether it changed.
 pub fn reopen(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
-    let updated = diesel::update(alerts::table.find(id).filter(alerts::status.ne("resolved")))
-        .set(Reopening::at(at))
-        .execute(conn)?;
+    let updated = diesel::update(
+        alerts::table
+            .find(id)
+            .filter(alerts::status.ne(Status::Resolved)),
+    )
+    .set(Reopening::at(at))
+    .execute(conn)?;
     Ok(updated == 1)
 }
 
@@ -309,13 +314,15 @@ pub fn change(
     change: &Change<'_>,
     at: NaiveDateTime,
 ) -> Result<bool, ApiError> {
-    let target = alerts::table.find(id).filter(alerts::status.ne("resolved"));
+    let target = alerts::table
+        .find(id)
+        .filter(alerts::status.ne(Status::Resolved));
     let none_at = None::<NaiveDateTime>;
     let none_text = None::<String>;
     let updated = match change {
         Change::Acknowledge { by } => diesel::update(target)
             .set((
-                alerts::status.eq("acknowledged"),
+                alerts::status.eq(Status::Acknowledged),
                 alerts::acknowledged_by.eq(Some(*by)),
                 alerts::acknowledged_at.eq(Some(at)),
                 alerts::snoozed_until.eq(none_at),
@@ -325,7 +332,7 @@ pub fn change(
             .execute(conn)?,
         Change::Snooze { until, reason } => diesel::update(target)
             .set((
-                alerts::status.eq("snoozed"),
+                alerts::status.eq(Status::Snoozed),
                 alerts::snoozed_until.eq(Some(*until)),
                 alerts::snooze_reason.eq(Some(*reason)),
                 alerts::updated_at.eq(at),
@@ -333,7 +340,7 @@ pub fn change(
             .execute(conn)?,
         Change::Resolve { by, outcome, note } => diesel::update(target)
             .set((
-                alerts::status.eq("resolved"),
+                alerts::status.eq(Status::Resolved),
                 alerts::resolved_by.eq(Some(*by)),
                 alerts::resolved_at.eq(Some(at)),
                 alerts::resolution_outcome.eq(Some(*outcome)),
@@ -345,7 +352,7 @@ pub fn change(
         Change::SnoozeEnded => diesel::update(
             alerts::table
                 .find(id)
-                .filter(alerts::status.eq("snoozed"))
+                .filter(alerts::status.eq(Status::Snoozed))
                 .filter(alerts::snoozed_until.le(at)),
         )
         .set(Reopening::at(at))
@@ -364,7 +371,7 @@ pub fn mark_overdue(
         alerts::table
             .find(id)
             .filter(alerts::overdue_notified_at.is_null())
-            .filter(alerts::status.eq("open")),
+            .filter(alerts::status.eq(Status::Open)),
     )
     .set(alerts::overdue_notified_at.eq(Some(at)))
     .execute(conn)?;

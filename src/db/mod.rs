@@ -15,6 +15,7 @@ pub mod throttle;
 pub mod timeline;
 pub mod tokens;
 pub mod treatments;
+pub mod types;
 pub mod users;
 pub mod webhooks;
 pub mod worklist;

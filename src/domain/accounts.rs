@@ -6,7 +6,19 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Patient,
@@ -21,6 +33,10 @@ impl Role {
             Self::Physician => "physician",
             Self::Admin => "admin",
         }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        raw.parse().ok()
     }
 }
 

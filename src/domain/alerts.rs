@@ -23,7 +23,16 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::triage::Level;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Status {
     Open,
     Acknowledged,
@@ -42,17 +51,17 @@ impl Status {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::Open,
-            Self::Acknowledged,
-            Self::Snoozed,
-            Self::Resolved,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
-    pub const ACTIVE: [&'static str; 3] = ["open", "acknowledged", "snoozed"];
+    /// Every status but resolved: what still needs a physician.
+    pub const ACTIVE: [Status; 3] = [Self::Open, Self::Acknowledged, Self::Snoozed];
+    pub const ALL: [Status; 4] = [
+        Self::Open,
+        Self::Acknowledged,
+        Self::Snoozed,
+        Self::Resolved,
+    ];
 }
 
 /// Events written to the outbox for webhook receivers.

@@ -13,6 +13,49 @@ pub const EVENTS: [&str; 8] = [
     "ping",
 ];
 
+/// Where a webhook delivery stands.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum DeliveryStatus {
+    /// Not tried yet.
+    Pending,
+    /// Tried and failed; tried again at `next_attempt_at`.
+    Failed,
+    Delivered,
+    /// Given up: the schedule is spent or the receiver is gone.
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Failed, Self::Delivered, Self::Dead];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+            Self::Delivered => "delivered",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
+    }
+
+    /// Whether the delivery will still be tried.
+    pub fn waiting(self) -> bool {
+        matches!(self, Self::Pending | Self::Failed)
+    }
+}
+
 /// The longest wait a receiver's Retry-After may impose: a day.
 pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
 

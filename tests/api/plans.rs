@@ -6,6 +6,7 @@
 //! Runs in the PostgreSQL pass; `cargo test plans -- --nocapture` prints
 //! the plans.
 
+use aftercare::domain::alerts::Status;
 use std::sync::{Arc, Mutex};
 
 use aftercare::db::patients::Scope;
@@ -108,14 +109,14 @@ async fn worklist_alert_list_and_timeline_queries_use_indexes_with_a_million_che
     assert!(!active.is_empty());
     let ids: Vec<String> = active.iter().map(|(t, _)| t.id.clone()).collect();
     at("worklist: open alerts");
-    alert_queries::for_treatments(&mut conn, &ids, &["open", "acknowledged"]).unwrap();
+    alert_queries::for_treatments(&mut conn, &ids, &[Status::Open, Status::Acknowledged]).unwrap();
     at("worklist: last check-ins");
     worklist::last_checkins(&mut conn, &ids).unwrap();
     at("worklist: check-in days");
     aftercare::db::checkins::days_done(&mut conn, &ids).unwrap();
     at("alert list: a physician's active alerts");
     let filter = alert_queries::Filter {
-        statuses: Some(vec!["open".into(), "acknowledged".into(), "snoozed".into()]),
+        statuses: Some(Status::ACTIVE.to_vec()),
         ..Default::default()
     };
     let page =

@@ -369,7 +369,7 @@ async fn the_missed_check_in_job_covers_a_treatment_recorded_late() {
         .await
         .unwrap();
     assert_eq!(opened.len(), 1);
-    assert_eq!(opened[0].rule, "missed_checkins");
+    assert_eq!(opened[0].rule.as_str(), "missed_checkins");
     let alerts = clinic.app.get("/v1/alerts", &clinic.physician).await;
     assert_eq!(alerts.body["items"][0]["treatment_id"], late.as_str());
 }

@@ -369,8 +369,8 @@ async fn two_missed_daily_check_ins_open_one_alert() {
         .await
         .unwrap();
     assert_eq!(opened.len(), 1);
-    assert_eq!(opened[0].rule, "missed_checkins");
-    assert_eq!(opened[0].level, "warning");
+    assert_eq!(opened[0].rule.as_str(), "missed_checkins");
+    assert_eq!(opened[0].level.as_str(), "warning");
     // Running again, here or on another replica, changes nothing.
     assert!(
         aftercare::jobs::check_missed_checkins(&db, chrono::Utc::now())

@@ -45,13 +45,7 @@ pub async fn export(
                     .or_default()
                     .push((symptom, severity));
             }
-            let all_statuses = [
-                Status::Open.as_str(),
-                Status::Acknowledged.as_str(),
-                Status::Snoozed.as_str(),
-                Status::Resolved.as_str(),
-            ];
-            let alerts = alert_queries::for_treatments(conn, &ids, &all_statuses)?;
+            let alerts = alert_queries::for_treatments(conn, &ids, &Status::ALL)?;
             let mut entries = vec![entry(resources::patient(&patient))];
             entries.extend(given.iter().map(|t| entry(resources::procedure(t))));
             for c in &reports {

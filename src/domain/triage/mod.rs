@@ -35,7 +35,19 @@ use crate::domain::symptoms::{Severities, Symptom, SYMPTOM_COUNT};
 /// every finding.
 pub const RULES_VERSION: &str = "2";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Level {
     None,
     Info,
@@ -66,9 +78,32 @@ impl Level {
         .into_iter()
         .find(|level| level.as_str() == raw)
     }
+
+    /// 0 none .. 4 emergency: alerts sort most severe first by it.
+    pub fn rank(self) -> i32 {
+        match self {
+            Self::None => 0,
+            Self::Info => 1,
+            Self::Warning => 2,
+            Self::Urgent => 3,
+            Self::Emergency => 4,
+        }
+    }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Rule {
     SuspectedAnaphylaxis,
     SevereSystemicReaction,
