@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use aftercare::db::audit::AuditEvent;
 use aftercare::db::checkins::{self, Checkin, NewFinding};
 use aftercare::db::Db;
+use aftercare::domain::triage::{Level, Rule};
 use anyhow::Context;
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
@@ -256,7 +257,7 @@ impl Bodies {
 struct Rows {
     checkin: Checkin,
     symptoms: Vec<(String, i32)>,
-    findings: Vec<(String, String, String)>,
+    findings: Vec<(Rule, Level, String)>,
 }
 
 fn rows_of(answer: &Value, patient_id: &str, recorded_by: &str) -> anyhow::Result<Rows> {
@@ -299,8 +300,8 @@ fn rows_of(answer: &Value, patient_id: &str, recorded_by: &str) -> anyhow::Resul
             recorded_by: recorded_by.to_owned(),
             triage_level: answer["triage"]["level"]
                 .as_str()
-                .unwrap_or("none")
-                .to_owned(),
+                .and_then(Level::parse)
+                .unwrap_or(Level::None),
             response: answer.to_string(),
             present_symptoms: checkins::present_symptoms(
                 symptoms.iter().map(|(s, v)| (s.as_str(), *v)),
@@ -311,12 +312,12 @@ fn rows_of(answer: &Value, patient_id: &str, recorded_by: &str) -> anyhow::Resul
             .as_array()
             .map(|list| {
                 list.iter()
-                    .map(|f| {
-                        (
-                            f["rule"].as_str().unwrap_or_default().to_owned(),
-                            f["level"].as_str().unwrap_or_default().to_owned(),
+                    .filter_map(|f| {
+                        Some((
+                            Rule::parse(f["rule"].as_str()?)?,
+                            Level::parse(f["level"].as_str()?)?,
                             f["reasons"].to_string(),
-                        )
+                        ))
                     })
                     .collect()
             })
@@ -359,14 +360,14 @@ pub async fn storage_ceiling(
             row.observed_at = now;
             row.received_at = now;
             let symptoms = template.symptoms.clone();
-            let findings: Vec<(String, String, String, String)> = template
+            let findings: Vec<(String, Rule, Level, String)> = template
                 .findings
                 .iter()
                 .map(|(rule, level, reasons)| {
                     (
                         uuid::Uuid::new_v4().to_string(),
-                        rule.clone(),
-                        level.clone(),
+                        *rule,
+                        *level,
                         reasons.clone(),
                     )
                 })
@@ -375,7 +376,7 @@ pub async fn storage_ceiling(
                 id: uuid::Uuid::new_v4().to_string(),
                 at: now,
                 actor_id: row.recorded_by.clone(),
-                actor_role: "patient".to_owned(),
+                actor_role: aftercare::domain::accounts::Role::Patient,
                 action: "create".to_owned(),
                 patient_id: row.patient_id.clone(),
                 resource_type: "checkin".to_owned(),
@@ -388,7 +389,7 @@ pub async fn storage_ceiling(
                 let findings: Vec<NewFinding<'_>> = findings
                     .iter()
                     .map(|(id, rule, level, reasons)| {
-                        NewFinding::current(id, &row.id, rule, level, reasons, false)
+                        NewFinding::current(id, &row.id, *rule, *level, reasons, false)
                     })
                     .collect();
                 checkins::insert(conn, &row, &symptoms)?;

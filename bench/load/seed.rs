@@ -617,7 +617,7 @@ impl Clinic {
                     medical_care: (care != MedicalCare::None).then(|| care.as_str().to_owned()),
                     note: None,
                     recorded_by: t.physician_id.clone(),
-                    triage_level: result.level.as_str().to_owned(),
+                    triage_level: result.level,
                     response: answer.to_string(),
                     present_symptoms: checkins::present_symptoms(
                         reported.iter().map(|(s, v)| (s.code(), i32::from(*v))),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::db::alerts::{self, Alert, NewEvent, NewEvidence, NewOutboxEvent};
+use crate::db::alerts::{self, Alert, NewAlert, NewEvent, NewEvidence, NewOutboxEvent};
 use crate::db::DbConnection;
 use crate::domain::alerts::{self as machine, event_for, on_finding, Decision, Event, Status};
 use crate::domain::triage::{Level, Rule};
@@ -236,28 +236,15 @@ pub fn carry_out(
     let now = at.naive_utc();
     let alert = match (decision, active) {
         (Decision::Open, _) => {
-            let alert = Alert {
-                id: new_id,
-                patient_id: input.patient_id.to_owned(),
-                treatment_id: input.treatment_id.to_owned(),
-                rule: input.rule,
-                level: input.level,
-                level_rank: input.level.rank(),
-                status: Status::Open,
-                created_at: now,
-                updated_at: now,
-                acknowledged_by: None,
-                acknowledged_at: None,
-                snoozed_until: None,
-                snooze_reason: None,
-                resolved_by: None,
-                resolved_at: None,
-                resolution_outcome: None,
-                resolution_note: None,
-                overdue_notified_at: None,
-                raised_at: Some(now),
-            };
-            alerts::insert(conn, &alert)?;
+            let opening = NewAlert::opening(
+                &new_id,
+                input.patient_id,
+                input.treatment_id,
+                input.rule,
+                input.level,
+                now,
+            );
+            let alert = alerts::insert(conn, &opening)?;
             record(conn, &alert, "opened", None, None, None, at)?;
             alert
         }

@@ -25,7 +25,7 @@ struct AuditView {
     id: String,
     at: DateTime<Utc>,
     actor_id: String,
-    actor_role: String,
+    actor_role: Role,
     action: String,
     patient_id: String,
     resource_type: String,

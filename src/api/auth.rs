@@ -31,10 +31,7 @@ fn issue(
     family_id: Option<String>,
     at: DateTime<Utc>,
 ) -> Result<TokenPair, ApiError> {
-    let role: Role = user
-        .role
-        .parse()
-        .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?;
+    let role = user.role;
     let family_id = family_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let access_token = state
         .tokens
@@ -292,7 +289,7 @@ async fn create_account(
                     id: &id,
                     email: &email,
                     password_hash: &password_hash,
-                    role: Role::Patient.as_str(),
+                    role: Role::Patient,
                     display_name: &patient.display_name,
                     patient_id: Some(&patient.id),
                     timezone: &patient.timezone,

@@ -88,7 +88,7 @@ pub async fn create_staff(state: &AppState, staff: NewStaff) -> Result<users::Us
                     id: &id,
                     email: &staff.email,
                     password_hash: &password_hash,
-                    role: staff.role.as_str(),
+                    role: staff.role,
                     display_name: &staff.display_name,
                     patient_id: None,
                     timezone: &staff.timezone,

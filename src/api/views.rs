@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::clock::utc;
+use crate::domain::accounts::Role;
 use serde::Serialize;
 
 use crate::db::{patients::Patient, users::User};
@@ -11,7 +12,7 @@ use crate::db::{patients::Patient, users::User};
 pub struct UserView {
     pub id: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub patient_id: Option<String>,
     pub timezone: String,

@@ -17,7 +17,7 @@ use crate::clock::{now, utc};
 use crate::db::webhooks::{self as rows, Attempt, Delivery, Endpoint};
 use crate::db::DbConnection;
 use crate::domain::accounts::Role;
-use crate::domain::deliveries::EVENTS;
+use crate::domain::deliveries::{DeliveryStatus, EndpointScope, EVENTS};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
 use crate::webhooks::policy::Policy;
@@ -34,7 +34,7 @@ pub struct EndpointView {
     url: String,
     events: Vec<String>,
     description: Option<String>,
-    scope: String,
+    scope: EndpointScope,
     enabled: bool,
     disabled_reason: Option<String>,
     payload: String,
@@ -153,11 +153,10 @@ pub async fn create(
         id: uuid::Uuid::new_v4().to_string(),
         owner_id: user.id.clone(),
         scope: if user.role == Role::Admin {
-            "clinic"
+            EndpointScope::Clinic
         } else {
-            "care_team"
-        }
-        .to_owned(),
+            EndpointScope::CareTeam
+        },
         url: url.to_string(),
         events: serde_json::to_string(&chosen).map_err(ApiError::internal)?,
         description,
@@ -343,7 +342,7 @@ struct DeliveryView {
     id: String,
     event_id: String,
     event_type: String,
-    status: String,
+    status: DeliveryStatus,
     attempts: i32,
     last_status_code: Option<i32>,
     last_error: Option<String>,
@@ -354,7 +353,7 @@ struct DeliveryView {
 }
 
 fn delivery_view(d: Delivery, attempts: Vec<Attempt>) -> DeliveryView {
-    let waiting = d.status == "pending" || d.status == "failed";
+    let waiting = d.status.waiting();
     DeliveryView {
         next_attempt_at: waiting.then(|| utc(d.next_attempt_at)),
         id: d.id,

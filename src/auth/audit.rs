@@ -74,7 +74,7 @@ pub fn record(
             id: uuid::Uuid::now_v7().to_string(),
             at: at.naive_utc(),
             actor_id: user.id.clone(),
-            actor_role: user.role.to_string(),
+            actor_role: user.role,
             action: action.as_str().to_owned(),
             patient_id: (*patient_id).to_owned(),
             resource_type: (*resource_type).to_owned(),

@@ -10,7 +10,7 @@ use crate::domain::alerts::Status;
 use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = alerts)]
 pub struct Alert {
     pub id: String,
@@ -34,6 +34,47 @@ pub struct Alert {
     pub overdue_notified_at: Option<NaiveDateTime>,
     /// When the alert reached its current level: overdue counts from here.
     pub raised_at: Option<NaiveDateTime>,
+}
+
+/// An alert as it opens: at its finding's level, open, the overdue clock
+/// started; everything else empty.
+#[derive(Insertable)]
+#[diesel(table_name = alerts)]
+pub struct NewAlert<'a> {
+    pub id: &'a str,
+    pub patient_id: &'a str,
+    pub treatment_id: &'a str,
+    pub rule: Rule,
+    pub level: Level,
+    pub level_rank: i32,
+    pub status: Status,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub raised_at: Option<NaiveDateTime>,
+}
+
+impl<'a> NewAlert<'a> {
+    pub fn opening(
+        id: &'a str,
+        patient_id: &'a str,
+        treatment_id: &'a str,
+        rule: Rule,
+        level: Level,
+        at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id,
+            patient_id,
+            treatment_id,
+            rule,
+            level,
+            level_rank: level.rank(),
+            status: Status::Open,
+            created_at: at,
+            updated_at: at,
+            raised_at: Some(at),
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -147,11 +188,17 @@ pub fn find_for_update(conn: &mut DbConnection, id: &str) -> Result<Option<Alert
     })
 }
 
-pub fn insert(conn: &mut DbConnection, alert: &Alert) -> Result<(), ApiError> {
-    diesel::insert_into(alerts::table)
-        .values(alert)
-        .execute(conn)?;
-    Ok(())
+/// Opens the alert; returns it as stored.
+pub fn insert(conn: &mut DbConnection, alert: &NewAlert<'_>) -> Result<Alert, ApiError> {
+    let insert = diesel::insert_into(alerts::table).values(alert);
+    // RETURNING is spelled per backend: diesel's MultiConnection has no
+    // portable form of it.
+    Ok(match conn {
+        DbConnection::Postgres(pg) => insert.returning(Alert::as_returning()).get_result(pg)?,
+        DbConnection::Sqlite(sqlite) => {
+            insert.returning(Alert::as_returning()).get_result(sqlite)?
+        }
+    })
 }
 
 /// Raises the level; the alert is open again for whoever acknowledged or
@@ -227,7 +274,7 @@ pub fn reopen(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bo
 pub fn supersede_evidence(
     conn: &mut DbConnection,
     checkin_id: &str,
-    rule: &str,
+    rule: Rule,
 ) -> Result<usize, ApiError> {
     let of_rule = alerts::table
         .filter(alerts::rule.eq(rule))

@@ -7,6 +7,7 @@ use diesel::sql_types::{Nullable, Text, Timestamp};
 
 use super::schema::audit_events;
 use super::DbConnection;
+use crate::domain::accounts::Role;
 use crate::error::ApiError;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -15,7 +16,7 @@ pub struct AuditEvent {
     pub id: String,
     pub at: NaiveDateTime,
     pub actor_id: String,
-    pub actor_role: String,
+    pub actor_role: Role,
     pub action: String,
     pub patient_id: String,
     pub resource_type: String,
@@ -51,7 +52,7 @@ pub fn append(conn: &mut DbConnection, events: &[AuditEvent]) -> Result<(), ApiE
                         .bind::<Text, _>(&event.id)
                         .bind::<Timestamp, _>(event.at)
                         .bind::<Text, _>(&event.actor_id)
-                        .bind::<Text, _>(&event.actor_role)
+                        .bind::<Text, _>(event.actor_role)
                         .bind::<Text, _>(&event.action)
                         .bind::<Text, _>(&event.patient_id)
                         .bind::<Text, _>(&event.resource_type)

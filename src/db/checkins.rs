@@ -11,8 +11,8 @@ use super::DbConnection;
 use crate::domain::schedule::SCHEDULE_DAYS;
 use crate::domain::symptoms::{Severities, Symptom};
 use crate::domain::triage::{
-    Finding, Glucose, GlucoseUnit, History, MedicalCare, Observation, TreatmentFacts, Vitals,
-    RULES_VERSION,
+    Finding, Glucose, GlucoseUnit, History, Level, MedicalCare, Observation, Rule, TreatmentFacts,
+    Vitals, RULES_VERSION,
 };
 use crate::error::ApiError;
 
@@ -37,7 +37,7 @@ pub struct Checkin {
     pub medical_care: Option<String>,
     pub note: Option<String>,
     pub recorded_by: String,
-    pub triage_level: String,
+    pub triage_level: Level,
     /// The answer given when it was recorded, replayed for duplicates.
     pub response: String,
     /// The symptoms reported above 0, as `present_symptoms` spells them.
@@ -226,8 +226,8 @@ pub fn parse_present(present: &str) -> impl Iterator<Item = (&str, i32)> {
 pub struct NewFinding<'a> {
     pub id: &'a str,
     pub checkin_id: &'a str,
-    pub rule: &'a str,
-    pub level: &'a str,
+    pub rule: Rule,
+    pub level: Level,
     pub reasons: &'a str,
     pub rules_version: &'a str,
     pub retriaged: bool,
@@ -238,8 +238,8 @@ impl<'a> NewFinding<'a> {
     pub fn current(
         id: &'a str,
         checkin_id: &'a str,
-        rule: &'a str,
-        level: &'a str,
+        rule: Rule,
+        level: Level,
         reasons: &'a str,
         retriaged: bool,
     ) -> Self {
@@ -261,8 +261,8 @@ impl<'a> NewFinding<'a> {
 pub struct StoredFinding {
     pub id: String,
     pub checkin_id: String,
-    pub rule: String,
-    pub level: String,
+    pub rule: Rule,
+    pub level: Level,
     pub reasons: String,
     pub retriaged: bool,
 }
@@ -311,14 +311,7 @@ pub fn insert_findings<'f>(
     let rows: Vec<NewFinding<'_>> = stored
         .iter()
         .map(|(id, f, reasons)| {
-            NewFinding::current(
-                id,
-                checkin_id,
-                f.rule.as_str(),
-                f.level.as_str(),
-                reasons,
-                retriaged,
-            )
+            NewFinding::current(id, checkin_id, f.rule, f.level, reasons, retriaged)
         })
         .collect();
     insert_finding_rows(conn, &rows)
@@ -348,7 +341,7 @@ pub fn reword_finding(conn: &mut DbConnection, id: &str, reasons: &str) -> Resul
 pub fn update_triage(
     conn: &mut DbConnection,
     id: &str,
-    level: &str,
+    level: Level,
     response: &str,
 ) -> Result<(), ApiError> {
     diesel::update(checkins::table.find(id))

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::DbConnection;
+use crate::domain::accounts::Role;
 use crate::error::ApiError;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
@@ -13,7 +14,7 @@ pub struct User {
     pub id: String,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub patient_id: Option<String>,
     pub timezone: String,
@@ -28,7 +29,7 @@ pub struct NewUser<'a> {
     pub id: &'a str,
     pub email: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub display_name: &'a str,
     pub patient_id: Option<&'a str>,
     pub timezone: &'a str,
@@ -105,5 +106,5 @@ pub fn find_by_patient(
 }
 
 pub fn is_physician(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
-    Ok(find(conn, id)?.is_some_and(|user| user.role == "physician"))
+    Ok(find(conn, id)?.is_some_and(|user| user.role == Role::Physician))
 }

@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints};
 use super::DbConnection;
+use crate::domain::deliveries::{DeliveryStatus, EndpointScope};
 use crate::error::ApiError;
 
 /// Bodies with identifiers, level and status: the default.
@@ -21,7 +22,7 @@ pub const PAYLOAD_CLINICAL: &str = "clinical";
 pub struct Endpoint {
     pub id: String,
     pub owner_id: String,
-    pub scope: String,
+    pub scope: EndpointScope,
     pub url: String,
     /// JSON array of event types.
     pub events: String,
@@ -57,7 +58,7 @@ pub struct Delivery {
     pub event_id: String,
     pub event_type: String,
     pub payload: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
@@ -245,7 +246,7 @@ pub fn attempts_of(
 pub fn retry_now(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<(), ApiError> {
     diesel::update(webhook_deliveries::table.find(id))
         .set((
-            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::status.eq(DeliveryStatus::Pending),
             webhook_deliveries::next_attempt_at.eq(at),
         ))
         .execute(conn)?;
@@ -292,7 +293,10 @@ pub fn claim_due(
         DbConnection::Sqlite(_) => super::transaction(conn, |conn| {
             let due: Vec<String> = webhook_deliveries::table
                 .inner_join(webhook_endpoints::table)
-                .filter(webhook_deliveries::status.eq_any(["pending", "failed"]))
+                .filter(
+                    webhook_deliveries::status
+                        .eq_any([DeliveryStatus::Pending, DeliveryStatus::Failed]),
+                )
                 .filter(webhook_deliveries::next_attempt_at.le(now))
                 .filter(
                     webhook_deliveries::leased_until
@@ -325,7 +329,9 @@ pub fn claim_due(
 
 fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
     let due: i64 = webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq_any(["pending", "failed"]))
+        .filter(
+            webhook_deliveries::status.eq_any([DeliveryStatus::Pending, DeliveryStatus::Failed]),
+        )
         .filter(webhook_deliveries::next_attempt_at.le(now))
         .count()
         .get_result(conn)?;
@@ -334,7 +340,7 @@ fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError
 
 /// How an attempt ended, as stored.
 pub struct Finish<'a> {
-    pub status: &'a str,
+    pub status: DeliveryStatus,
     pub status_code: Option<i32>,
     pub error: Option<&'a str>,
     pub next_attempt_at: NaiveDateTime,

@@ -56,6 +56,39 @@ impl DeliveryStatus {
     }
 }
 
+/// Whose alerts an endpoint hears of.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum EndpointScope {
+    /// Every alert of the clinic (an admin's endpoint).
+    Clinic,
+    /// The alerts of the patients on its owner's care team.
+    CareTeam,
+}
+
+impl EndpointScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Clinic => "clinic",
+            Self::CareTeam => "care_team",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Clinic, Self::CareTeam]
+            .into_iter()
+            .find(|scope| scope.as_str() == raw)
+    }
+}
+
 /// The longest wait a receiver's Retry-After may impose: a day.
 pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
 

@@ -24,7 +24,8 @@ shown_as_code!(
     triage::Level,
     triage::Rule,
     alerts::Status,
-    deliveries::DeliveryStatus
+    deliveries::DeliveryStatus,
+    deliveries::EndpointScope
 );
 
 pub mod accounts;

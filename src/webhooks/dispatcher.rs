@@ -17,7 +17,7 @@ use crate::clock::now;
 use crate::config::Settings;
 use crate::db::webhooks::{self, Attempt, Delivery, Endpoint, Finish};
 use crate::db::{self, Db};
-use crate::domain::deliveries::{classify, next_delay, Answer};
+use crate::domain::deliveries::{classify, next_delay, Answer, DeliveryStatus};
 use crate::error::ApiError;
 
 /// Deliveries claimed at once; they are sent concurrently.
@@ -144,8 +144,8 @@ impl Dispatcher {
         let attempts_made = usize::try_from(delivery.attempts).unwrap_or(0) + 1;
         let finished = now();
         let (status, next, delivered_at) = match answer {
-            Answer::Delivered => ("delivered", finished, Some(finished)),
-            Answer::Gone => ("dead", finished, None),
+            Answer::Delivered => (DeliveryStatus::Delivered, finished, Some(finished)),
+            Answer::Gone => (DeliveryStatus::Dead, finished, None),
             Answer::Failed { retry_after } => {
                 match next_delay(
                     attempts_made,
@@ -154,14 +154,14 @@ impl Dispatcher {
                     rand::random::<f64>(),
                 ) {
                     Some(seconds) => (
-                        "failed",
+                        DeliveryStatus::Failed,
                         finished
                             + chrono::Duration::seconds(
                                 i64::try_from(seconds).unwrap_or(i64::MAX / 2),
                             ),
                         None,
                     ),
-                    None => ("dead", finished, None),
+                    None => (DeliveryStatus::Dead, finished, None),
                 }
             }
         };
@@ -203,11 +203,11 @@ impl Dispatcher {
                 })
             })
             .await?;
-        self.attempts.with_label_values(&[status]).inc();
+        self.attempts.with_label_values(&[status.as_str()]).inc();
         tracing::info!(
             delivery_id = %delivery.id,
             endpoint_id = %endpoint.id,
-            status,
+            status = status.as_str(),
             status_code,
             latency_ms,
             "webhook attempt"

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 use crate::db::webhooks::{self, Delivery};
 use crate::db::{care_team, DbConnection};
+use crate::domain::deliveries::{DeliveryStatus, EndpointScope};
 use crate::error::ApiError;
 
 /// Wakes the dispatcher when an event commits, so that it does not wait
@@ -55,7 +56,7 @@ pub fn fan_out(
         if !endpoint.wants(event.event_type) {
             continue;
         }
-        let sees = endpoint.scope == "clinic"
+        let sees = endpoint.scope == EndpointScope::Clinic
             || care_team::is_member(conn, event.patient_id, &endpoint.owner_id)?;
         if !sees {
             continue;
@@ -83,7 +84,7 @@ pub fn new_delivery(
         event_id: event.id.to_owned(),
         event_type: event.event_type.to_owned(),
         payload: payload.to_owned(),
-        status: "pending".to_owned(),
+        status: DeliveryStatus::Pending,
         attempts: 0,
         last_status_code: None,
         last_error: None,

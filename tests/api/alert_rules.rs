@@ -516,11 +516,21 @@ async fn evidence_says_when_it_was_retriaged_or_superseded() {
     let mut conn = clinic.app.connection();
     // Another rule's evidence of the check-in is not touched.
     assert_eq!(
-        aftercare::db::alerts::supersede_evidence(&mut conn, &checkin, "severe_symptom").unwrap(),
+        aftercare::db::alerts::supersede_evidence(
+            &mut conn,
+            &checkin,
+            aftercare::domain::triage::Rule::SevereSymptom
+        )
+        .unwrap(),
         0
     );
     assert_eq!(
-        aftercare::db::alerts::supersede_evidence(&mut conn, &checkin, "hypoglycaemia").unwrap(),
+        aftercare::db::alerts::supersede_evidence(
+            &mut conn,
+            &checkin,
+            aftercare::domain::triage::Rule::Hypoglycaemia
+        )
+        .unwrap(),
         1
     );
     let after = read(&clinic, &id).await;

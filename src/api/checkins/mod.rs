@@ -66,7 +66,10 @@ fn list_item(row: checkins::Checkin) -> Value {
     let findings = answer["triage"]["findings"].take();
     let mut item = answer["checkin"].take();
     if let Value::Object(fields) = &mut item {
-        fields.insert("triage_level".to_owned(), Value::String(row.triage_level));
+        fields.insert(
+            "triage_level".to_owned(),
+            Value::from(row.triage_level.as_str()),
+        );
         fields.insert("findings".to_owned(), findings);
     }
     item

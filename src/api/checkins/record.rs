@@ -332,7 +332,7 @@ fn checkin_row(
             .map(|_| c.medical_care.as_str().to_owned()),
         note: c.note.clone(),
         recorded_by: user.id.clone(),
-        triage_level: result.level.as_str().to_owned(),
+        triage_level: result.level,
         response,
         present_symptoms: checkins::present_symptoms(symptoms),
     }

@@ -74,7 +74,7 @@ struct Again<'a> {
 /// differently with the new history ("first reported on day 2"); they are
 /// rewritten in place, and nobody is notified of a wording.
 fn same(stored: &StoredFinding, finding: &Finding) -> bool {
-    stored.rule == finding.rule.as_str() && stored.level == finding.level.as_str()
+    stored.rule == finding.rule && stored.level == finding.level
 }
 
 impl Again<'_> {
@@ -117,7 +117,7 @@ impl Again<'_> {
         let gone_ids: Vec<String> = gone.iter().map(|s| s.id.clone()).collect();
         checkins::supersede_findings(conn, &gone_ids, now)?;
         for finding in &gone {
-            alerts::supersede_evidence(conn, &row.id, &finding.rule)?;
+            alerts::supersede_evidence(conn, &row.id, finding.rule)?;
         }
         let gained: Vec<_> = result
             .findings
@@ -151,7 +151,7 @@ impl Again<'_> {
             notified,
         );
         answer["triage"] = triage_json(result, &retriaged, &guidance);
-        checkins::update_triage(conn, &row.id, result.level.as_str(), &answer.to_string())?;
+        checkins::update_triage(conn, &row.id, result.level, &answer.to_string())?;
         Ok(())
     }
 }
