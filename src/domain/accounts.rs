@@ -1,60 +1,24 @@
 //! Accounts: roles, locales, and the rules a new email, password, display
 //! name or time zone must meet.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Patient,
-    Physician,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Patient => "patient",
-            Self::Physician => "physician",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        raw.parse().ok()
+codes! {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        Patient => "patient",
+        Physician => "physician",
+        Admin => "admin",
     }
 }
 
 impl FromStr for Role {
     type Err = String;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw {
-            "patient" => Ok(Self::Patient),
-            "physician" => Ok(Self::Physician),
-            "admin" => Ok(Self::Admin),
-            other => Err(format!("unknown role {other:?}")),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        Self::parse(raw).ok_or_else(|| format!("unknown role {raw:?}"))
     }
 }
 

@@ -23,45 +23,18 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::triage::Level;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum Status {
-    Open,
-    Acknowledged,
-    Snoozed,
-    Resolved,
+codes! {
+    pub enum Status {
+        Open => "open",
+        Acknowledged => "acknowledged",
+        Snoozed => "snoozed",
+        Resolved => "resolved",
+    }
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Acknowledged => "acknowledged",
-            Self::Snoozed => "snoozed",
-            Self::Resolved => "resolved",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
     /// Every status but resolved: what still needs a physician.
     pub const ACTIVE: [Status; 3] = [Self::Open, Self::Acknowledged, Self::Snoozed];
-    pub const ALL: [Status; 4] = [
-        Self::Open,
-        Self::Acknowledged,
-        Self::Snoozed,
-        Self::Resolved,
-    ];
 }
 
 /// Events written to the outbox for webhook receivers.

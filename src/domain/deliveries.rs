@@ -13,79 +13,33 @@ pub const EVENTS: [&str; 8] = [
     "ping",
 ];
 
-/// Where a webhook delivery stands.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum DeliveryStatus {
-    /// Not tried yet.
-    Pending,
-    /// Tried and failed; tried again at `next_attempt_at`.
-    Failed,
-    Delivered,
-    /// Given up: the schedule is spent or the receiver is gone.
-    Dead,
+codes! {
+    /// Where a webhook delivery stands.
+    pub enum DeliveryStatus {
+        /// Not tried yet.
+        Pending => "pending",
+        /// Tried and failed; tried again at `next_attempt_at`.
+        Failed => "failed",
+        Delivered => "delivered",
+        /// Given up: the schedule is spent or the receiver is gone.
+        Dead => "dead",
+    }
 }
 
 impl DeliveryStatus {
-    pub const ALL: [Self; 4] = [Self::Pending, Self::Failed, Self::Delivered, Self::Dead];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Failed => "failed",
-            Self::Delivered => "delivered",
-            Self::Dead => "dead",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == raw)
-    }
-
     /// Whether the delivery will still be tried.
     pub fn waiting(self) -> bool {
         matches!(self, Self::Pending | Self::Failed)
     }
 }
 
-/// Whose alerts an endpoint hears of.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum EndpointScope {
-    /// Every alert of the clinic (an admin's endpoint).
-    Clinic,
-    /// The alerts of the patients on its owner's care team.
-    CareTeam,
-}
-
-impl EndpointScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Clinic => "clinic",
-            Self::CareTeam => "care_team",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Clinic, Self::CareTeam]
-            .into_iter()
-            .find(|scope| scope.as_str() == raw)
+codes! {
+    /// Whose alerts an endpoint hears of.
+    pub enum EndpointScope {
+        /// Every alert of the clinic (an admin's endpoint).
+        Clinic => "clinic",
+        /// The alerts of the patients on its owner's care team.
+        CareTeam => "care_team",
     }
 }
 

@@ -1,32 +1,65 @@
 //! Pure clinic logic: plain values in, plain values out; no I/O. The
 //! values stored in text columns (`Level`, `Rule`, `Status`, `Role`,
-//! `DeliveryStatus`) derive diesel's markers for it; how they convert lives
-//! in `db::types`. Each shows as its code, in JSON and in text.
+//! `DeliveryStatus`, `EndpointScope`) are declared with `codes!`, which
+//! derives diesel's markers for it; how they convert lives in `db::types`.
 
-/// `Serialize` and `Display` as the value's code (`as_str`).
-macro_rules! shown_as_code {
-    ($($kind:ty),* $(,)?) => {$(
-        impl serde::Serialize for $kind {
+/// Declares an enum whose variants are codes: each variant with the text it
+/// is stored and shown as, once. Gives `ALL` (in declaration order),
+/// `as_str`, `parse`, `Serialize` and `Display` as the code, and diesel's
+/// markers for a text column.
+macro_rules! codes {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident => $code:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$variant_meta])* $variant,)*
+        }
+
+        impl $name {
+            pub const ALL: [Self; [$($code),*].len()] = [$(Self::$variant),*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw {
+                    $($code => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        impl std::fmt::Display for $kind {
+        impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
-    )*};
+    };
 }
-
-shown_as_code!(
-    triage::Level,
-    triage::Rule,
-    alerts::Status,
-    deliveries::DeliveryStatus,
-    deliveries::EndpointScope
-);
 
 pub mod accounts;
 pub mod alerts;

@@ -35,50 +35,18 @@ use crate::domain::symptoms::{Severities, Symptom, SYMPTOM_COUNT};
 /// every finding.
 pub const RULES_VERSION: &str = "2";
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum Level {
-    None,
-    Info,
-    Warning,
-    Urgent,
-    Emergency,
+codes! {
+    #[derive(PartialOrd, Ord)]
+    pub enum Level {
+        None => "none",
+        Info => "info",
+        Warning => "warning",
+        Urgent => "urgent",
+        Emergency => "emergency",
+    }
 }
 
 impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Urgent => "urgent",
-            Self::Emergency => "emergency",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::None,
-            Self::Info,
-            Self::Warning,
-            Self::Urgent,
-            Self::Emergency,
-        ]
-        .into_iter()
-        .find(|level| level.as_str() == raw)
-    }
-
     /// 0 none .. 4 emergency: alerts sort most severe first by it.
     pub fn rank(self) -> i32 {
         match self {
@@ -91,80 +59,28 @@ impl Level {
     }
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum Rule {
-    SuspectedAnaphylaxis,
-    SevereSystemicReaction,
-    PossibleAllergicReaction,
-    Hypoglycaemia,
-    AlteredConsciousness,
-    VisionChange,
-    TissueInjury,
-    PersistentLocalReaction,
-    DelayedNodule,
-    PossibleInfection,
-    PossibleSepsis,
-    WorseningLocalReaction,
-    MedicallyAttended,
-    SevereSymptom,
-    MissedCheckins,
+codes! {
+    #[derive(PartialOrd, Ord)]
+    pub enum Rule {
+        SuspectedAnaphylaxis => "suspected_anaphylaxis",
+        SevereSystemicReaction => "severe_systemic_reaction",
+        PossibleAllergicReaction => "possible_allergic_reaction",
+        Hypoglycaemia => "hypoglycaemia",
+        AlteredConsciousness => "altered_consciousness",
+        VisionChange => "vision_change",
+        TissueInjury => "tissue_injury",
+        PersistentLocalReaction => "persistent_local_reaction",
+        DelayedNodule => "delayed_nodule",
+        PossibleInfection => "possible_infection",
+        PossibleSepsis => "possible_sepsis",
+        WorseningLocalReaction => "worsening_local_reaction",
+        MedicallyAttended => "medically_attended",
+        SevereSymptom => "severe_symptom",
+        MissedCheckins => "missed_checkins",
+    }
 }
 
 impl Rule {
-    pub const ALL: [Rule; 15] = [
-        Self::SuspectedAnaphylaxis,
-        Self::SevereSystemicReaction,
-        Self::PossibleAllergicReaction,
-        Self::Hypoglycaemia,
-        Self::AlteredConsciousness,
-        Self::VisionChange,
-        Self::TissueInjury,
-        Self::PersistentLocalReaction,
-        Self::DelayedNodule,
-        Self::PossibleInfection,
-        Self::PossibleSepsis,
-        Self::WorseningLocalReaction,
-        Self::MedicallyAttended,
-        Self::SevereSymptom,
-        Self::MissedCheckins,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SuspectedAnaphylaxis => "suspected_anaphylaxis",
-            Self::SevereSystemicReaction => "severe_systemic_reaction",
-            Self::PossibleAllergicReaction => "possible_allergic_reaction",
-            Self::Hypoglycaemia => "hypoglycaemia",
-            Self::AlteredConsciousness => "altered_consciousness",
-            Self::VisionChange => "vision_change",
-            Self::TissueInjury => "tissue_injury",
-            Self::PersistentLocalReaction => "persistent_local_reaction",
-            Self::DelayedNodule => "delayed_nodule",
-            Self::PossibleInfection => "possible_infection",
-            Self::PossibleSepsis => "possible_sepsis",
-            Self::WorseningLocalReaction => "worsening_local_reaction",
-            Self::MedicallyAttended => "medically_attended",
-            Self::SevereSymptom => "severe_symptom",
-            Self::MissedCheckins => "missed_checkins",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|rule| rule.as_str() == raw)
-    }
-
     /// The rules of anaphylaxis and its after-window siblings.
     pub fn is_allergic(self) -> bool {
         matches!(
