@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aftercare::db::audit::AuditEvent;
-use aftercare::db::checkins::{self, Checkin, NewFinding};
+use aftercare::db::checkins::{self, Checkin};
+use aftercare::db::findings::{self, NewFinding};
 use aftercare::db::Db;
 use aftercare::domain::triage::{Level, Rule};
 use anyhow::Context;
@@ -393,7 +394,7 @@ pub async fn storage_ceiling(
                     })
                     .collect();
                 checkins::insert(conn, &row, &symptoms)?;
-                checkins::insert_finding_rows(conn, &findings)?;
+                findings::insert_finding_rows(conn, &findings)?;
                 aftercare::db::audit::append(conn, &[event])
             })
             .await

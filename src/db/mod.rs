@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod care_team;
 pub mod checkins;
+pub mod findings;
 pub mod invites;
 pub mod patients;
 pub mod schema;

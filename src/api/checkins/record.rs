@@ -19,6 +19,7 @@ use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
 use crate::clock::utc;
 use crate::db::checkins::{self, Checkin};
+use crate::db::findings;
 use crate::db::patients::Patient;
 use crate::db::treatments::{self, Treatment};
 use crate::db::DbConnection;
@@ -351,7 +352,7 @@ fn store(
         .map(|(s, v)| (s.code(), i32::from(*v)))
         .collect();
     checkins::insert(conn, row, &symptoms)?;
-    checkins::insert_findings(conn, &row.id, &result.findings, false)
+    findings::insert_findings(conn, &row.id, &result.findings, false)
 }
 
 /// What the metrics count of a recorded check-in.

@@ -17,7 +17,8 @@ use serde_json::Value;
 use super::assess::{guidance_for, triage_json, AlertPlans, Context, Subject};
 use crate::clock::utc;
 use crate::db::alerts;
-use crate::db::checkins::{self, Checkin, StoredFinding};
+use crate::db::checkins::{self, Checkin};
+use crate::db::findings::{self, StoredFinding};
 use crate::db::patients::Patient;
 use crate::db::treatments::Treatment;
 use crate::db::DbConnection;
@@ -44,7 +45,7 @@ pub(super) fn after(
         .collect();
     let results = triage_later(history, &observations, &context.thresholds);
     let mut stored: HashMap<String, Vec<StoredFinding>> = HashMap::new();
-    for finding in checkins::current_findings(conn, &ids)? {
+    for finding in findings::current_findings(conn, &ids)? {
         stored
             .entry(finding.checkin_id.clone())
             .or_default()
@@ -90,7 +91,7 @@ impl Again<'_> {
         let reasons: Vec<String> = result
             .findings
             .iter()
-            .map(checkins::stored_reasons)
+            .map(findings::stored_reasons)
             .collect();
         // The stored finding each new one repeats, if any.
         let kept: Vec<Option<&StoredFinding>> = result
@@ -111,11 +112,11 @@ impl Again<'_> {
             return Ok(());
         }
         for (stored, reasons) in reworded {
-            checkins::reword_finding(conn, &stored.id, reasons)?;
+            findings::reword_finding(conn, &stored.id, reasons)?;
         }
         let now = self.at.naive_utc();
         let gone_ids: Vec<String> = gone.iter().map(|s| s.id.clone()).collect();
-        checkins::supersede_findings(conn, &gone_ids, now)?;
+        findings::supersede_findings(conn, &gone_ids, now)?;
         for finding in &gone {
             alerts::supersede_evidence(conn, &row.id, finding.rule)?;
         }
@@ -126,7 +127,7 @@ impl Again<'_> {
             .filter(|(_, kept)| kept.is_none())
             .map(|(finding, _)| finding)
             .collect();
-        checkins::insert_findings(conn, &row.id, gained.iter().copied(), true)?;
+        findings::insert_findings(conn, &row.id, gained.iter().copied(), true)?;
         let subject = Subject {
             patient_id: &row.patient_id,
             treatment_id: &row.treatment_id,
