@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::*;
-use crate::domain::symptoms::{Symptom, SYMPTOM_COUNT};
+use crate::domain::symptoms::{Severities, Symptom, SYMPTOM_COUNT};
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;

@@ -5,6 +5,7 @@
 use chrono::Duration;
 
 use super::*;
+use crate::domain::symptoms::Severities;
 use crate::domain::symptoms::Symptom::{self, *};
 
 const NO: Option<Level> = None;
