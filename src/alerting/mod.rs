@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::db::alerts::{self, Alert, NewAlert, NewEvent, NewEvidence, NewOutboxEvent};
+use crate::db::alerts::{self, Alert, NewAlert, NewEvent, NewEvidence};
+use crate::db::outbox::{self, NewOutboxEvent};
 use crate::db::DbConnection;
 use crate::domain::alerts::{self as machine, event_for, on_finding, Decision, Event, Status};
 use crate::domain::triage::{Level, Rule};
@@ -86,7 +87,7 @@ pub fn emit(
     let id = uuid::Uuid::now_v7().to_string();
     let payload = event_payload(event, alert, at, false);
     let clinical_payload = event_payload(event, alert, at, true);
-    alerts::add_outbox(
+    outbox::add(
         conn,
         &NewOutboxEvent {
             id: &id,

@@ -1,10 +1,10 @@
-//! Alerts, their evidence and history, and the outbox rows their events
-//! leave for the webhook dispatcher.
+//! Alerts, their evidence and their history (the outbox rows their events
+//! leave are in `outbox`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{alert_events, alert_evidence, alerts, outbox_events};
+use super::schema::{alert_events, alert_evidence, alerts};
 use super::DbConnection;
 use crate::domain::alerts::Status;
 use crate::domain::triage::{Level, Rule};
@@ -104,36 +104,6 @@ pub struct NewEvent<'a> {
     pub level: Level,
     pub detail: Option<&'a str>,
     pub at: NaiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = outbox_events)]
-pub struct NewOutboxEvent<'a> {
-    pub id: &'a str,
-    pub event_type: &'a str,
-    pub alert_id: &'a str,
-    pub patient_id: &'a str,
-    pub treatment_id: &'a str,
-    /// The webhook body, exactly as receivers get it.
-    pub payload: &'a str,
-    pub created_at: NaiveDateTime,
-    /// When its deliveries were created (in the same transaction).
-    pub dispatched_at: Option<NaiveDateTime>,
-}
-
-/// The active (not resolved) alert for the key, if any.
-pub fn find_active(
-    conn: &mut DbConnection,
-    treatment_id: &str,
-    rule: Rule,
-) -> Result<Option<Alert>, ApiError> {
-    Ok(alerts::table
-        .filter(alerts::treatment_id.eq(treatment_id))
-        .filter(alerts::rule.eq(rule))
-        .filter(alerts::status.ne(Status::Resolved))
-        .select(Alert::as_select())
-        .first(conn)
-        .optional()?)
 }
 
 /// The active alert for the key, locked on PostgreSQL until the
@@ -305,13 +275,6 @@ pub fn add_evidence(conn: &mut DbConnection, evidence: &NewEvidence<'_>) -> Resu
 
 pub fn add_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> Result<(), ApiError> {
     diesel::insert_into(alert_events::table)
-        .values(event)
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn add_outbox(conn: &mut DbConnection, event: &NewOutboxEvent<'_>) -> Result<(), ApiError> {
-    diesel::insert_into(outbox_events::table)
         .values(event)
         .execute(conn)?;
     Ok(())

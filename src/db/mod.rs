@@ -8,6 +8,7 @@ pub mod care_team;
 pub mod checkins;
 pub mod findings;
 pub mod invites;
+pub mod outbox;
 pub mod patients;
 pub mod schema;
 pub mod service_settings;
