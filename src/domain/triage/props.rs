@@ -7,6 +7,7 @@ use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
 
+use super::tests::{input_word, mentions};
 use super::*;
 use crate::domain::symptoms::{Severities, Symptom, SYMPTOM_COUNT};
 
@@ -154,27 +155,6 @@ fn course() -> impl Strategy<Value = Vec<Observation>> {
 /// A course and the order its check-ins arrive in.
 fn course_and_arrival() -> impl Strategy<Value = (Vec<Observation>, Vec<Observation>)> {
     course().prop_flat_map(|course| (Just(course.clone()), Just(course).prop_shuffle()))
-}
-
-/// Whether `text` mentions `word` as a whole word ("pain" is not in
-/// "abdominal_pain").
-fn mentions(text: &str, word: &str) -> bool {
-    let part = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + word.len()..].chars().next();
-        !before.is_some_and(part) && !after.is_some_and(part)
-    })
-}
-
-fn input_word(input: Input) -> &'static str {
-    match input {
-        Input::Symptom(s) => s.code(),
-        Input::Glucose => "glucose",
-        Input::SystolicBp => "systolic BP",
-        Input::Temperature => "temperature",
-        Input::MedicalCare => "medical care",
-    }
 }
 
 /// Simulates arrival in `arrival` order: a store sorted by elapsed time;

@@ -137,7 +137,7 @@ fn allergic(t: &Triage) -> Allergic {
 
 /// Whether `text` mentions `word` as a whole word ("pain" is not in
 /// "abdominal_pain").
-fn mentions(text: &str, word: &str) -> bool {
+pub(super) fn mentions(text: &str, word: &str) -> bool {
     let part = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(word).any(|(at, _)| {
         let before = text[..at].chars().next_back();
@@ -146,7 +146,7 @@ fn mentions(text: &str, word: &str) -> bool {
     })
 }
 
-fn input_word(input: Input) -> &'static str {
+pub(super) fn input_word(input: Input) -> &'static str {
     match input {
         Input::Symptom(s) => s.code(),
         Input::Glucose => "glucose",
