@@ -9,13 +9,13 @@
 //! ```text
 //! routes, middleware       the route table, request ids and limits
 //! api                      parse, authorise, call below, answer (one module per resource)
-//! state                    what handlers share: pool, keys, settings, caches
-//! auth                     passwords, tokens, sessions, throttles, access checks
+//! auth::extractor, state   the caller of a request; what handlers share: pool, keys, caches
+//! auth                     passwords, tokens, sessions, throttles, cursor keys, access checks
 //! alerting, jobs           findings -> alert changes -> outbox events; periodic work
 //! webhooks                 the outbox's deliveries and the one outbound URL policy
 //! db                       connections, schema, one module per aggregate (no rules)
 //! domain                   pure decisions: symptoms, triage, schedule, guidance
-//! clock, error, config     leaves every layer may use
+//! clock, error, config     leaves every layer may use (config parses proxy ranges with auth::client_address)
 //! ```
 //!
 //! Nothing flows back up except return values: alerting, jobs and webhooks
@@ -91,7 +91,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         db,
         tokens,
-        cursors: api::paging::CursorKey::derive(secret.as_bytes()),
+        cursors: auth::cursor_key::CursorKey::derive(secret.as_bytes()),
         registrations: auth::throttle::RegistrationGate::default(),
         sessions: auth::sessions::SessionCache::default(),
         settings,

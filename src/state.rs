@@ -14,7 +14,7 @@ pub struct AppState {
     pub deliveries: Wakeup,
     pub metrics: std::sync::Arc<Metrics>,
     /// Authenticates list cursors.
-    pub cursors: crate::api::paging::CursorKey,
+    pub cursors: crate::auth::cursor_key::CursorKey,
     /// Sessions seen valid in the last second.
     pub sessions: crate::auth::sessions::SessionCache,
     /// Registrations this replica starts per second.

@@ -8,17 +8,16 @@
 //! in an id, a timestamp out of any database's range) reaches a query.
 
 use std::future::{ready, Ready};
-use std::sync::Arc;
 
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use crate::auth::audit::{self, Action, Audited};
+use crate::auth::cursor_key::CursorKey;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -28,34 +27,6 @@ pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 /// Bytes of the MAC a cursor carries.
 const TAG_BYTES: usize = 16;
-
-/// The key cursors are authenticated with, derived from the signing secret
-/// so that every replica accepts every replica's cursors.
-#[derive(Clone)]
-pub struct CursorKey(Arc<[u8; 32]>);
-
-impl CursorKey {
-    pub fn derive(secret: &[u8]) -> Self {
-        let mut mac = mac_with(secret);
-        mac.update(b"aftercare list cursors v1");
-        Self(Arc::new(mac.finalize().into_bytes().into()))
-    }
-
-    /// The MAC of a position on the list named by `context`.
-    fn mac(&self, context: &str, position: &[u8]) -> Hmac<Sha256> {
-        let mut mac = mac_with(self.0.as_slice());
-        mac.update(context.as_bytes());
-        mac.update(&[0]);
-        mac.update(position);
-        mac
-    }
-}
-
-fn mac_with(key: &[u8]) -> Hmac<Sha256> {
-    // HMAC takes a key of any length.
-    #[allow(clippy::expect_used)]
-    Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length")
-}
 
 /// `limit` and `cursor` of a list request, with what a cursor is bound to.
 pub struct PageQuery {

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod client_address;
+pub mod cursor_key;
 pub mod extractor;
 pub mod password;
 pub mod secrets;
