@@ -2,21 +2,67 @@
 //! p=1). Hashing is slow on purpose, so it runs on its own threads, one
 //! fewer than the cores and scheduled as idle work (SCHED_IDLE on Linux): a
 //! flood of logins takes only the CPU that check-ins leave
-//! (bench/login_flood.py measures it).
+//! (bench/login_flood.py measures it). Each hashing thread keeps its
+//! argon2 memory between hashes, so that a burst of sign-ins leaves the
+//! process no larger than one hash does.
 
 use std::sync::{Arc, OnceLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::{Cell, RefCell};
+
+use argon2::password_hash::{
+    Output, ParamsString, PasswordHash, PasswordVerifier, Salt, SaltString,
+};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
 
-fn hasher() -> Argon2<'static> {
+fn params() -> Params {
     // The parameters are constants known to be valid.
     #[allow(clippy::expect_used)]
-    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters")
+}
+
+fn hasher() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+}
+
+thread_local! {
+    /// A hashing thread's argon2 memory, kept between hashes.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+    /// Whether this thread is one of the hashing threads.
+    static HASHING_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work` with argon2's memory (19 MiB). A hashing thread allocates it
+/// on its first hash and reuses it: a block allocated and freed per hash
+/// left the allocator holding several of them after a burst of sign-ins.
+/// Any other thread (the fallback without hashing threads) gets a block of
+/// its own for the one hash.
+fn with_memory<T>(work: impl FnOnce(&mut [Block]) -> T) -> T {
+    let needed = params().block_count();
+    if !HASHING_THREAD.get() {
+        return work(&mut vec![Block::default(); needed]);
+    }
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() != needed {
+            *blocks = vec![Block::default(); needed];
+        }
+        work(&mut blocks)
+    })
+}
+
+/// The raw argon2id output for `password` and `salt`, in this thread's
+/// memory.
+fn raw_hash(password: &[u8], salt: Salt<'_>) -> argon2::password_hash::Result<Output> {
+    let mut buffer = [0u8; 64];
+    let salt = salt.decode_b64(&mut buffer)?;
+    Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        with_memory(|blocks| hasher().hash_password_into_with_memory(password, salt, out, blocks))
+            .map_err(Into::into)
+    })
 }
 
 /// How many hashes run at once: one core is always left to requests.
@@ -38,6 +84,7 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
                     set_thread_priority_and_policy, thread_native_id, NormalThreadSchedulePolicy,
                     ThreadSchedulePolicy,
                 };
+                HASHING_THREAD.set(true);
                 let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
                 if let Err(error) = set_thread_priority_and_policy(
                     thread_native_id(),
@@ -80,10 +127,16 @@ async fn run_limited<T: Send + 'static>(
 
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    hasher()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| anyhow::anyhow!("argon2 hashing failed: {error}"))
+    let failed = |error| anyhow::anyhow!("argon2 hashing failed: {error}");
+    let output = raw_hash(password.as_bytes(), salt.as_salt()).map_err(failed)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params()).map_err(failed)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
 }
 
 pub async fn hash(password: String) -> Result<String, ApiError> {
@@ -92,14 +145,27 @@ pub async fn hash(password: String) -> Result<String, ApiError> {
         .map_err(ApiError::Internal)
 }
 
-fn verify_blocking(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            hasher()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+fn verify_blocking(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let ours = params();
+    let same_cost = parsed.algorithm == Algorithm::Argon2id.ident()
+        && parsed.version == Some(Version::V0x13.into())
+        && Params::try_from(&parsed).is_ok_and(|p| {
+            (p.m_cost(), p.t_cost(), p.p_cost()) == (ours.m_cost(), ours.t_cost(), ours.p_cost())
+        });
+    match (same_cost, parsed.salt, parsed.hash) {
+        // Output's comparison takes constant time.
+        (true, Some(salt), Some(expected)) if expected.len() == Params::DEFAULT_OUTPUT_LEN => {
+            raw_hash(password.as_bytes(), salt).is_ok_and(|output| output == expected)
+        }
+        // A hash of other parameters (a cost of another version) is checked
+        // by the crate, in memory of its own.
+        _ => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+    }
 }
 
 /// Checks the password against the stored hash. With no account, it checks
@@ -134,5 +200,36 @@ mod tests {
         assert!(verify_blocking("correct horse battery", &hash));
         assert!(!verify_blocking("wrong horse battery", &hash));
         assert!(!verify_blocking("anything", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_agree_with_the_crates_own_hasher_and_verifier() {
+        use argon2::password_hash::PasswordHasher;
+        // Made by the crate (as before this module reused its memory): it
+        // verifies here.
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let theirs = hasher()
+            .hash_password(b"correct horse battery", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_blocking("correct horse battery", &theirs));
+        assert!(!verify_blocking("correct horse batter", &theirs));
+        // Made here: the crate verifies it.
+        let ours = hash_blocking("correct horse battery").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(hasher()
+            .verify_password(b"correct horse battery", &parsed)
+            .is_ok());
+        // Another cost is checked by the crate's own path.
+        let cheaper = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse battery", &salt)
+        .unwrap()
+        .to_string();
+        assert!(verify_blocking("correct horse battery", &cheaper));
+        assert!(!verify_blocking("wrong", &cheaper));
     }
 }
