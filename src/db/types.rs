@@ -40,37 +40,3 @@ macro_rules! stored_as_text {
 }
 
 stored_as_text!(Level, Rule, Status, Role, DeliveryStatus, EndpointScope);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_stored_value_reads_back_as_itself() {
-        for level in [
-            Level::None,
-            Level::Info,
-            Level::Warning,
-            Level::Urgent,
-            Level::Emergency,
-        ] {
-            assert_eq!(Level::parse(level.as_str()), Some(level));
-        }
-        for rule in Rule::ALL {
-            assert_eq!(Rule::parse(rule.as_str()), Some(rule));
-        }
-        for status in Status::ALL {
-            assert_eq!(Status::parse(status.as_str()), Some(status));
-        }
-        for role in [Role::Patient, Role::Physician, Role::Admin] {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
-        }
-        for status in DeliveryStatus::ALL {
-            assert_eq!(DeliveryStatus::parse(status.as_str()), Some(status));
-        }
-        for scope in [EndpointScope::Clinic, EndpointScope::CareTeam] {
-            assert_eq!(EndpointScope::parse(scope.as_str()), Some(scope));
-        }
-        assert_eq!(Level::parse("severe"), None);
-    }
-}

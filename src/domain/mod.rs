@@ -71,3 +71,30 @@ pub mod symptoms;
 pub mod treatments;
 pub mod triage;
 pub mod worklist;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    /// Every value of each code enum reads back as itself, and no two share
+    /// a code (`parse` would return the first of them).
+    macro_rules! reads_back {
+        ($($kind:ty),*) => {$(
+            let codes: HashSet<&str> = <$kind>::ALL.iter().map(|v| v.as_str()).collect();
+            assert_eq!(codes.len(), <$kind>::ALL.len(), "{} repeats a code", stringify!($kind));
+            for value in <$kind>::ALL {
+                assert_eq!(<$kind>::parse(value.as_str()), Some(value));
+            }
+        )*};
+    }
+
+    #[test]
+    fn every_code_reads_back_as_itself() {
+        use super::accounts::Role;
+        use super::alerts::Status;
+        use super::deliveries::{DeliveryStatus, EndpointScope};
+        use super::triage::{Level, Rule};
+        reads_back!(Level, Rule, Status, Role, DeliveryStatus, EndpointScope);
+        assert_eq!(Level::parse("severe"), None);
+    }
+}
