@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::alerting::{self, workflow, AlertChange};
 use crate::clock::utc;
 use crate::db::alerts::Alert;
-use crate::db::{self, alerts, checkins, patients, treatments, Db};
+use crate::db::{self, alerts, checkins, patients, standings, treatments, Db};
 use crate::domain::schedule::{day_of, missed_daily_run};
 use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
@@ -122,6 +122,9 @@ pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliverie
             }
             if let Err(error) = check_missed_checkins(&db, at).await {
                 tracing::warn!(code = error.code(), "periodic job failed");
+            }
+            if let Err(error) = db.run(move |conn| standings::recount_due(conn, at)).await {
+                tracing::warn!(code = error.code(), "worklist standings not counted");
             }
             if let Err(error) = forget_stale_throttles(&db, at).await {
                 tracing::warn!(code = error.code(), "stale throttle counters kept");

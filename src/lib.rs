@@ -74,6 +74,16 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         let migrating = db.clone();
         web::block(move || migrating.migrate()).await??;
     }
+    // Treatments stored before the worklist kept standings get theirs; a
+    // replica that finds another one filling them leaves it to that one.
+    let filled = db
+        .run(|conn| db::standings::fill_missing(conn, clock::now()))
+        .await;
+    match filled {
+        Ok(0) => {}
+        Ok(filled) => tracing::info!(filled, "worklist standings made"),
+        Err(error) => tracing::warn!(code = error.code(), "worklist standings not made"),
+    }
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.expose_secret().to_owned(),
         None => db
@@ -89,6 +99,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     };
     let tokens = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl_seconds);
     Ok(AppState {
+        reads: auth::read_log::ReadLog::start(db.clone())?,
         db,
         tokens,
         cursors: auth::cursor_key::CursorKey::derive(secret.as_bytes()),

@@ -17,6 +17,8 @@ pub struct AppState {
     pub cursors: crate::auth::cursor_key::CursorKey,
     /// Sessions seen valid in the last second.
     pub sessions: crate::auth::sessions::SessionCache,
+    /// Audits reads in commits shared by many requests.
+    pub reads: crate::auth::read_log::ReadLog,
     /// Registrations this replica starts per second.
     pub registrations: crate::auth::throttle::RegistrationGate,
 }

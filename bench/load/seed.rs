@@ -61,6 +61,8 @@ const MAX_COLUMNS: usize = 22;
 
 /// The password of every seeded account.
 pub const PASSWORD: &str = "bench-password-1";
+/// The physician whose care team `widen_team` grows.
+pub const COORDINATOR: &str = "physician1@bench.example";
 
 pub struct Plan {
     pub physicians: usize,
@@ -846,4 +848,60 @@ fn new_treatment(
         created_at: given,
         baseline_systolic_bp: None,
     }
+}
+
+/// Adds patients to the care team of the physician with this e-mail until
+/// it holds at least `active` treatments given in the last 90 days (the
+/// worklist also keeps older ones with an alert not resolved); returns how
+/// many such treatments it holds.
+pub fn widen_team(conn: &mut DbConnection, email: &str, active: usize) -> anyhow::Result<usize> {
+    use aftercare::db::schema::{treatments, users};
+    let physician: String = users::table
+        .filter(users::email.eq(email))
+        .select(users::id)
+        .first(conn)?;
+    let since = (Utc::now() - Duration::days(90)).naive_utc();
+    let recent: Vec<String> = treatments::table
+        .filter(treatments::administered_at.ge(since))
+        .select(treatments::patient_id)
+        .order((treatments::administered_at.desc(), treatments::id.asc()))
+        .load(conn)?;
+    let mut team: std::collections::HashSet<String> = care_team_members::table
+        .filter(care_team_members::physician_id.eq(&physician))
+        .select(care_team_members::patient_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let mut given: HashMap<&str, usize> = HashMap::new();
+    for patient in &recent {
+        *given.entry(patient).or_default() += 1;
+    }
+    let mut added = Vec::new();
+    let mut count = recent.iter().filter(|p| team.contains(*p)).count();
+    for patient in &recent {
+        if count >= active {
+            break;
+        }
+        if team.insert(patient.clone()) {
+            count += given.get(patient.as_str()).copied().unwrap_or(0);
+            added.push(MemberRow {
+                patient_id: patient.clone(),
+                physician_id: physician.clone(),
+                added_by: None,
+                added_at: Utc::now().naive_utc(),
+            });
+        }
+    }
+    transaction(conn, |conn| {
+        insert_all!(conn, care_team_members::table, &added);
+        Ok(())
+    })?;
+    Ok(count)
+}
+
+/// Makes every treatment's worklist standing from the rows loaded around
+/// the service, as the service itself keeps them.
+pub fn stand(conn: &mut DbConnection) -> anyhow::Result<()> {
+    aftercare::db::standings::rebuild_all(conn, Utc::now()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
 }

@@ -101,15 +101,14 @@ pub async fn list(
         .run(move |conn| {
             let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let rows = alert_queries::list(conn, scope_of(&user), &filter, after, limit + 1)?;
-            let page = audited_page(conn, &user, at, rows, limit, |a| {
+            let page = audited_page(&user, at, rows, limit, |a| {
                 paging.cursor_ranked(a.level_rank, a.created_at, &a.id)
-            })?;
-            Ok((
-                page.try_map_all(|rows| with_evidence(conn, rows))?,
-                reopened,
-            ))
+            });
+            let page = page.try_map(|page| page.try_map_all(|rows| with_evidence(conn, rows)))?;
+            Ok((page, reopened))
         })
         .await?;
+    let page = state.reads.audit(page).await?;
     if reopened > 0 {
         state.deliveries.notify();
     }
@@ -195,16 +194,12 @@ pub async fn get(
         .run(move |conn| {
             let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let alert = alert_for(conn, &user, &id, false)?;
-            audit::record(
-                conn,
-                &user,
-                Action::Read,
-                &[(&alert.patient_id, "alert", &alert.id)],
-                at,
-            )?;
-            Ok((full_view(conn, alert)?, reopened))
+            let touched = [(alert.patient_id.as_str(), "alert", alert.id.as_str())];
+            let read = audit::read(&user, &touched, at, ());
+            Ok((read.try_map(|()| full_view(conn, alert))?, reopened))
         })
         .await?;
+    let view = state.reads.audit(view).await?;
     if reopened > 0 {
         state.deliveries.notify();
     }

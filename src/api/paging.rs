@@ -16,10 +16,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::Mac;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::audit::{self, Action, Audited};
+use crate::auth::audit::{self, Audited, Unaudited};
 use crate::auth::cursor_key::CursorKey;
 use crate::auth::AuthUser;
-use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -243,19 +242,18 @@ impl<T> Page<T> {
 }
 
 /// One page of a list of health data: the first `limit` of the loaded
-/// `limit + 1` rows, each recorded in the audit trail as read by `user`.
+/// `limit + 1` rows, each to be recorded in the audit trail as read by
+/// `user` before the page is shown (`ReadLog::audit`).
 pub fn audited_page<R: Audited>(
-    conn: &mut DbConnection,
     user: &AuthUser,
     at: DateTime<Utc>,
     rows: Vec<R>,
     limit: i64,
     cursor: impl Fn(&R) -> String,
-) -> Result<Page<R>, ApiError> {
+) -> Unaudited<Page<R>> {
     let (items, next_cursor) = split_page(rows, limit, cursor);
     let touched: Vec<_> = items.iter().map(Audited::touch).collect();
-    audit::record(conn, user, Action::Read, &touched, at)?;
-    Ok(Page { items, next_cursor })
+    audit::read(user, &touched, at, ()).map(|()| Page { items, next_cursor })
 }
 
 #[cfg(test)]

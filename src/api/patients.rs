@@ -153,13 +153,13 @@ pub async fn list(
                 }
             };
             let rows = patients::list(conn, scope, after, limit + 1)?;
-            let page = audited_page(conn, &user, now(), rows, limit, |p| {
+            let page = audited_page(&user, now(), rows, limit, |p| {
                 query.cursor(p.created_at, &p.id)
-            })?;
-            Ok(page.map(PatientView::from))
+            });
+            Ok(page.map(|page| page.map(PatientView::from)))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(state.reads.audit(body).await?))
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path))]
@@ -173,16 +173,12 @@ pub async fn get(
         .db
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
-            audit::record(
-                conn,
-                &user,
-                Action::Read,
-                &[(&patient.id, "patient", &patient.id)],
-                now(),
-            )?;
-            Ok(patient)
+            let touched = [(patient.id.as_str(), "patient", patient.id.as_str())];
+            let read = audit::read(&user, &touched, now(), ());
+            Ok(read.map(|()| patient))
         })
         .await?;
+    let patient = state.reads.audit(patient).await?;
     Ok(HttpResponse::Ok().json(PatientView::from(patient)))
 }
 

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::auth::audit::{self, Action};
+use crate::auth::audit;
 use crate::auth::AuthUser;
 use crate::clock::{now, utc};
 use crate::db::{checkins, patients, treatments};
@@ -45,15 +45,10 @@ pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
                     });
                 }
             }
-            audit::record(
-                conn,
-                &user,
-                Action::Read,
-                &[(&patient.id, "schedule", &patient.id)],
-                at,
-            )?;
-            Ok(items)
+            let touched = [(patient.id.as_str(), "schedule", patient.id.as_str())];
+            Ok(audit::read(&user, &touched, at, items))
         })
         .await?;
+    let items = state.reads.audit(items).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }

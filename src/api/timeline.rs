@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::treatments::{view, TreatmentView};
 use super::views::PatientView;
 use crate::alerting::AlertChange;
-use crate::auth::audit::{self, Action};
+use crate::auth::audit;
 use crate::auth::{access, AuthUser};
 use crate::clock::{now, utc};
 use crate::db::alerts::Alert;
@@ -183,18 +183,13 @@ pub async fn get(
                     treatment: view(treatment, &patient, &number),
                 })
                 .collect();
-            audit::record(
-                conn,
-                &user,
-                Action::Read,
-                &[(&patient.id, "timeline", &patient.id)],
-                at,
-            )?;
-            Ok(Timeline {
+            let touched = [(patient.id.as_str(), "timeline", patient.id.as_str())];
+            let read = audit::read(&user, &touched, at, ());
+            Ok(read.map(|()| Timeline {
                 patient: patient.into(),
                 treatments: treatments_out,
-            })
+            }))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(timeline))
+    Ok(HttpResponse::Ok().json(state.reads.audit(timeline).await?))
 }

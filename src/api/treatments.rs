@@ -230,13 +230,14 @@ pub async fn create(
         .transaction(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let treatment = plan(body, &patient.id, &user.id)?;
-            treatments::insert(conn, &treatment)?;
+            let at = now();
+            treatments::insert(conn, &treatment, &patient, at)?;
             audit::record(
                 conn,
                 &user,
                 Action::Create,
                 &[(&patient.id, "treatment", &treatment.id)],
-                now(),
+                at,
             )?;
             Ok(view(treatment, &patient, &number))
         })
@@ -260,13 +261,13 @@ pub async fn list(
         .run(move |conn| {
             let patient = access::patient_for(conn, &user, &patient_id)?;
             let rows = treatments::list_for_patient(conn, &patient.id, after, limit + 1)?;
-            let page = audited_page(conn, &user, now(), rows, limit, |t| {
+            let page = audited_page(&user, now(), rows, limit, |t| {
                 query.cursor(t.administered_at, &t.id)
-            })?;
-            Ok(page.map(|t| view(t, &patient, &number)))
+            });
+            Ok(page.map(|page| page.map(|t| view(t, &patient, &number))))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(state.reads.audit(body).await?))
 }
 
 /// Loads a treatment and its patient if the caller may see them.
@@ -282,15 +283,10 @@ pub async fn get(
         .db
         .run(move |conn| {
             let (treatment, patient) = access::treatment_for(conn, &user, &treatment_id)?;
-            audit::record(
-                conn,
-                &user,
-                Action::Read,
-                &[(&patient.id, "treatment", &treatment.id)],
-                now(),
-            )?;
-            Ok(view(treatment, &patient, &number))
+            let touched = [(patient.id.as_str(), "treatment", treatment.id.as_str())];
+            let read = audit::read(&user, &touched, now(), ());
+            Ok(read.map(|()| view(treatment, &patient, &number)))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(state.reads.audit(body).await?))
 }

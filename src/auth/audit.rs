@@ -1,5 +1,6 @@
 //! Writes the audit trail for the caller: every read and change of a
-//! patient's data, in the transaction of the change or right after the read.
+//! patient's data, in the transaction of the change, or for a read in a
+//! commit shared with other reads before it is shown (`ReadLog`).
 
 use chrono::{DateTime, Utc};
 
@@ -60,7 +61,7 @@ impl Audited for crate::db::alerts::Alert {
     }
 }
 
-/// Appends one row per touched resource.
+/// Appends one row per touched resource, in the caller's transaction.
 pub fn record(
     conn: &mut DbConnection,
     user: &AuthUser,
@@ -68,7 +69,60 @@ pub fn record(
     touched: &[Touch<'_>],
     at: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let rows: Vec<AuditEvent> = touched
+    audit::append(conn, &rows(user, action, touched, at))
+}
+
+/// What a read showed, to be audited before it is: the only way to the
+/// value is `ReadLog::audit`, which returns once the rows are committed.
+#[must_use = "a read is shown only once it is audited"]
+pub struct Unaudited<T> {
+    value: T,
+    rows: Vec<AuditEvent>,
+}
+
+impl<T> Unaudited<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Unaudited<U> {
+        Unaudited {
+            value: f(self.value),
+            rows: self.rows,
+        }
+    }
+
+    pub fn try_map<U>(
+        self,
+        f: impl FnOnce(T) -> Result<U, ApiError>,
+    ) -> Result<Unaudited<U>, ApiError> {
+        Ok(Unaudited {
+            value: f(self.value)?,
+            rows: self.rows,
+        })
+    }
+
+    pub(super) fn into_parts(self) -> (T, Vec<AuditEvent>) {
+        (self.value, self.rows)
+    }
+}
+
+/// `value` showed `user` the touched resources at `at`.
+pub fn read<T>(
+    user: &AuthUser,
+    touched: &[Touch<'_>],
+    at: DateTime<Utc>,
+    value: T,
+) -> Unaudited<T> {
+    Unaudited {
+        value,
+        rows: rows(user, Action::Read, touched, at),
+    }
+}
+
+fn rows(
+    user: &AuthUser,
+    action: Action,
+    touched: &[Touch<'_>],
+    at: DateTime<Utc>,
+) -> Vec<AuditEvent> {
+    touched
         .iter()
         .map(|(patient_id, resource_type, resource_id)| AuditEvent {
             id: uuid::Uuid::now_v7().to_string(),
@@ -81,6 +135,5 @@ pub fn record(
             resource_id: (*resource_id).to_owned(),
             request_id: user.request_id.clone(),
         })
-        .collect();
-    audit::append(conn, &rows)
+        .collect()
 }

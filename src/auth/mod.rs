@@ -7,6 +7,7 @@ pub mod client_address;
 pub mod cursor_key;
 pub mod extractor;
 pub mod password;
+pub mod read_log;
 pub mod secrets;
 pub mod sessions;
 pub mod throttle;

@@ -165,6 +165,17 @@ pub fn overdue_candidates(
 }
 
 /// The alerts of these treatments in the given statuses.
+/// The alerts of these ids.
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Alert>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(alerts::table
+        .filter(alerts::id.eq_any(ids))
+        .select(Alert::as_select())
+        .load(conn)?)
+}
+
 pub fn for_treatments(
     conn: &mut DbConnection,
     treatment_ids: &[String],

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{alert_events, alert_evidence, alerts};
-use super::DbConnection;
+use super::{standings, DbConnection};
 use crate::domain::alerts::Status;
 use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
@@ -163,12 +163,14 @@ pub fn insert(conn: &mut DbConnection, alert: &NewAlert<'_>) -> Result<Alert, Ap
     let insert = diesel::insert_into(alerts::table).values(alert);
     // RETURNING is spelled per backend: diesel's MultiConnection has no
     // portable form of it.
-    Ok(match conn {
+    let stored = match conn {
         DbConnection::Postgres(pg) => insert.returning(Alert::as_returning()).get_result(pg)?,
         DbConnection::Sqlite(sqlite) => {
             insert.returning(Alert::as_returning()).get_result(sqlite)?
         }
-    })
+    };
+    standings::recount_alerts(conn, &stored.treatment_id)?;
+    Ok(stored)
 }
 
 /// Raises the level; the alert is open again for whoever acknowledged or
@@ -193,7 +195,7 @@ pub fn escalate(
             alerts::raised_at.eq(at),
         ))
         .execute(conn)?;
-    Ok(())
+    standings::alert_changed(conn, id)
 }
 
 /// Back to open, with the overdue clock started again: whoever snoozed or
@@ -235,6 +237,9 @@ pub fn reopen(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bo
     )
     .set(Reopening::at(at))
     .execute(conn)?;
+    if updated == 1 {
+        standings::alert_changed(conn, id)?;
+    }
     Ok(updated == 1)
 }
 
@@ -368,6 +373,9 @@ pub fn change(
         .set(Reopening::at(at))
         .execute(conn)?,
     };
+    if updated == 1 {
+        standings::alert_changed(conn, id)?;
+    }
     Ok(updated == 1)
 }
 

@@ -283,16 +283,25 @@ pub fn insert(
             ) => ApiError::IdempotencyConflict,
             other => other.into(),
         })?;
-    for (symptom, severity) in symptoms {
-        diesel::insert_into(checkin_symptoms::table)
-            .values((
-                checkin_symptoms::checkin_id.eq(&checkin.id),
-                checkin_symptoms::symptom.eq(*symptom),
-                checkin_symptoms::severity.eq(*severity),
-            ))
-            .execute(conn)?;
+    if !symptoms.is_empty() {
+        let rows: Vec<_> = symptoms
+            .iter()
+            .map(|(symptom, severity)| {
+                (
+                    checkin_symptoms::checkin_id.eq(&checkin.id),
+                    checkin_symptoms::symptom.eq(*symptom),
+                    checkin_symptoms::severity.eq(*severity),
+                )
+            })
+            .collect();
+        super::insert_rows!(conn, checkin_symptoms::table, rows);
     }
-    Ok(())
+    super::standings::checked_in(
+        conn,
+        &checkin.treatment_id,
+        i64::from(checkin.day),
+        checkin.observed_at,
+    )
 }
 
 /// The scheduled days with at least one check-in, per treatment: all the

@@ -109,11 +109,7 @@ pub fn insert_finding_rows(
     conn: &mut DbConnection,
     rows: &[NewFinding<'_>],
 ) -> Result<(), ApiError> {
-    for row in rows {
-        diesel::insert_into(findings::table)
-            .values(row)
-            .execute(conn)?;
-    }
+    super::insert_rows!(conn, findings::table, rows);
     Ok(())
 }
 

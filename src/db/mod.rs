@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod patients;
 pub mod schema;
 pub mod service_settings;
+pub mod standings;
 pub mod stats;
 pub mod throttle;
 pub mod timeline;
@@ -37,6 +38,34 @@ use parking_lot::Mutex;
 
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
+
+/// Rows per multi-row INSERT: a table has at most 32 columns, and SQLite
+/// binds at most 32,766 values per statement.
+pub const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts rows; returns how many. On PostgreSQL in multi-row statements,
+/// one round trip each (the connection enum would send one per row). On
+/// SQLite one prepared statement per row: there is no round trip to save,
+/// and diesel would run a batch with a NULL in it as a nested transaction.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0usize;
+        match &mut *$conn {
+            $crate::db::DbConnection::Sqlite(c) => {
+                for row in $rows.iter() {
+                    inserted += diesel::insert_into($table).values(row).execute(c)?;
+                }
+            }
+            $crate::db::DbConnection::Postgres(c) => {
+                for part in $rows.chunks($crate::db::ROWS_PER_INSERT) {
+                    inserted += diesel::insert_into($table).values(part).execute(c)?;
+                }
+            }
+        }
+        inserted
+    }};
+}
+pub(crate) use insert_rows;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -249,20 +278,26 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || {
-            let _turn = match &db.writer {
-                Some(writer) => Some(
-                    writer
-                        .try_lock_for(SQLITE_WRITER_WAIT)
-                        .ok_or(ApiError::Unavailable)?,
-                ),
-                None => None,
-            };
-            let mut conn = db.checkout()?;
-            transaction(&mut conn, work)
-        })
-        .await
-        .map_err(ApiError::internal)?
+        actix_web::web::block(move || db.transaction_blocking(work))
+            .await
+            .map_err(ApiError::internal)?
+    }
+
+    /// `transaction` on the calling thread, for threads of their own.
+    pub fn transaction_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let _turn = match &self.writer {
+            Some(writer) => Some(
+                writer
+                    .try_lock_for(SQLITE_WRITER_WAIT)
+                    .ok_or(ApiError::Unavailable)?,
+            ),
+            None => None,
+        };
+        let mut conn = self.checkout()?;
+        transaction(&mut conn, work)
     }
 
     /// Applies pending migrations; safe to call from several replicas.

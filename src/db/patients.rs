@@ -76,6 +76,8 @@ pub fn set_preferences(
         diesel::update(patients::table.find(id))
             .set(patients::timezone.eq(timezone))
             .execute(conn)?;
+        // Every due date moves with the zone.
+        super::standings::rebuild_patient(conn, id, crate::clock::now())?;
     }
     if let Some(locale) = locale {
         diesel::update(patients::table.find(id))

@@ -274,6 +274,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    treatment_standings (treatment_id) {
+        treatment_id -> Text,
+        patient_id -> Text,
+        administered_at -> Timestamp,
+        worst_rank -> Integer,
+        waiting_since -> Nullable<Timestamp>,
+        worst_alert_id -> Nullable<Text>,
+        open_alerts -> Integer,
+        active_alerts -> Integer,
+        last_checkin_at -> Nullable<Timestamp>,
+        done_slots -> Integer,
+        passed_slots -> Integer,
+        missed_checkins -> Integer,
+        recount_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(care_team_members -> patients (patient_id));
 diesel::joinable!(invites -> patients (patient_id));
@@ -283,6 +301,8 @@ diesel::joinable!(checkins -> treatments (treatment_id));
 diesel::joinable!(checkin_symptoms -> checkins (checkin_id));
 diesel::joinable!(findings -> checkins (checkin_id));
 diesel::joinable!(alerts -> treatments (treatment_id));
+diesel::joinable!(treatment_standings -> treatments (treatment_id));
+diesel::joinable!(treatment_standings -> patients (patient_id));
 diesel::joinable!(alert_evidence -> alerts (alert_id));
 diesel::joinable!(alert_events -> alerts (alert_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
@@ -297,6 +317,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     service_settings,
     treatments,
+    treatment_standings,
     checkins,
     checkin_symptoms,
     findings,

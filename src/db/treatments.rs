@@ -1,6 +1,6 @@
 //! Treatments: one exosome administration, with its screening.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::patients::Patient;
@@ -45,11 +45,17 @@ impl Treatment {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, treatment: &Treatment) -> Result<(), ApiError> {
+/// Stores the treatment of this patient, with its standing on the worklist.
+pub fn insert(
+    conn: &mut DbConnection,
+    treatment: &Treatment,
+    patient: &Patient,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
     diesel::insert_into(treatments::table)
         .values(treatment)
         .execute(conn)?;
-    Ok(())
+    super::standings::open(conn, treatment, patient, at)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Treatment>, ApiError> {

@@ -368,3 +368,100 @@ async fn every_read_and_change_of_a_patients_data_is_in_the_audit_trail() {
     let count = app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'read'");
     assert!(count >= 1);
 }
+
+/// Every treatment's stored standing, in treatment order.
+fn standings(app: &TestApp) -> Vec<aftercare::db::standings::StandingRow> {
+    use aftercare::db::schema::treatment_standings as t;
+    use diesel::prelude::*;
+    let mut conn = app.connection();
+    t::table
+        .select(aftercare::db::standings::StandingRow::as_select())
+        .order(t::treatment_id.asc())
+        .load(&mut conn)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_standing_kept_by_each_change_is_the_one_made_from_scratch() {
+    // Given five days ago: days 0 to 4 have passed.
+    let clinic = Clinic::new(24 * 5).await;
+    let app = &clinic.app;
+    let doctor = &clinic.physician;
+    let (second, _) = app.patient(doctor, "Second Patient").await;
+    let quiet = Clinic::give(app, doctor, &second, 24 * 3).await;
+    let before = app.get("/v1/worklist", doctor).await;
+    let row_of = |reply: &Reply, id: &str| {
+        reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["treatment"]["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let missed_before = row_of(&before, &clinic.treatment_id)["missed_checkins"]
+        .as_i64()
+        .unwrap();
+    assert!(missed_before >= 4, "{missed_before}");
+    // Reports sent late for days that had passed: each counts as done.
+    clinic.report(1, json!({"symptoms": {"redness": 1}})).await;
+    clinic
+        .report(24 * 2 + 1, json!({"symptoms": {"redness": 1}}))
+        .await;
+    let after = app.get("/v1/worklist", doctor).await;
+    let row = row_of(&after, &clinic.treatment_id);
+    assert_eq!(row["missed_checkins"].as_i64().unwrap(), missed_before - 2);
+    assert!(row["last_checkin_at"].is_string());
+    // An alert opened, acknowledged, snoozed, then another, resolved.
+    let urgent = clinic
+        .report(24 * 4, json!({"symptoms": {"headache": 4}}))
+        .await;
+    let alert = urgent.body["alerts"][0]["id"].as_str().unwrap().to_owned();
+    let act = |action: &str, body: Value| {
+        let path = format!("/v1/alerts/{alert}/{action}");
+        async move {
+            let reply = app.post(&path, Some(doctor), body).await;
+            assert_eq!(reply.status, 200, "{:?}", reply.body);
+        }
+    };
+    assert_eq!(
+        row_of(&app.get("/v1/worklist", doctor).await, &clinic.treatment_id)["open_alerts"],
+        1
+    );
+    act("acknowledge", json!({})).await;
+    act(
+        "snooze",
+        json!({"until": Utc::now() + Duration::hours(1), "reason": "calling back"}),
+    )
+    .await;
+    let snoozed = row_of(&app.get("/v1/worklist", doctor).await, &clinic.treatment_id);
+    assert_eq!(snoozed["open_alerts"], 0);
+    assert!(snoozed["worst_alert"].is_null());
+    act(
+        "resolve",
+        json!({"outcome": "recovered", "note": "called, fine"}),
+    )
+    .await;
+    // The patient moves to another zone: every due date moves.
+    let moved = app
+        .call(
+            reqwest::Method::PATCH,
+            "/v1/me",
+            Some(&clinic.patient),
+            Some(json!({"timezone": "America/Los_Angeles"})),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    assert!(
+        row_of(&app.get("/v1/worklist", doctor).await, &quiet)["missed_checkins"]
+            .as_i64()
+            .unwrap()
+            >= 2
+    );
+
+    let kept = standings(app);
+    assert_eq!(kept.len(), 2);
+    let mut conn = app.connection();
+    aftercare::db::standings::rebuild_all(&mut conn, Utc::now()).unwrap();
+    assert_eq!(kept, standings(app));
+}

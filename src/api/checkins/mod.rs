@@ -49,13 +49,13 @@ pub async fn list(
         .run(move |conn| {
             let (treatment, _) = treatment_for(conn, &user, &treatment_id)?;
             let rows = checkins::list(conn, &treatment.id, after, limit + 1)?;
-            let page = audited_page(conn, &user, now(), rows, limit, |c| {
+            let page = audited_page(&user, now(), rows, limit, |c| {
                 query.cursor(c.observed_at, &c.id)
-            })?;
-            Ok(page.map(list_item))
+            });
+            Ok(page.map(|page| page.map(list_item)))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(state.reads.audit(body).await?))
 }
 
 /// A stored check-in as the list shows it: the check-in object of its

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::auth::audit::{self, Action};
+use crate::auth::audit;
 use crate::auth::{access, AuthUser};
 use crate::clock::now;
 use crate::db::{alert_queries, checkins, timeline, treatments};
@@ -54,21 +54,18 @@ pub async fn export(
                 entries.extend(resources::observations(c).into_iter().map(entry));
             }
             entries.extend(alerts.iter().map(|a| entry(resources::adverse_event(a))));
-            audit::record(
-                conn,
-                &user,
-                Action::Read,
-                &[(&patient.id, "fhir_export", &patient.id)],
-                at,
-            )?;
-            Ok(json!({
-                "resourceType": "Bundle",
-                "id": uuid::Uuid::new_v4().to_string(),
-                "type": "collection",
-                "timestamp": at,
-                "entry": entries
+            let touched = [(patient.id.as_str(), "fhir_export", patient.id.as_str())];
+            Ok(audit::read(&user, &touched, at, ()).map(|()| {
+                json!({
+                    "resourceType": "Bundle",
+                    "id": uuid::Uuid::new_v4().to_string(),
+                    "type": "collection",
+                    "timestamp": at,
+                    "entry": entries
+                })
             }))
         })
         .await?;
+    let bundle = state.reads.audit(bundle).await?;
     Ok(HttpResponse::Ok().content_type(FHIR_JSON).json(bundle))
 }
