@@ -404,3 +404,75 @@ pub async fn storage_ceiling(
     })
     .await)
 }
+
+/// The database's own one-row ceiling, measured by the database's own
+/// tools, independent of the service: one connection committing one INSERT
+/// of a narrow row per transaction, as fast as it can, for `length`.
+/// SQLite through Python's sqlite3 (WAL, synchronous=NORMAL), PostgreSQL
+/// through pgbench (one client, a one-INSERT script). Commits per second,
+/// or why it could not be measured.
+pub fn one_row_ceiling(
+    url: &str,
+    scratch: &std::path::Path,
+    length: Duration,
+) -> Result<f64, String> {
+    let seconds = length.as_secs().max(1);
+    let output = if url.starts_with("postgres") {
+        let script = scratch.join("one_row.sql");
+        std::fs::write(&script, "INSERT INTO ceiling_rows (at) VALUES (now());\n")
+            .map_err(|e| e.to_string())?;
+        let psql = |sql: &str| {
+            std::process::Command::new("psql")
+                .args([url, "-q", "-c", sql])
+                .status()
+                .map_err(|e| format!("psql: {e}"))
+        };
+        psql("CREATE TABLE ceiling_rows (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL)")?;
+        let run = std::process::Command::new("pgbench")
+            .args(["-n", "-c", "1", "-T", &seconds.to_string(), "-f"])
+            .arg(&script)
+            .arg(url)
+            .output()
+            .map_err(|e| format!("pgbench: {e}"));
+        psql("DROP TABLE ceiling_rows")?;
+        run?
+    } else {
+        std::process::Command::new("python3")
+            .args(["-c", PYTHON_ONE_ROW])
+            .arg(scratch.join("one_row.db"))
+            .arg(seconds.to_string())
+            .output()
+            .map_err(|e| format!("python3: {e}"))?
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    // pgbench: "tps = 3085.123456 (without initial connection time)";
+    // the script below: "tps = 17565.1".
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("tps = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|tps| tps.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "no rate in: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+}
+
+/// One INSERT per transaction into a fresh SQLite file for N seconds.
+const PYTHON_ONE_ROW: &str = r#"
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=NORMAL")
+db.execute("CREATE TABLE ceiling_rows (id INTEGER PRIMARY KEY, at TEXT NOT NULL)")
+end = time.monotonic() + float(sys.argv[2])
+n = 0
+start = time.monotonic()
+while time.monotonic() < end:
+    db.execute("BEGIN")
+    db.execute("INSERT INTO ceiling_rows (at) VALUES ('2026-12-01 00:00:00')")
+    db.execute("COMMIT")
+    n += 1
+print("tps = %.1f" % (n / (time.monotonic() - start)))
+"#;

@@ -135,6 +135,9 @@ fn ms(value: Duration) -> String {
     format!("{:.2} ms", value.as_secs_f64() * 1000.0)
 }
 
+/// Physicians reading their worklists at once during the fixed load.
+const READERS: usize = 8;
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let system = actix_web::rt::System::new();
@@ -371,6 +374,16 @@ async fn measure(
     let storage =
         load::storage_ceiling(&db, &clinic, &bodies.kept(), args.concurrency, seconds).await?;
 
+    eprintln!("[{backend}] one-row transactions straight into the database");
+    let one_row = {
+        let (url, scratch) = (url.to_owned(), scratch.to_owned());
+        actix_web::rt::task::spawn_blocking(move || load::one_row_ceiling(&url, &scratch, seconds))
+            .await?
+    };
+    if let Err(why) = &one_row {
+        eprintln!("[{backend}] one-row ceiling not measured: {why}");
+    }
+
     let rate = args
         .fixed_rate
         .unwrap_or(((saturation.throughput() * 0.5).round() as u64).max(1));
@@ -432,14 +445,35 @@ async fn measure(
             }
         }
     });
-    let (fixed, alert_run) = futures_util::future::join(fixed, alert_stream).await;
+    // Physicians with a team each, reading their worklists as fast as
+    // they are answered while the check-ins and alerts arrive.
+    let mut readers = Vec::new();
+    for n in 2..2 + READERS {
+        let email = format!("physician{n}@bench.example");
+        readers.push(client.login(&email, seed::PASSWORD).await?);
+    }
+    let reading = load::closed_loop(READERS, seconds, {
+        let (client, readers) = (client.clone(), Arc::new(readers));
+        move |n| {
+            let (client, readers) = (client.clone(), readers.clone());
+            async move {
+                let status = client
+                    .get_status("/v1/worklist", Some(&readers[n % readers.len()]))
+                    .await?;
+                anyhow::ensure!(status == 200, "the worklist answered {status}");
+                Ok(true)
+            }
+        }
+    });
+    let (fixed, alert_run, reading) =
+        futures_util::future::join3(fixed, alert_stream, reading).await;
     let sent = alerts_sent.lock().map(|s| s.clone()).unwrap_or_default();
     let delivery = receiver.latencies(&sent, Duration::from_secs(10)).await;
     peak_rss = peak_rss.max(sampler.stop().await).max(service.peak_rss()?);
     service.stop().await?;
 
     // The table.
-    for outcome in [&health, &saturation, &storage, &fixed, &alert_run] {
+    for outcome in [&health, &saturation, &storage, &fixed, &alert_run, &reading] {
         report.failures.extend(outcome.failures.iter().cloned());
     }
     let small_n = clinic.recent.checkins();
@@ -483,6 +517,18 @@ async fn measure(
         format!("{:.0} check-ins/s", storage.throughput()),
         None,
     );
+    report.add(
+        if backend == "SQLite" {
+            "one-row ceiling: Python's sqlite3, one INSERT per transaction"
+        } else {
+            "one-row ceiling: pgbench, one client, one INSERT per transaction"
+        },
+        one_row.as_ref().map_or_else(
+            |why| format!("not measured ({why})"),
+            |rate| format!("{rate:.0} commits/s"),
+        ),
+        None,
+    );
     let ratio = saturation.throughput() / storage.throughput().max(1.0);
     report.add(
         "check-in ingest at saturation",
@@ -500,6 +546,19 @@ async fn measure(
         format!("{:.0}%", ratio * 100.0),
         Some((ratio >= 0.6, "at least 60%")),
     );
+    if let Ok(one_row) = one_row {
+        let share = saturation.throughput() / one_row.max(1.0);
+        let (floor, floor_text) = if backend == "SQLite" {
+            (0.15, "at least 15%")
+        } else {
+            (0.40, "at least 40%")
+        };
+        report.add(
+            "check-in ingest / one-row ceiling",
+            format!("{:.0}%", share * 100.0),
+            Some((share >= floor, floor_text)),
+        );
+    }
     report.add(
         "check-in ingest / framework ceiling",
         format!(
@@ -544,6 +603,20 @@ async fn measure(
                 .then_some((ratio <= 1.5, "p95 ratio at most 1.5")),
         );
     }
+    report.add(
+        format!("worklist read by {READERS} physicians at once during the fixed load"),
+        format!(
+            "{} reads: p50 {}, p99 {} ({} errors)",
+            reading.latencies.len(),
+            ms(reading.latencies.p(0.5)),
+            ms(reading.latencies.p(0.99)),
+            reading.errors
+        ),
+        Some((
+            reading.errors == 0 && reading.latencies.p(0.99) <= Duration::from_millis(100),
+            "p99 at most 100 ms",
+        )),
+    );
     report.add(
         format!(
             "alert to receiver during the fixed load ({} of {} alerts arrived, {} errors)",

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod care_team;
 pub mod checkins;
+mod checkpoint;
 pub mod findings;
 pub mod invites;
 pub mod outbox;
@@ -150,7 +151,11 @@ impl Manager {
 }
 
 #[derive(Debug)]
-struct ConnectionSetup;
+struct ConnectionSetup {
+    /// Whether a thread of its own checkpoints SQLite's log (see
+    /// `checkpoint`), so that the pooled connections do not.
+    checkpointed: bool,
+}
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
@@ -161,6 +166,11 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup 
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
+            if self.checkpointed {
+                sqlite
+                    .batch_execute("PRAGMA wal_autocheckpoint = 0;")
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+            }
         }
         Ok(())
     }
@@ -202,6 +212,11 @@ impl Db {
                 url.clone()
             }
         };
+        let writer: Option<Arc<Mutex<()>>> =
+            matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default);
+        let checkpointed = writer
+            .as_ref()
+            .is_some_and(|writer| checkpoint::start(&raw, writer));
         let health = Arc::new(Health::default());
         let manager = Manager {
             inner: ConnectionManager::<DbConnection>::new(raw.clone()),
@@ -212,13 +227,13 @@ impl Db {
             .max_size(size)
             .min_idle(Some(1))
             .connection_timeout(checkout_timeout)
-            .connection_customizer(Box::new(ConnectionSetup))
+            .connection_customizer(Box::new(ConnectionSetup { checkpointed }))
             .build(manager)
             .context("cannot open the database")?;
         Ok(Self {
             pool,
             url: url.clone(),
-            writer: matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default),
+            writer,
             health,
             checkout_timeout,
         })
