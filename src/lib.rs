@@ -99,7 +99,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     };
     let tokens = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl_seconds);
     Ok(AppState {
-        reads: auth::read_log::ReadLog::start(db.clone())?,
+        reads: auth::read_log::ReadLog::start(&db)?,
         db,
         tokens,
         cursors: auth::cursor_key::CursorKey::derive(secret.as_bytes()),

@@ -28,7 +28,14 @@ pub struct ReadLog {
 
 impl ReadLog {
     /// Starts the writer thread; it ends when the last handle is dropped.
-    pub fn start(db: Db) -> std::io::Result<Self> {
+    /// On PostgreSQL it writes through a connection of its own, so that its
+    /// commits never queue behind the handlers for one (SQLite's single
+    /// writer has its own already).
+    pub fn start(db: &Db) -> anyhow::Result<Self> {
+        let db = match db.is_postgres() {
+            true => db.with_own_pool(1)?,
+            false => db.clone(),
+        };
         let (queue, incoming) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("audit-reads".to_owned())

@@ -5,9 +5,12 @@
 //! write turn: every fiftieth check-in or so waited for an fsync, and every
 //! writer behind it. Here pooled connections never checkpoint; a thread of
 //! its own does, a passive checkpoint (which writers do not wait for) every
-//! `INTERVAL`, and a truncating one, in the write turn, only if the log
-//! still outgrew `LARGE_LOG_PAGES`. Commits stay as durable as before
-//! (synchronous=NORMAL: in the log, synced at the next checkpoint).
+//! `INTERVAL`. Once a checkpoint has copied the whole log, the next writer
+//! starts it again from the top (and cuts the file to `journal_size_limit`).
+//! Only if readers kept the log from being restarted until it outgrew
+//! `LARGE_LOG_PAGES` does a truncating checkpoint run, in the write turn,
+//! waiting at most `TRUNCATE_WAIT` for the readers. Commits stay as durable
+//! as before (synchronous=NORMAL: in the log, synced at the next checkpoint).
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -19,10 +22,14 @@ use parking_lot::Mutex;
 
 /// How often the log is copied into the database file.
 const INTERVAL: Duration = Duration::from_millis(200);
-/// A log this long (pages of 4 KiB: 64 MiB) is truncated, in the write turn.
-const LARGE_LOG_PAGES: i32 = 16_384;
+/// A log this long (pages of 4 KiB: 256 MiB) is truncated, in the write
+/// turn.
+const LARGE_LOG_PAGES: i32 = 65_536;
 /// How long the truncating checkpoint waits for the write turn.
-const TURN_WAIT: Duration = Duration::from_secs(5);
+const TURN_WAIT: Duration = Duration::from_secs(1);
+/// How long it waits for readers of the log, holding the write turn
+/// (SQLite's busy_timeout of its connection, in milliseconds).
+const TRUNCATE_WAIT_MS: u32 = 50;
 
 #[derive(QueryableByName)]
 struct Checkpointed {
@@ -37,7 +44,10 @@ pub fn start(url: &str, writer: &Arc<Mutex<()>>) -> bool {
     let Ok(super::DbConnection::Sqlite(mut conn)) = super::DbConnection::establish(url) else {
         return false;
     };
-    if conn.batch_execute("PRAGMA busy_timeout = 5000;").is_err() {
+    if conn
+        .batch_execute(&format!("PRAGMA busy_timeout = {TRUNCATE_WAIT_MS};"))
+        .is_err()
+    {
         return false;
     }
     let writer = Arc::downgrade(writer);

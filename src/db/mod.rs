@@ -11,6 +11,7 @@ pub mod findings;
 pub mod invites;
 pub mod outbox;
 pub mod patients;
+mod pool;
 pub mod schema;
 pub mod service_settings;
 pub mod standings;
@@ -24,15 +25,13 @@ pub mod users;
 pub mod webhooks;
 pub mod worklist;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{
-    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
-};
+use diesel::r2d2::PooledConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use parking_lot::Mutex;
@@ -78,110 +77,8 @@ pub enum DbConnection {
     Postgres(diesel::PgConnection),
 }
 
-pub type DbPool = Pool<Manager>;
-
-/// Whether the database answered the last connection attempt. After a
-/// failed attempt every checkout answers 503 at once, instead of each
-/// request waiting out the checkout timeout, until a probe connects again.
-#[derive(Debug, Default)]
-struct Health {
-    down: AtomicBool,
-}
-
-/// How often a probe tries to connect while the database is away.
-const PROBE_INTERVAL: Duration = Duration::from_millis(250);
-/// How often a waiting checkout looks whether the database went away.
-const CHECKOUT_SLICE: Duration = Duration::from_millis(25);
-
-/// The pool's connection manager, which notes every failed connection
-/// attempt in `Health`.
-#[derive(Debug)]
-pub struct Manager {
-    inner: ConnectionManager<DbConnection>,
-    url: String,
-    health: Arc<Health>,
-}
-
-impl ManageConnection for Manager {
-    type Connection = DbConnection;
-    type Error = diesel::r2d2::Error;
-
-    fn connect(&self) -> Result<DbConnection, Self::Error> {
-        let connected = self.inner.connect();
-        if connected.is_err() {
-            self.went_down();
-        }
-        connected
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        self.inner.is_valid(conn)
-    }
-
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        self.inner.has_broken(conn)
-    }
-}
-
-impl Manager {
-    /// Marks the database away and, the first time, starts a probe that
-    /// connects every `PROBE_INTERVAL` until it succeeds.
-    fn went_down(&self) {
-        if self.health.down.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        tracing::warn!("the database is unreachable; answering 503 until it is back");
-        let probe = ConnectionManager::<DbConnection>::new(self.url.clone());
-        let health = self.health.clone();
-        let spawned = std::thread::Builder::new()
-            .name("db-probe".into())
-            .spawn(move || loop {
-                std::thread::sleep(PROBE_INTERVAL);
-                if probe.connect().is_ok() {
-                    health.down.store(false, Ordering::Release);
-                    tracing::info!("the database is reachable again");
-                    return;
-                }
-            });
-        if spawned.is_err() {
-            // No probe: let checkouts try (and wait) again.
-            self.health.down.store(false, Ordering::Release);
-        }
-    }
-}
-
-#[derive(Debug)]
-struct ConnectionSetup {
-    /// Whether a thread of its own checkpoints SQLite's log (see
-    /// `checkpoint`), so that the pooled connections do not.
-    checkpointed: bool,
-}
-
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        if let DbConnection::Sqlite(sqlite) = conn {
-            sqlite
-                .batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
-                .map_err(diesel::r2d2::Error::QueryError)?;
-            if self.checkpointed {
-                sqlite
-                    .batch_execute("PRAGMA wal_autocheckpoint = 0;")
-                    .map_err(diesel::r2d2::Error::QueryError)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Initialises the TLS library libpq links before the first connection,
-/// without OpenSSL's exit-time cleanup: that cleanup races with threads
-/// still holding connections and crashes the process as it exits.
-pub fn init_postgres_client() {
-    openssl_sys::init();
-}
+pub use pool::{init_postgres_client, DbPool, Manager};
+use pool::{Health, CHECKOUT_SLICE};
 
 /// The handle every handler uses: pool checkout and blocking work off the
 /// async workers, in one place.
@@ -189,15 +86,28 @@ pub fn init_postgres_client() {
 pub struct Db {
     pool: DbPool,
     url: DatabaseUrl,
-    /// SQLite's write turn (see `transaction`); none on PostgreSQL.
-    writer: Option<Arc<Mutex<()>>>,
+    /// SQLite's one writer (see `transaction`); none on PostgreSQL.
+    writer: Option<Arc<Writer>>,
     health: Arc<Health>,
     checkout_timeout: Duration,
+    /// Whether SQLite's log is checkpointed by a thread of its own.
+    checkpointed: bool,
 }
 
-/// How long a SQLite writer waits for its turn: as long as SQLite's own
-/// busy_timeout.
-const SQLITE_WRITER_WAIT: Duration = Duration::from_secs(5);
+/// The URL as diesel's connection enum reads it.
+fn raw_url(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+        DatabaseUrl::Postgres(url) => url.clone(),
+    }
+}
+
+/// SQLite's write turn and the connection that writes: a writer never waits
+/// for a connection held by a reader while others wait for its turn.
+struct Writer {
+    turn: Arc<Mutex<()>>,
+    connection: DbPool,
+}
 
 impl Db {
     pub fn connect(
@@ -205,48 +115,60 @@ impl Db {
         size: u32,
         checkout_timeout: Duration,
     ) -> anyhow::Result<Self> {
-        let raw = match url {
-            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
-            DatabaseUrl::Postgres(url) => {
-                init_postgres_client();
-                url.clone()
-            }
-        };
-        let writer: Option<Arc<Mutex<()>>> =
-            matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default);
-        let checkpointed = writer
-            .as_ref()
-            .is_some_and(|writer| checkpoint::start(&raw, writer));
+        if matches!(url, DatabaseUrl::Postgres(_)) {
+            init_postgres_client();
+        }
+        let raw = raw_url(url);
+        let sqlite = matches!(url, DatabaseUrl::Sqlite(_));
+        let turn = Arc::new(Mutex::new(()));
+        let checkpointed = sqlite && checkpoint::start(&raw, &turn);
         let health = Arc::new(Health::default());
-        let manager = Manager {
-            inner: ConnectionManager::<DbConnection>::new(raw.clone()),
-            url: raw,
-            health: health.clone(),
+        let pool = pool::build(&raw, size, checkout_timeout, &health, checkpointed)?;
+        let writer = match sqlite {
+            true => Some(Arc::new(Writer {
+                turn,
+                connection: pool::build(&raw, 1, checkout_timeout, &health, checkpointed)?,
+            })),
+            false => None,
         };
-        let pool = Pool::builder()
-            .max_size(size)
-            .min_idle(Some(1))
-            .connection_timeout(checkout_timeout)
-            .connection_customizer(Box::new(ConnectionSetup { checkpointed }))
-            .build(manager)
-            .context("cannot open the database")?;
         Ok(Self {
             pool,
             url: url.clone(),
             writer,
             health,
             checkout_timeout,
+            checkpointed,
+        })
+    }
+
+    /// The same database through a pool of its own of `size` connections,
+    /// for work that must not queue behind the handlers' (SQLite's writer
+    /// is still the one writer).
+    pub fn with_own_pool(&self, size: u32) -> anyhow::Result<Self> {
+        Ok(Self {
+            pool: pool::build(
+                &raw_url(&self.url),
+                size,
+                self.checkout_timeout,
+                &self.health,
+                self.checkpointed,
+            )?,
+            ..self.clone()
         })
     }
 
     /// A pooled connection, or 503 at once while the database is away.
     fn checkout(&self) -> Result<PooledConnection<Manager>, ApiError> {
+        self.checkout_from(&self.pool)
+    }
+
+    fn checkout_from(&self, pool: &DbPool) -> Result<PooledConnection<Manager>, ApiError> {
         let started = Instant::now();
         loop {
             if self.health.down.load(Ordering::Acquire) {
                 return Err(ApiError::Unavailable);
             }
-            match self.pool.get_timeout(CHECKOUT_SLICE) {
+            match pool.get_timeout(CHECKOUT_SLICE) {
                 Ok(conn) => return Ok(conn),
                 Err(error) if started.elapsed() >= self.checkout_timeout => {
                     return Err(error.into())
@@ -284,9 +206,9 @@ impl Db {
     /// SQLite lets one writer in at a time. Its busy handler makes the
     /// others poll the file lock, sleeping 1, 2, 5, 10... ms between tries,
     /// so the database sits idle while writers queue and the unlucky ones
-    /// wait long. This process's writers take turns here instead, before
-    /// they check out a connection (readers are not held up); writers of
-    /// other processes still meet busy_timeout.
+    /// wait long. This process's writers take turns here instead, on a
+    /// connection of their own (readers are not held up, nor do they hold
+    /// a writer up); writers of other processes still meet busy_timeout.
     pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
@@ -303,16 +225,20 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let _turn = match &self.writer {
-            Some(writer) => Some(
-                writer
-                    .try_lock_for(SQLITE_WRITER_WAIT)
-                    .ok_or(ApiError::Unavailable)?,
-            ),
-            None => None,
-        };
-        let mut conn = self.checkout()?;
-        transaction(&mut conn, work)
+        match &self.writer {
+            Some(writer) => {
+                let _turn = writer
+                    .turn
+                    .try_lock_for(self.checkout_timeout)
+                    .ok_or(ApiError::Unavailable)?;
+                let mut conn = self.checkout_from(&writer.connection)?;
+                transaction(&mut conn, work)
+            }
+            None => {
+                let mut conn = self.checkout()?;
+                transaction(&mut conn, work)
+            }
+        }
     }
 
     /// Applies pending migrations; safe to call from several replicas.
