@@ -34,41 +34,39 @@ pub async fn check_missed_checkins(
     let mut changes = Vec::new();
     for treatment in recent {
         let outcome = db
-            .run(move |conn| {
-                db::transaction(conn, |conn| {
-                    let patient =
-                        patients::find(conn, &treatment.patient_id)?.ok_or(ApiError::NotFound)?;
-                    let today = day_of(at, utc(treatment.administered_at), patient.zone());
-                    let done = checkins::days_done_of(conn, &treatment.id)?;
-                    let Some(run) = missed_daily_run(today, &done) else {
-                        return Ok(None);
-                    };
-                    let days: Vec<String> = run.iter().map(i64::to_string).collect();
-                    let reasons = vec![format!(
-                        "no check-in on days {}, which have passed",
-                        days.join(", ")
-                    )];
-                    let stored = serde_json::to_string(&reasons).map_err(ApiError::internal)?;
-                    if alerts::has_evidence(
-                        conn,
-                        &treatment.id,
-                        Rule::MissedCheckins.as_str(),
-                        &stored,
-                    )? {
-                        return Ok(None);
-                    }
-                    let input = alerting::Input {
-                        patient_id: &patient.id,
-                        treatment_id: &treatment.id,
-                        checkin_id: None,
-                        observed_at: at,
-                        rule: Rule::MissedCheckins,
-                        level: Level::Warning,
-                        reasons: &reasons,
-                        retriaged: false,
-                    };
-                    alerting::apply(conn, &input, at)
-                })
+            .transaction(move |conn| {
+                let patient =
+                    patients::find(conn, &treatment.patient_id)?.ok_or(ApiError::NotFound)?;
+                let today = day_of(at, utc(treatment.administered_at), patient.zone());
+                let done = checkins::days_done_of(conn, &treatment.id)?;
+                let Some(run) = missed_daily_run(today, &done) else {
+                    return Ok(None);
+                };
+                let days: Vec<String> = run.iter().map(i64::to_string).collect();
+                let reasons = vec![format!(
+                    "no check-in on days {}, which have passed",
+                    days.join(", ")
+                )];
+                let stored = serde_json::to_string(&reasons).map_err(ApiError::internal)?;
+                if alerts::has_evidence(
+                    conn,
+                    &treatment.id,
+                    Rule::MissedCheckins.as_str(),
+                    &stored,
+                )? {
+                    return Ok(None);
+                }
+                let input = alerting::Input {
+                    patient_id: &patient.id,
+                    treatment_id: &treatment.id,
+                    checkin_id: None,
+                    observed_at: at,
+                    rule: Rule::MissedCheckins,
+                    level: Level::Warning,
+                    reasons: &reasons,
+                    retriaged: false,
+                };
+                alerting::apply(conn, &input, at)
             })
             .await;
         match outcome {
@@ -123,7 +121,7 @@ pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliverie
             if let Err(error) = check_missed_checkins(&db, at).await {
                 tracing::warn!(code = error.code(), "periodic job failed");
             }
-            if let Err(error) = db.run(move |conn| standings::recount_due(conn, at)).await {
+            if let Err(error) = standings::recount_due(&db, at).await {
                 tracing::warn!(code = error.code(), "worklist standings not counted");
             }
             if let Err(error) = forget_stale_throttles(&db, at).await {

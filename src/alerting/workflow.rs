@@ -141,17 +141,21 @@ pub fn reopen_ended_snoozes(conn: &mut DbConnection, at: DateTime<Utc>) -> Resul
     Ok(reopened)
 }
 
-/// For readers outside a transaction: reopens ended snoozes in a
-/// transaction of their own, and only when there is one to reopen, so that
+/// Before a read of alerts: reopens ended snoozes in a transaction of their
+/// own (SQLite's write turn), and only when there is one to reopen, so that
 /// a read writes nothing in the common case. Returns how many.
-pub fn reopen_ended_snoozes_before_read(
-    conn: &mut DbConnection,
+pub async fn reopen_ended_snoozes_before_read(
+    db: &db::Db,
     at: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
-    if !alert_queries::any_snooze_ended(conn, at.naive_utc())? {
+    if !db
+        .run(move |conn| alert_queries::any_snooze_ended(conn, at.naive_utc()))
+        .await?
+    {
         return Ok(0);
     }
-    db::transaction(conn, |conn| reopen_ended_snoozes(conn, at))
+    db.transaction(move |conn| reopen_ended_snoozes(conn, at))
+        .await
 }
 
 /// Emits `alert.overdue` once for each open urgent or emergency alert left

@@ -96,16 +96,15 @@ pub async fn list(
     let filter = query.filter()?;
     let (limit, after) = (paging.limit()?, paging.after_ranked()?);
     let at = now();
-    let (page, reopened) = state
+    let reopened = workflow::reopen_ended_snoozes_before_read(&state.db, at).await?;
+    let page = state
         .db
         .run(move |conn| {
-            let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let rows = alert_queries::list(conn, scope_of(&user), &filter, after, limit + 1)?;
             let page = audited_page(&user, at, rows, limit, |a| {
                 paging.cursor_ranked(a.level_rank, a.created_at, &a.id)
             });
-            let page = page.try_map(|page| page.try_map_all(|rows| with_evidence(conn, rows)))?;
-            Ok((page, reopened))
+            page.try_map(|page| page.try_map_all(|rows| with_evidence(conn, rows)))
         })
         .await?;
     let page = state.reads.audit(page).await?;
@@ -189,14 +188,14 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let at = now();
-    let (view, reopened) = state
+    let reopened = workflow::reopen_ended_snoozes_before_read(&state.db, at).await?;
+    let view = state
         .db
         .run(move |conn| {
-            let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
             let alert = alert_for(conn, &user, &id, false)?;
             let touched = [(alert.patient_id.as_str(), "alert", alert.id.as_str())];
             let read = audit::read(&user, &touched, at, ());
-            Ok((read.try_map(|()| full_view(conn, alert))?, reopened))
+            read.try_map(|()| full_view(conn, alert))
         })
         .await?;
     let view = state.reads.audit(view).await?;

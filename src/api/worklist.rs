@@ -150,16 +150,16 @@ pub async fn list(
     let limit = query.limit()?;
     let after: Option<Standing> = query.position()?;
     let at = now();
-    let (page, reopened) = state
+    let reopened = workflow::reopen_ended_snoozes_before_read(&state.db, at).await?;
+    standings::recount_due(&state.db, at).await?;
+    let page = state
         .db
         .run(move |conn| {
-            let reopened = workflow::reopen_ended_snoozes_before_read(conn, at)?;
-            standings::recount_due(conn, at)?;
             let since = (at - Duration::days(ACTIVE_DAYS)).naive_utc();
             let standings = rows::page(conn, &user.id, since, after.as_ref(), limit + 1)?;
             let all = rows_of(conn, standings, at)?;
             let page = audited_page(&user, at, all, limit, |(s, _)| query.cursor_of(s));
-            Ok((page.map(|page| page.map(|(_, row)| row)), reopened))
+            Ok(page.map(|page| page.map(|(_, row)| row)))
         })
         .await?;
     let page = state.reads.audit(page).await?;

@@ -244,12 +244,16 @@ pub fn recount_passed_days(conn: &mut DbConnection, at: DateTime<Utc>) -> Result
 }
 
 /// Counts the passed days of every row due, in transactions of their own
-/// and only when some are due, so that a read before which it runs writes
-/// nothing in the common case. For the periodic job and for readers
-/// outside a transaction.
-pub fn recount_due(conn: &mut DbConnection, at: DateTime<Utc>) -> Result<(), ApiError> {
-    while any_recount_due(conn, at)? {
-        if super::transaction(conn, |conn| recount_passed_days(conn, at))? == 0 {
+/// (SQLite's write turn) and only when some are due, so that a read before
+/// which it runs writes nothing in the common case. For the periodic job
+/// and before a worklist is read.
+pub async fn recount_due(db: &super::Db, at: DateTime<Utc>) -> Result<(), ApiError> {
+    while db.run(move |conn| any_recount_due(conn, at)).await? {
+        if db
+            .transaction(move |conn| recount_passed_days(conn, at))
+            .await?
+            == 0
+        {
             // Each due row was changed by a check-in meanwhile: counted on
             // the next read or run.
             break;

@@ -260,7 +260,8 @@ struct ClaimedId {
 }
 
 /// Leases up to `limit` due deliveries of enabled endpoints to `owner`
-/// until `until`; returns them with their endpoints.
+/// until `until`, in the caller's transaction; returns them with their
+/// endpoints. (`any_due` first: an idle poll need not write.)
 pub fn claim_due(
     conn: &mut DbConnection,
     owner: &str,
@@ -268,10 +269,6 @@ pub fn claim_due(
     until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<(Delivery, Endpoint)>, ApiError> {
-    // A read first: an idle poll must not take SQLite's write lock.
-    if !any_due(conn, now)? {
-        return Ok(Vec::new());
-    }
     let ids: Vec<String> = match conn {
         DbConnection::Postgres(pg) => diesel::sql_query(
             "UPDATE webhook_deliveries SET leased_until = $1, lease_owner = $2 \
@@ -290,7 +287,7 @@ pub fn claim_due(
         .into_iter()
         .map(|c| c.id)
         .collect(),
-        DbConnection::Sqlite(_) => super::transaction(conn, |conn| {
+        DbConnection::Sqlite(_) => {
             let due: Vec<String> = webhook_deliveries::table
                 .inner_join(webhook_endpoints::table)
                 .filter(
@@ -314,8 +311,8 @@ pub fn claim_due(
                     webhook_deliveries::lease_owner.eq(Some(owner)),
                 ))
                 .execute(conn)?;
-            Ok(due)
-        })?,
+            due
+        }
     };
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -327,7 +324,7 @@ pub fn claim_due(
         .load(conn)?)
 }
 
-fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
     let due: i64 = webhook_deliveries::table
         .filter(
             webhook_deliveries::status.eq_any([DeliveryStatus::Pending, DeliveryStatus::Failed]),

@@ -16,7 +16,7 @@ use super::Wakeup;
 use crate::clock::now;
 use crate::config::Settings;
 use crate::db::webhooks::{self, Attempt, Delivery, Endpoint, Finish};
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::domain::deliveries::{classify, next_delay, Answer, DeliveryStatus};
 use crate::error::ApiError;
 
@@ -87,7 +87,7 @@ impl Dispatcher {
         let owner = self.owner.clone();
         match self
             .db
-            .run(move |conn| webhooks::release_leases(conn, &owner))
+            .transaction(move |conn| webhooks::release_leases(conn, &owner))
             .await
         {
             Ok(released) => tracing::info!(released, "webhook dispatcher stopped"),
@@ -107,9 +107,17 @@ impl Dispatcher {
                 return Ok(attempted);
             }
             let (at, owner, lease) = (now(), self.owner.clone(), self.lease);
+            // A read first: an idle poll takes no write turn.
+            if !self
+                .db
+                .run(move |conn| webhooks::any_due(conn, at.naive_utc()))
+                .await?
+            {
+                return Ok(attempted);
+            }
             let batch = self
                 .db
-                .run(move |conn| {
+                .transaction(move |conn| {
                     webhooks::claim_due(
                         conn,
                         &owner,
@@ -181,26 +189,24 @@ impl Dispatcher {
         let owner = self.owner.clone();
         let endpoint_id = endpoint.id.clone();
         self.db
-            .run(move |conn| {
-                db::transaction(conn, |conn| {
-                    let finish = Finish {
-                        status,
-                        status_code: status_code.map(i32::from),
-                        error: error.as_deref(),
-                        next_attempt_at: next.naive_utc(),
-                        delivered_at: delivered_at.map(|d| d.naive_utc()),
-                    };
-                    webhooks::finish(conn, &attempt, &owner, &finish)?;
-                    if answer == Answer::Gone {
-                        webhooks::disable_endpoint(
-                            conn,
-                            &endpoint_id,
-                            "the receiver answered 410 Gone",
-                            finished.naive_utc(),
-                        )?;
-                    }
-                    Ok(())
-                })
+            .transaction(move |conn| {
+                let finish = Finish {
+                    status,
+                    status_code: status_code.map(i32::from),
+                    error: error.as_deref(),
+                    next_attempt_at: next.naive_utc(),
+                    delivered_at: delivered_at.map(|d| d.naive_utc()),
+                };
+                webhooks::finish(conn, &attempt, &owner, &finish)?;
+                if answer == Answer::Gone {
+                    webhooks::disable_endpoint(
+                        conn,
+                        &endpoint_id,
+                        "the receiver answered 410 Gone",
+                        finished.naive_utc(),
+                    )?;
+                }
+                Ok(())
             })
             .await?;
         self.attempts.with_label_values(&[status.as_str()]).inc();
