@@ -6,7 +6,6 @@ pub mod alerts;
 pub mod audit;
 pub mod care_team;
 pub mod checkins;
-mod checkpoint;
 pub mod findings;
 pub mod invites;
 pub mod outbox;
@@ -90,8 +89,6 @@ pub struct Db {
     writer: Option<Arc<Writer>>,
     health: Arc<Health>,
     checkout_timeout: Duration,
-    /// Whether SQLite's log is checkpointed by a thread of its own.
-    checkpointed: bool,
 }
 
 /// The URL as diesel's connection enum reads it.
@@ -105,7 +102,7 @@ fn raw_url(url: &DatabaseUrl) -> String {
 /// SQLite's write turn and the connection that writes: a writer never waits
 /// for a connection held by a reader while others wait for its turn.
 struct Writer {
-    turn: Arc<Mutex<()>>,
+    turn: Mutex<()>,
     connection: DbPool,
 }
 
@@ -120,14 +117,12 @@ impl Db {
         }
         let raw = raw_url(url);
         let sqlite = matches!(url, DatabaseUrl::Sqlite(_));
-        let turn = Arc::new(Mutex::new(()));
-        let checkpointed = sqlite && checkpoint::start(&raw, &turn);
         let health = Arc::new(Health::default());
-        let pool = pool::build(&raw, size, checkout_timeout, &health, checkpointed)?;
+        let pool = pool::build(&raw, size, checkout_timeout, &health)?;
         let writer = match sqlite {
             true => Some(Arc::new(Writer {
-                turn,
-                connection: pool::build(&raw, 1, checkout_timeout, &health, checkpointed)?,
+                turn: Mutex::new(()),
+                connection: pool::build(&raw, 1, checkout_timeout, &health)?,
             })),
             false => None,
         };
@@ -137,7 +132,6 @@ impl Db {
             writer,
             health,
             checkout_timeout,
-            checkpointed,
         })
     }
 
@@ -151,7 +145,6 @@ impl Db {
                 size,
                 self.checkout_timeout,
                 &self.health,
-                self.checkpointed,
             )?,
             ..self.clone()
         })

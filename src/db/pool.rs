@@ -18,7 +18,6 @@ pub(super) fn build(
     size: u32,
     checkout_timeout: Duration,
     health: &Arc<Health>,
-    checkpointed: bool,
 ) -> anyhow::Result<DbPool> {
     let manager = Manager {
         inner: ConnectionManager::<DbConnection>::new(url),
@@ -29,7 +28,7 @@ pub(super) fn build(
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(checkout_timeout)
-        .connection_customizer(Box::new(ConnectionSetup { checkpointed }))
+        .connection_customizer(Box::new(ConnectionSetup))
         .build(manager)
         .context("cannot open the database")
 }
@@ -107,11 +106,7 @@ impl Manager {
 }
 
 #[derive(Debug)]
-struct ConnectionSetup {
-    /// Whether a thread of its own checkpoints SQLite's log (see
-    /// `checkpoint`), so that the pooled connections do not.
-    checkpointed: bool,
-}
+struct ConnectionSetup;
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
@@ -122,13 +117,6 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup 
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
-            if self.checkpointed {
-                sqlite
-                    .batch_execute(
-                        "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;",
-                    )
-                    .map_err(diesel::r2d2::Error::QueryError)?;
-            }
         }
         Ok(())
     }
