@@ -28,9 +28,15 @@ pub struct AuditEvent {
 const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Appends the rows in one statement: a list view that touched fifty
-/// patients' records writes fifty rows, and on SQLite, outside a
-/// transaction, every statement is a commit of its own.
+/// patients' records writes fifty rows. One row (a change's) goes through
+/// the statement prepared once per connection.
 pub fn append(conn: &mut DbConnection, events: &[AuditEvent]) -> Result<(), ApiError> {
+    if let [event] = events {
+        diesel::insert_into(audit_events::table)
+            .values(event)
+            .execute(conn)?;
+        return Ok(());
+    }
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         match conn {
             DbConnection::Postgres(pg) => {

@@ -6,9 +6,9 @@
 //! before a worklist is read. The pure parts are in domain::worklist.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::dsl::sql;
+use diesel::dsl::case_when;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Timestamp};
+use diesel::sql_types::{Integer, Timestamp};
 
 use super::patients::Patient;
 use super::schema::{alerts, patients, treatment_standings as standings, treatments};
@@ -21,6 +21,9 @@ use crate::domain::worklist::{
     alert_standing, missed_checkins, passed_slots, slot_bit, slot_bits, AlertStanding, AlertState,
 };
 use crate::error::ApiError;
+
+diesel::infix_operator!(BitAnd, " & ", Integer);
+diesel::infix_operator!(BitOr, " | ", Integer);
 
 /// Treatments rebuilt per statement batch: well under either database's
 /// limit of bound parameters.
@@ -96,12 +99,16 @@ pub fn checked_in(
     day: i64,
     observed_at: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let later =
-        sql::<Nullable<Timestamp>>("CASE WHEN last_checkin_at IS NULL OR last_checkin_at < ")
-            .bind::<Timestamp, _>(observed_at)
-            .sql(" THEN ")
-            .bind::<Timestamp, _>(observed_at)
-            .sql(" ELSE last_checkin_at END");
+    // Statements of the DSL, not SQL text: each is prepared once per
+    // connection. Every right-hand side reads the row as it was.
+    let observed = observed_at.into_sql::<Timestamp>().nullable();
+    let later = case_when(
+        standings::last_checkin_at
+            .is_null()
+            .or(standings::last_checkin_at.lt(observed_at)),
+        observed,
+    )
+    .otherwise(standings::last_checkin_at);
     let target = standings::table.find(treatment_id);
     let bit = slot_bit(day);
     let updated = match SCHEDULE_DAYS.iter().position(|d| *d == day) {
@@ -110,17 +117,16 @@ pub fn checked_in(
             .execute(conn)?,
         Some(slot) => {
             let slot = i32::try_from(slot).unwrap_or(i32::MAX);
-            // Every right-hand side reads the row as it was.
-            let missed = sql::<Integer>("missed_checkins - CASE WHEN ")
-                .bind::<Integer, _>(slot)
-                .sql(" < passed_slots AND (done_slots & ")
-                .bind::<Integer, _>(bit)
-                .sql(") = 0 THEN 1 ELSE 0 END");
+            let bit = bit.into_sql::<Integer>();
+            let newly_done = standings::passed_slots
+                .gt(slot)
+                .and(BitAnd::new(standings::done_slots, bit).eq(0));
+            let missed = standings::missed_checkins.into_sql::<Integer>()
+                - case_when(newly_done, 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
             diesel::update(target)
                 .set((
                     standings::missed_checkins.eq(missed),
-                    standings::done_slots
-                        .eq(sql::<Integer>("done_slots | ").bind::<Integer, _>(bit)),
+                    standings::done_slots.eq(BitOr::new(standings::done_slots, bit)),
                     standings::last_checkin_at.eq(later),
                 ))
                 .execute(conn)?
