@@ -465,3 +465,46 @@ async fn the_standing_kept_by_each_change_is_the_one_made_from_scratch() {
     aftercare::db::standings::rebuild_all(&mut conn, Utc::now()).unwrap();
     assert_eq!(kept, standings(app));
 }
+
+#[actix_web::test]
+async fn a_read_whose_audit_rows_cannot_be_written_shows_nothing() {
+    let clinic = Clinic::new(24).await;
+    let app = &clinic.app;
+    clinic.report(1, json!({"symptoms": {"redness": 1}})).await;
+    let patient = format!("/v1/patients/{}", clinic.patient_id);
+    assert_eq!(app.get(&patient, &clinic.physician).await.status, 200);
+    // From now on the audit trail refuses every row.
+    match &app.database {
+        aftercare::config::DatabaseUrl::Sqlite(_) => app.execute_batch(
+            "CREATE TRIGGER audit_events_refused BEFORE INSERT ON audit_events \
+             BEGIN SELECT RAISE(ABORT, 'audit trail unavailable'); END;",
+        ),
+        aftercare::config::DatabaseUrl::Postgres(_) => app.execute_batch(
+            "CREATE FUNCTION audit_events_refused() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'audit trail unavailable'; END $$; \
+             CREATE TRIGGER audit_events_refused BEFORE INSERT ON audit_events \
+             FOR EACH ROW EXECUTE FUNCTION audit_events_refused();",
+        ),
+    }
+    for path in [
+        patient.clone(),
+        "/v1/worklist".to_owned(),
+        format!("/v1/patients/{}/timeline", clinic.patient_id),
+        format!("/v1/treatments/{}/checkins", clinic.treatment_id),
+    ] {
+        let reply = app
+            .send(
+                app.client
+                    .get(format!("{}{path}", app.address))
+                    .bearer_auth(&clinic.physician),
+            )
+            .await;
+        assert_eq!(reply.status, 500, "{path}: {:?}", reply.body);
+        assert_eq!(reply.code(), "internal_error", "{path}");
+        assert!(
+            !reply.body.to_string().contains("Tanaka"),
+            "{path} showed the patient: {:?}",
+            reply.body
+        );
+    }
+}
