@@ -109,13 +109,7 @@ fn row(
     at: DateTime<Utc>,
 ) -> (Standing, Row) {
     let given = utc(treatment.administered_at);
-    let place = Standing {
-        worst_rank: standing.worst_rank,
-        oldest_open_alert: standing.waiting_since.map(utc),
-        missed_checkins: standing.missed_checkins,
-        administered_at: given,
-        treatment_id: standing.treatment_id,
-    };
+    let place = standing.place();
     let row = Row {
         day: day_of(at, given, patient.zone()),
         worst_alert: worst.map(|a| AlertBrief {

@@ -5,6 +5,8 @@
 //! counted when its instant (`recount_at`) comes, by the periodic job and
 //! before a worklist is read. The pure parts are in domain::worklist.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::case_when;
 use diesel::prelude::*;
@@ -19,6 +21,7 @@ use crate::domain::alerts::Status;
 use crate::domain::schedule::SCHEDULE_DAYS;
 use crate::domain::worklist::{
     alert_standing, missed_checkins, passed_slots, slot_bit, slot_bits, AlertStanding, AlertState,
+    Standing,
 };
 use crate::error::ApiError;
 
@@ -48,6 +51,17 @@ pub struct StandingRow {
 }
 
 impl StandingRow {
+    /// Its place in the worklist's order (and its cursor).
+    pub fn place(&self) -> Standing {
+        Standing {
+            worst_rank: self.worst_rank,
+            oldest_open_alert: self.waiting_since.map(utc),
+            missed_checkins: self.missed_checkins,
+            administered_at: utc(self.administered_at),
+            treatment_id: self.treatment_id.clone(),
+        }
+    }
+
     /// The row from what it is made of.
     fn compute(
         treatment: &Treatment,
@@ -284,13 +298,16 @@ pub fn rebuild(
             .select((Treatment::as_select(), Patient::as_select()))
             .load(conn)?;
         let ids: Vec<String> = given.iter().map(|(t, _)| t.id.clone()).collect();
-        let alerts = active_alerts(conn, &ids)?;
+        let mut alerts: HashMap<String, Vec<ActiveAlert>> = HashMap::new();
+        for alert in active_alerts(conn, &ids)? {
+            alerts.entry(alert.0.clone()).or_default().push(alert);
+        }
         let mut last = super::worklist::last_checkins(conn, &ids)?;
         let mut days = super::checkins::days_done(conn, &ids)?;
         let rows: Vec<StandingRow> = given
             .iter()
             .map(|(treatment, patient)| {
-                let counted = standing_of(alerts.iter().filter(|a| a.0 == treatment.id));
+                let counted = standing_of(alerts.get(&treatment.id).into_iter().flatten());
                 let done = days.remove(&treatment.id).unwrap_or_default();
                 StandingRow::compute(
                     treatment,

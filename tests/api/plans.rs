@@ -110,13 +110,7 @@ async fn worklist_alert_list_and_timeline_queries_use_indexes_with_a_million_che
     let standings = worklist::page(&mut conn, "phys-1", since, None, 51).unwrap();
     assert_eq!(standings.len(), 51);
     let last = standings.last().unwrap();
-    let position = aftercare::domain::worklist::Standing {
-        worst_rank: last.worst_rank,
-        oldest_open_alert: last.waiting_since.map(|at| at.and_utc()),
-        missed_checkins: last.missed_checkins,
-        administered_at: last.administered_at.and_utc(),
-        treatment_id: last.treatment_id.clone(),
-    };
+    let position = last.place();
     at("worklist: next page");
     worklist::page(&mut conn, "phys-1", since, Some(&position), 51).unwrap();
     let ids: Vec<String> = standings.iter().map(|s| s.treatment_id.clone()).collect();

@@ -508,3 +508,67 @@ async fn a_read_whose_audit_rows_cannot_be_written_shows_nothing() {
         );
     }
 }
+
+#[actix_web::test]
+async fn the_worklist_pages_in_the_order_the_domain_defines() {
+    use aftercare::db::schema::treatment_standings as t;
+    use aftercare::db::standings::StandingRow;
+    use aftercare::domain::worklist::urgency;
+    use diesel::prelude::*;
+    let clinic = Clinic::new(24).await;
+    let app = &clinic.app;
+    let doctor = &clinic.physician;
+    let (second, _) = app.patient(doctor, "Second Patient").await;
+    let mut ids = vec![clinic.treatment_id.clone()];
+    for n in 0..11 {
+        let patient = if n % 2 == 0 {
+            &second
+        } else {
+            &clinic.patient_id
+        };
+        ids.push(Clinic::give(app, doctor, patient, 24 * (n % 4)).await);
+    }
+    // Standings tied on every key but the next, set by hand (a rank above
+    // 0 always with the time its alert has waited since).
+    let mut conn = app.connection();
+    let since = (Utc::now() - Duration::hours(3)).naive_utc();
+    for (n, id) in ids.iter().enumerate() {
+        let rank = [0, 2, 3, 4][n % 4];
+        let waiting = (rank > 0).then(|| since + Duration::minutes((n % 3) as i64));
+        diesel::update(t::table.find(id))
+            .set((
+                t::worst_rank.eq(rank),
+                t::waiting_since.eq(waiting),
+                t::missed_checkins.eq((n % 3) as i32),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let mut shown = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => "/v1/worklist?limit=3".to_owned(),
+            Some(cursor) => format!("/v1/worklist?limit=3&cursor={cursor}"),
+        };
+        let page = app.get(&path, doctor).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        for row in page.body["items"].as_array().unwrap() {
+            shown.push(row["treatment"]["id"].as_str().unwrap().to_owned());
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let mut order: Vec<_> = t::table
+        .select(StandingRow::as_select())
+        .load(&mut conn)
+        .unwrap()
+        .iter()
+        .map(StandingRow::place)
+        .collect();
+    order.sort_by(urgency);
+    let expected: Vec<String> = order.into_iter().map(|s| s.treatment_id).collect();
+    assert_eq!(shown, expected);
+}
