@@ -31,29 +31,50 @@ mod views;
 
 #[derive(Deserialize, Debug)]
 pub struct AlertQuery {
-    status: Option<String>,
+    // `status` may repeat, which `web::Query` refuses: see `statuses`.
     level: Option<String>,
     rule: Option<String>,
     patient_id: Option<uuid::Uuid>,
     // `limit` and `cursor` are the PageQuery's.
 }
 
-impl AlertQuery {
-    fn filter(&self) -> Result<Filter, ApiError> {
-        let invalid = |what: &str| ApiError::InvalidQuery(what.to_owned());
-        let statuses = match self.status.as_deref() {
-            None | Some("") => None,
+/// The statuses of `?status=`, repeated (`status=open&status=snoozed`, as
+/// generated clients send an array) or separated by commas; `active` is
+/// every status but resolved. `None`: every status.
+fn statuses(query_string: &str) -> Result<Option<Vec<Status>>, ApiError> {
+    let mut statuses: Vec<Status> = Vec::new();
+    let given = url::form_urlencoded::parse(query_string.as_bytes())
+        .filter(|(key, _)| key == "status")
+        .map(|(_, value)| value.into_owned())
+        .collect::<Vec<_>>();
+    for name in given
+        .iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+    {
+        let named = match name {
+            "" => continue,
             // Everything not resolved: what still needs a physician.
-            Some("active") => Some(Status::ACTIVE.to_vec()),
-            Some(raw) => Some(
-                raw.split(',')
-                    .map(|s| Status::parse(s.trim()))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        invalid("status must be active or a comma-separated list of open, acknowledged, snoozed, resolved")
-                    })?,
-            ),
+            "active" => Status::ACTIVE.to_vec(),
+            name => vec![Status::parse(name).ok_or_else(|| {
+                ApiError::InvalidQuery(
+                    "status must be active, open, acknowledged, snoozed or resolved".to_owned(),
+                )
+            })?],
         };
+        for status in named {
+            if !statuses.contains(&status) {
+                statuses.push(status);
+            }
+        }
+    }
+    Ok((!statuses.is_empty()).then_some(statuses))
+}
+
+impl AlertQuery {
+    fn filter(&self, query_string: &str) -> Result<Filter, ApiError> {
+        let invalid = |what: &str| ApiError::InvalidQuery(what.to_owned());
+        let statuses = statuses(query_string)?;
         let level = match self.level.as_deref() {
             None | Some("") => None,
             Some(raw) => match Level::parse(raw) {
@@ -90,10 +111,11 @@ fn scope_of(user: &AuthUser) -> Scope<'_> {
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
+    request: HttpRequest,
     query: web::Query<AlertQuery>,
     paging: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = query.filter()?;
+    let filter = query.filter(request.query_string())?;
     let (limit, after) = (paging.limit()?, paging.after_ranked()?);
     let at = now();
     let reopened = workflow::reopen_ended_snoozes_before_read(&state.db, at).await?;

@@ -1,6 +1,6 @@
 //! Operations: liveness, readiness, metrics and the API description.
 
-use actix_web::http::header;
+use actix_web::http::header::{self, Header};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use prometheus::{Encoder, TextEncoder};
 use serde_json::json;
@@ -85,8 +85,21 @@ pub async fn metrics(
         .body(buffer)
 }
 
-pub async fn openapi() -> HttpResponse {
+/// This document, as `text/yaml` when the client ranks it above
+/// `application/yaml` (some generated clients read only `text/*` as text).
+pub async fn openapi(request: HttpRequest) -> HttpResponse {
+    let ranked = header::Accept::parse(&request)
+        .map(|accept| accept.ranked())
+        .unwrap_or_default();
+    let text_first = ranked
+        .iter()
+        .find(|mime| mime.subtype() == "yaml")
+        .is_some_and(|mime| mime.type_() == actix_web::mime::TEXT);
     HttpResponse::Ok()
-        .content_type("application/yaml")
+        .content_type(if text_first {
+            "text/yaml"
+        } else {
+            "application/yaml"
+        })
         .body(OPENAPI)
 }

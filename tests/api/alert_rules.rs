@@ -389,7 +389,7 @@ async fn act_if(clinic: &Clinic, id: &str, action: &str, tag: &str, body: Option
         request = request.json(&body);
     }
     let reply = clinic.app.send(request).await;
-    check_against_spec("POST", &path, &reply);
+    crate::spec::check_against_spec("POST", &path, &reply);
     reply
 }
 
@@ -493,7 +493,7 @@ async fn acknowledge_takes_no_body_or_a_json_one() {
         .app
         .send(clinic.app.client.post(&url).bearer_auth(&clinic.physician))
         .await;
-    check_against_spec("POST", &path, &bare);
+    crate::spec::check_against_spec("POST", &path, &bare);
     assert_eq!(bare.status, 200, "{:?}", bare.body);
     assert_eq!(bare.body["status"], "acknowledged");
 }

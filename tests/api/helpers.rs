@@ -2,7 +2,6 @@
 //! whose every response is checked against openapi.yaml.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use aftercare::config::{DatabaseUrl, Settings};
 use aftercare::Application;
@@ -175,7 +174,7 @@ impl TestApp {
             request = request.json(&body);
         }
         let reply = self.send(request).await;
-        check_against_spec(method.as_str(), path, &reply);
+        crate::spec::check_against_spec(method.as_str(), path, &reply);
         reply
     }
 
@@ -257,98 +256,6 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, 201, "{:?}", reply.body);
         reply.body
-    }
-}
-
-pub fn spec() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
-        serde_yaml_ng::from_str(&text).unwrap()
-    })
-}
-
-/// The spec's path template that matches a concrete path.
-pub fn template_for(path: &str) -> Option<String> {
-    let path = path.split('?').next().unwrap_or(path);
-    let segments: Vec<&str> = path.split('/').collect();
-    spec()["paths"]
-        .as_object()?
-        .keys()
-        .find(|template| {
-            let parts: Vec<&str> = template.split('/').collect();
-            parts.len() == segments.len()
-                && parts
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
-        })
-        .cloned()
-}
-
-/// Fails the test when a reply is not one the spec documents.
-pub fn check_against_spec(method: &str, path: &str, reply: &Reply) {
-    let template = template_for(path).unwrap_or_else(|| panic!("{path} is not in openapi.yaml"));
-    let operation = &spec()["paths"][&template][method.to_lowercase()];
-    assert!(
-        operation.is_object(),
-        "{method} {template} is not in openapi.yaml"
-    );
-    let status = reply.status.to_string();
-    let response = match &operation["responses"][&status] {
-        Value::Null => &operation["responses"]["default"],
-        found => found,
-    };
-    assert!(
-        response.is_object(),
-        "{method} {template} answered {status}, which openapi.yaml does not document: {:?}",
-        reply.body
-    );
-    let response = resolve(response);
-    let Some(content) = response["content"].as_object() else {
-        assert!(
-            reply.body.is_null(),
-            "{method} {template} {status} has a body the spec does not describe"
-        );
-        return;
-    };
-    let content_type = reply
-        .header("content-type")
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let media = content.get(&content_type).unwrap_or_else(|| {
-        panic!("{method} {template} {status}: content type {content_type} is not in the spec")
-    });
-    if content_type.contains("json") {
-        let schema = json!({"components": spec()["components"], "allOf": [media["schema"]]});
-        let validator = jsonschema::draft202012::new(&schema).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&reply.body)
-            .map(|e| format!("{} at {}", e, e.instance_path))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{method} {template} {status}: body disagrees with openapi.yaml: {errors:?}\n{:#}",
-            reply.body
-        );
-    }
-}
-
-fn resolve(node: &Value) -> &Value {
-    match node["$ref"].as_str() {
-        Some(reference) => {
-            let pointer = reference.trim_start_matches('#');
-            resolve(
-                spec()
-                    .pointer(pointer)
-                    .unwrap_or_else(|| panic!("dangling $ref {reference}")),
-            )
-        }
-        None => node,
     }
 }
 

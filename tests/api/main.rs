@@ -19,6 +19,8 @@ mod plans;
 mod receiver;
 mod rules_v2;
 mod scenarios;
+mod shapes;
+mod spec;
 mod storage;
 mod treatments;
 mod views;
