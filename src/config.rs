@@ -105,6 +105,9 @@ pub struct Settings {
     pub webhook_poll: Duration,
     /// Whether this replica delivers webhooks (API-only replicas may not).
     pub webhook_dispatch: bool,
+    /// How often an open event stream sends a comment to keep proxies
+    /// from closing it.
+    pub event_keepalive: Duration,
     pub auto_migrate: bool,
     /// Browser origins allowed to call the API (CORS); none by default.
     pub cors_allowed_origins: Vec<String>,
@@ -255,6 +258,10 @@ impl Settings {
                 number(source, "AFTERCARE_WEBHOOK_POLL_MS", 1000)?,
             )?)),
             webhook_dispatch: flag(source, "AFTERCARE_WEBHOOK_DISPATCH", true)?,
+            event_keepalive: Duration::from_secs(u64::from(positive(
+                "AFTERCARE_EVENT_KEEPALIVE_SECONDS",
+                number(source, "AFTERCARE_EVENT_KEEPALIVE_SECONDS", 15)?,
+            )?)),
             auto_migrate: flag(source, "AFTERCARE_AUTO_MIGRATE", true)?,
             cors_allowed_origins: origins(source)?,
             db_pool_size: positive(

@@ -38,6 +38,7 @@ pub mod jobs;
 pub mod middleware;
 pub mod routes;
 pub mod state;
+pub mod stream;
 pub mod telemetry;
 pub mod webhooks;
 
@@ -107,6 +108,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         sessions: auth::sessions::SessionCache::default(),
         settings,
         deliveries: webhooks::Wakeup::default(),
+        events: std::sync::Arc::default(),
         metrics: std::sync::Arc::new(Metrics::new()?),
     })
 }
@@ -150,6 +152,9 @@ pub struct Application {
     port: u16,
     server: Server,
     dispatcher: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+    events: std::sync::Arc<stream::EventHub>,
+    /// Stops the event hub when dropped with the application.
+    _stop_events: watch::Sender<bool>,
 }
 
 impl Application {
@@ -165,6 +170,13 @@ impl Application {
             chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
             state.deliveries.clone(),
         );
+        let (stop_events, events_stopped) = watch::channel(false);
+        actix_web::rt::spawn(state.events.clone().run(
+            state.db.clone(),
+            state.deliveries.listen(),
+            state.settings.webhook_poll,
+            events_stopped,
+        ));
         let dispatcher = if state.settings.webhook_dispatch {
             let dispatcher = Dispatcher::new(
                 state.db.clone(),
@@ -177,6 +189,7 @@ impl Application {
         } else {
             None
         };
+        let events = state.events.clone();
         let state = web::Data::new(state);
         let metrics = web::Data::from(state.metrics.clone());
         let http_metrics = actix_web_prom::PrometheusMetricsBuilder::new("aftercare")
@@ -215,6 +228,8 @@ impl Application {
             port,
             server,
             dispatcher,
+            events,
+            _stop_events: stop_events,
         })
     }
 
@@ -231,6 +246,13 @@ impl Application {
     /// dispatcher finishes the deliveries it is sending and gives back the
     /// rest of its leases.
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
+        // The server stops on these signals too; open event streams end at
+        // once rather than holding the graceful shutdown.
+        let events = self.events.clone();
+        actix_web::rt::spawn(async move {
+            shutdown_signal().await;
+            events.close();
+        });
         let served = (&mut self.server).await;
         if let Some((stop, dispatching)) = self.dispatcher.take() {
             let _ = stop.send(true);
@@ -238,4 +260,20 @@ impl Application {
         }
         served
     }
+}
+
+/// SIGINT, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

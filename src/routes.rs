@@ -5,8 +5,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
-    alerts, audit, auth, care_team, checkins, fhir, me, ops, patients, schedule, stats, symptoms,
-    timeline, treatments, users, webhooks, worklist,
+    alerts, audit, auth, care_team, checkins, events, fhir, me, ops, patients, schedule, stats,
+    symptoms, timeline, treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
 
@@ -49,6 +49,7 @@ routes! {
     "/v1/me/schedule" => { get: schedule::mine },
     "/v1/symptoms" => { get: symptoms::catalogue },
     "/v1/alerts" => { get: alerts::list },
+    "/v1/events" => { get: events::stream },
     "/v1/worklist" => { get: worklist::list },
     "/v1/stats/symptoms" => { get: stats::symptoms },
     "/v1/audit" => { get: audit::list },

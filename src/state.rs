@@ -19,6 +19,8 @@ pub struct AppState {
     pub sessions: crate::auth::sessions::SessionCache,
     /// Audits reads in commits shared by many requests.
     pub reads: crate::auth::read_log::ReadLog,
+    /// New outbox events for the event streams open on this replica.
+    pub events: std::sync::Arc<crate::stream::EventHub>,
     /// Registrations this replica starts per second.
     pub registrations: crate::auth::throttle::RegistrationGate,
 }

@@ -96,6 +96,7 @@ pub fn emit(
             patient_id: &alert.patient_id,
             treatment_id: &alert.treatment_id,
             payload: &payload,
+            clinical_payload: &clinical_payload,
             created_at: at.naive_utc(),
             dispatched_at: Some(at.naive_utc()),
         },

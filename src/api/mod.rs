@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod care_team;
 pub mod checkins;
+pub mod events;
 pub mod fhir;
 pub mod instants;
 pub mod me;

@@ -31,7 +31,16 @@ impl AuthUser {
 }
 
 /// The token's claims, checked without the database.
-fn verify(req: &HttpRequest) -> Result<(web::Data<AppState>, AuthUser, String), ApiError> {
+/// A caller whose token was checked, with what a long-lived answer (the
+/// event stream) needs to end when the sign-in ends.
+pub struct Signed {
+    pub user: AuthUser,
+    /// The session (refresh-token family) of the token.
+    pub session: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn verify(req: &HttpRequest) -> Result<(web::Data<AppState>, Signed), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
@@ -58,33 +67,57 @@ fn verify(req: &HttpRequest) -> Result<(web::Data<AppState>, AuthUser, String), 
             .get::<tracing_actix_web::RequestId>()
             .map(ToString::to_string),
     };
-    Ok((state, user, claims.sid))
+    let expires_at =
+        chrono::DateTime::from_timestamp(claims.exp, 0).ok_or(ApiError::InvalidToken)?;
+    Ok((
+        state,
+        Signed {
+            user,
+            session: claims.sid,
+            expires_at,
+        },
+    ))
 }
 
-impl FromRequest for AuthUser {
+/// Whether the session was revoked (a sign-out, a reused refresh token):
+/// read at most once a second per session on each replica.
+pub async fn session_revoked(state: &AppState, session: &str) -> Result<bool, ApiError> {
+    if state.sessions.is_fresh(session) {
+        return Ok(false);
+    }
+    let lookup = session.to_owned();
+    let revoked = state
+        .db
+        .run(move |conn| crate::db::tokens::session_revoked(conn, &lookup))
+        .await?;
+    if !revoked {
+        state.sessions.remember(session);
+    }
+    Ok(revoked)
+}
+
+impl FromRequest for Signed {
     type Error = ApiError;
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let verified = verify(req);
         Box::pin(async move {
-            let (state, user, session) = verified?;
-            // Logout and a reused refresh token end the session at once,
-            // not when its access tokens expire (on another replica within
-            // a second: see `SessionCache`).
-            if state.sessions.is_fresh(&session) {
-                return Ok(user);
-            }
-            let lookup = session.clone();
-            let revoked = state
-                .db
-                .run(move |conn| crate::db::tokens::session_revoked(conn, &lookup))
-                .await?;
-            if revoked {
+            let (state, signed) = verified?;
+            if session_revoked(&state, &signed.session).await? {
                 return Err(ApiError::InvalidToken);
             }
-            state.sessions.remember(&session);
-            Ok(user)
+            Ok(signed)
         })
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let signed = Signed::from_request(req, payload);
+        Box::pin(async move { Ok(signed.await?.user) })
     }
 }

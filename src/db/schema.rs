@@ -208,6 +208,8 @@ diesel::table! {
         payload -> Text,
         created_at -> Timestamp,
         dispatched_at -> Nullable<Timestamp>,
+        stream_seq -> Nullable<BigInt>,
+        clinical_payload -> Nullable<Text>,
     }
 }
 

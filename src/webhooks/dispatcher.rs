@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::policy::{CheckedResolver, Policy};
 use super::signing::signature_header;
-use super::Wakeup;
+use super::{Listener, Wakeup};
 use crate::clock::now;
 use crate::config::Settings;
 use crate::db::webhooks::{self, Attempt, Delivery, Endpoint, Finish};
@@ -28,7 +28,7 @@ pub struct Dispatcher {
     client: reqwest::Client,
     policy: Policy,
     schedule: Vec<u64>,
-    wake: Wakeup,
+    wake: Listener,
     /// This dispatcher's name on the leases it holds.
     owner: String,
     lease: chrono::Duration,
@@ -64,7 +64,7 @@ impl Dispatcher {
             client,
             policy,
             schedule: settings.webhook_retry_schedule.clone(),
-            wake,
+            wake: wake.listen(),
             owner: uuid::Uuid::new_v4().to_string(),
             lease: chrono::Duration::from_std(settings.webhook_lease)?,
             poll: settings.webhook_poll,
@@ -73,7 +73,7 @@ impl Dispatcher {
     }
 
     /// Delivers until `stop` turns true, then gives back its leases.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         while !*stop.borrow() {
             if let Err(error) = self.drain(Some(&stop)).await {
                 tracing::warn!(code = error.code(), "webhook dispatch failed; retrying");

@@ -9,26 +9,47 @@ pub mod signing;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
 use crate::db::webhooks::{self, Delivery};
 use crate::db::{care_team, DbConnection};
 use crate::domain::deliveries::{DeliveryStatus, EndpointScope};
 use crate::error::ApiError;
 
-/// Wakes the dispatcher when an event commits, so that it does not wait
-/// for its next poll.
-#[derive(Clone, Default)]
-pub struct Wakeup(Arc<Notify>);
+/// Rung after a commit that may have written outbox events, so that the
+/// dispatcher and the live event stream do not wait for their next poll.
+/// Every listener hears each ring that follows its `listen`, even one rung
+/// while it was busy.
+#[derive(Clone)]
+pub struct Wakeup(Arc<watch::Sender<u64>>);
+
+impl Default for Wakeup {
+    fn default() -> Self {
+        Self(Arc::new(watch::channel(0).0))
+    }
+}
 
 impl Wakeup {
     /// Call after the commit: a wake-up before it could find nothing due.
     pub fn notify(&self) {
-        self.0.notify_one();
+        self.0.send_modify(|rings| *rings = rings.wrapping_add(1));
     }
 
-    pub async fn notified(&self) {
-        self.0.notified().await;
+    pub fn listen(&self) -> Listener {
+        Listener(self.0.subscribe())
+    }
+}
+
+/// One listener of a `Wakeup`.
+pub struct Listener(watch::Receiver<u64>);
+
+impl Listener {
+    /// Returns once the wake-up has rung since the last call.
+    pub async fn notified(&mut self) {
+        if self.0.changed().await.is_err() {
+            // The wake-up is gone with the service: nothing will ring.
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -214,3 +214,46 @@ async fn lists_and_batches_never_show_a_stranger_another_patients_data() {
         assert_eq!(app.get("/v1/audit", &token).await.status, 403, "{caller:?}");
     }
 }
+
+/// The event stream's rows of the matrix: patients 403 and anonymous 401
+/// before any stream; of the staff, only the care team and admins get the
+/// events of patient A.
+#[actix_web::test]
+async fn the_event_stream_answers_each_caller_as_expected() {
+    use crate::events::EventStream;
+    use std::time::Duration;
+    let w = world().await;
+    let app = &w.clinic.app;
+    //  order:     patient, other patient, care team, other physician, admin, anonymous
+    let expected = [403, 403, 200, 200, 200, 401];
+    let mut streams = Vec::new();
+    for (caller, want) in CALLERS.iter().zip(expected) {
+        match EventStream::open(app, w.token(*caller).as_deref(), None).await {
+            Ok(stream) => {
+                assert_eq!(want, 200, "{caller:?} got a stream");
+                streams.push((*caller, stream));
+            }
+            Err(reply) => assert_eq!(reply.status, want, "{caller:?}: {:?}", reply.body),
+        }
+    }
+    let acknowledged = app
+        .post(
+            &format!("/v1/alerts/{}/acknowledge", w.alert_id),
+            w.token(CareTeam).as_deref(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(acknowledged.status, 200);
+    for (caller, mut stream) in streams {
+        let within = Duration::from_secs(if caller == OtherPhysician { 2 } else { 5 });
+        let event = stream.next_event(within).await;
+        match caller {
+            OtherPhysician => assert!(event.is_none(), "{caller:?} saw {event:?}"),
+            _ => assert_eq!(
+                event.and_then(|e| e.data).unwrap()["data"]["alert_id"],
+                w.alert_id.as_str(),
+                "{caller:?}"
+            ),
+        }
+    }
+}

@@ -182,6 +182,11 @@ impl TestApp {
     /// malformed requests).
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
         let response = request.send().await.expect("request failed");
+        self.send_received(response).await
+    }
+
+    /// The reply a response makes, read whole.
+    pub async fn send_received(&self, response: reqwest::Response) -> Reply {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();

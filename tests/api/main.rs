@@ -9,6 +9,7 @@ mod checkins;
 mod cli;
 mod contract;
 mod errors;
+mod events;
 mod fhir;
 mod hardening;
 mod helpers;
