@@ -6,13 +6,13 @@
 
 use actix_web::http::header::{self, EntityTag, Header};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, SubsecRound, Utc};
+
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use self::views::{full_view, with_evidence, AlertView};
 use super::paging::{audited_page, PageQuery};
-use super::{Body, OptionalBody};
+
 use crate::alerting::workflow::{self, Request, Stale};
 use crate::auth::audit::{self, Action};
 use crate::auth::{access, AuthUser};
@@ -22,12 +22,15 @@ use crate::db::alerts::{self, Alert};
 use crate::db::patients::Scope;
 use crate::db::DbConnection;
 use crate::domain::accounts::Role;
-use crate::domain::alerts::{snooze_end_problem, Outcome, Seen, Status};
+use crate::domain::alerts::{Seen, Status};
 use crate::domain::triage::{Level, Rule};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
 
+mod actions;
 mod views;
+
+pub use actions::{acknowledge, resolve, snooze, AcknowledgeBody, ResolveBody, SnoozeBody};
 
 #[derive(Deserialize, Debug)]
 pub struct AlertQuery {
@@ -191,7 +194,7 @@ impl Precondition {
 
 /// The level a request names, if it names one: warning, urgent or
 /// emergency.
-fn seen_level(raw: Option<&str>, errors: &mut FieldErrors) -> Option<Level> {
+pub(crate) fn seen_level(raw: Option<&str>, errors: &mut FieldErrors) -> Option<Level> {
     let raw = raw?;
     match Level::parse(raw) {
         Some(level) if level >= Level::Warning => Some(level),
@@ -208,7 +211,15 @@ pub async fn get(
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner().to_string();
+    let view = view(&state, user, path.into_inner().to_string()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(version_of(&view)?))
+        .json(view))
+}
+
+/// The alert with its evidence and history, if the caller may see it;
+/// the read is audited.
+pub async fn view(state: &AppState, user: AuthUser, id: String) -> Result<AlertView, ApiError> {
     let at = now();
     let reopened = workflow::reopen_ended_snoozes_before_read(&state.db, at).await?;
     let view = state
@@ -224,9 +235,7 @@ pub async fn get(
     if reopened > 0 {
         state.deliveries.notify();
     }
-    Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(version_of(&view)?))
-        .json(view))
+    Ok(view)
 }
 
 /// A physician's request and what they saw of the alert.
@@ -240,11 +249,7 @@ struct Asked {
 /// Loads, authorises and applies a physician's request, in one transaction.
 /// A request on a stale view of the alert changes nothing but is answered
 /// with the current alert, a read that is audited as one.
-async fn act(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    asked: Asked,
-) -> Result<HttpResponse, ApiError> {
+async fn act(state: &AppState, user: AuthUser, asked: Asked) -> Result<AlertView, ApiError> {
     let at = now();
     let answer = state
         .db
@@ -294,114 +299,31 @@ async fn act(
         })
         .await?;
     state.deliveries.notify();
-    let view = answer?;
+    answer
+}
+
+/// A physician's request on the alert they saw at `level` (the dashboard's
+/// forms): an alert whose level changed meanwhile is refused with the
+/// current alert (409 `alert_changed`), not acted on.
+pub async fn perform(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    request: Request,
+    level: Option<Level>,
+) -> Result<AlertView, ApiError> {
+    let asked = Asked {
+        id,
+        request,
+        level,
+        precondition: Precondition::None,
+    };
+    act(state, user, asked).await
+}
+
+/// The answer to an action: the alert as it is now, with its version.
+fn acted(view: &AlertView) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(version_of(&view)?))
+        .insert_header(header::ETag(version_of(view)?))
         .json(view))
-}
-
-/// The body of an acknowledgement: none, or the level the physician saw.
-#[derive(Deserialize, Default)]
-pub struct AcknowledgeBody {
-    level: Option<String>,
-}
-
-#[tracing::instrument(skip_all, fields(alert_id = %path))]
-pub async fn acknowledge(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<uuid::Uuid>,
-    req: HttpRequest,
-    OptionalBody(body): OptionalBody<AcknowledgeBody>,
-) -> Result<HttpResponse, ApiError> {
-    let mut errors = FieldErrors::new();
-    let level = seen_level(body.level.as_deref(), &mut errors);
-    errors.into_result()?;
-    let asked = Asked {
-        id: path.into_inner().to_string(),
-        request: Request::Acknowledge,
-        level,
-        precondition: Precondition::of(&req),
-    };
-    act(state, user, asked).await
-}
-
-#[derive(Deserialize)]
-pub struct SnoozeBody {
-    #[serde(deserialize_with = "super::instants::required")]
-    until: DateTime<Utc>,
-    reason: String,
-    level: Option<String>,
-}
-
-const REASON_MAX: usize = 500;
-const NOTE_MAX: usize = 2000;
-
-#[tracing::instrument(skip_all, fields(alert_id = %path))]
-pub async fn snooze(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<uuid::Uuid>,
-    req: HttpRequest,
-    Body(body): Body<SnoozeBody>,
-) -> Result<HttpResponse, ApiError> {
-    let mut errors = FieldErrors::new();
-    let level = seen_level(body.level.as_deref(), &mut errors);
-    if let Some(problem) = snooze_end_problem(now(), body.until) {
-        errors.add("until", problem);
-    }
-    let reason = body.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > REASON_MAX {
-        errors.add("reason", format!("must be 1 to {REASON_MAX} characters"));
-    }
-    errors.into_result()?;
-    let asked = Asked {
-        id: path.into_inner().to_string(),
-        request: Request::Snooze {
-            until: body.until.trunc_subsecs(6),
-            reason,
-        },
-        level,
-        precondition: Precondition::of(&req),
-    };
-    act(state, user, asked).await
-}
-
-#[derive(Deserialize)]
-pub struct ResolveBody {
-    outcome: String,
-    note: String,
-    level: Option<String>,
-}
-
-#[tracing::instrument(skip_all, fields(alert_id = %path))]
-pub async fn resolve(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<uuid::Uuid>,
-    req: HttpRequest,
-    Body(body): Body<ResolveBody>,
-) -> Result<HttpResponse, ApiError> {
-    let mut errors = FieldErrors::new();
-    let level = seen_level(body.level.as_deref(), &mut errors);
-    let outcome = Outcome::parse(&body.outcome);
-    if outcome.is_none() {
-        let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
-        errors.add("outcome", format!("must be one of {}", names.join(", ")));
-    }
-    let note = body.note.trim().to_owned();
-    if note.is_empty() || note.chars().count() > NOTE_MAX {
-        errors.add("note", format!("must be 1 to {NOTE_MAX} characters"));
-    }
-    errors.into_result()?;
-    let Some(outcome) = outcome else {
-        return Err(FieldErrors::single("outcome", "is unknown"));
-    };
-    let asked = Asked {
-        id: path.into_inner().to_string(),
-        request: Request::Resolve { outcome, note },
-        level,
-        precondition: Precondition::of(&req),
-    };
-    act(state, user, asked).await
 }
