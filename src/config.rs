@@ -105,6 +105,10 @@ pub struct Settings {
     pub webhook_poll: Duration,
     /// Whether this replica delivers webhooks (API-only replicas may not).
     pub webhook_dispatch: bool,
+    /// The service's address as browsers reach it (https://... behind a TLS
+    /// proxy): its origin is the dashboard's own for CSRF checks, and the
+    /// invite QR code links to it.
+    pub public_url: Option<String>,
     /// How often an open event stream sends a comment to keep proxies
     /// from closing it.
     pub event_keepalive: Duration,
@@ -258,6 +262,7 @@ impl Settings {
                 number(source, "AFTERCARE_WEBHOOK_POLL_MS", 1000)?,
             )?)),
             webhook_dispatch: flag(source, "AFTERCARE_WEBHOOK_DISPATCH", true)?,
+            public_url: public_url(source)?,
             event_keepalive: Duration::from_secs(u64::from(positive(
                 "AFTERCARE_EVENT_KEEPALIVE_SECONDS",
                 number(source, "AFTERCARE_EVENT_KEEPALIVE_SECONDS", 15)?,
@@ -314,6 +319,23 @@ fn origins(source: &dyn Source) -> anyhow::Result<Vec<String>> {
             }
         })
         .collect()
+}
+
+/// AFTERCARE_PUBLIC_URL: an origin (scheme, host, port), no path.
+fn public_url(source: &dyn Source) -> anyhow::Result<Option<String>> {
+    let Some(raw) = source.get("AFTERCARE_PUBLIC_URL") else {
+        return Ok(None);
+    };
+    let trimmed = raw.trim().trim_end_matches('/');
+    let parsed = url::Url::parse(trimmed).ok().filter(|u| {
+        matches!(u.scheme(), "http" | "https") && u.path() == "/" && u.host().is_some()
+    });
+    match parsed {
+        Some(_) => Ok(Some(trimmed.to_owned())),
+        None => {
+            bail!("AFTERCARE_PUBLIC_URL must be an origin like https://aftercare.clinic.example")
+        }
+    }
 }
 
 /// The persistence threshold of the triage rules: 3..30 days.

@@ -40,12 +40,13 @@ pub mod routes;
 pub mod state;
 pub mod stream;
 pub mod telemetry;
+pub mod web;
 pub mod webhooks;
 
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer};
 use anyhow::Context;
 use base64::Engine;
 use rand::RngCore;
@@ -73,7 +74,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     )?;
     if matches!(settings.database_url, DatabaseUrl::Sqlite(_)) || settings.auto_migrate {
         let migrating = db.clone();
-        web::block(move || migrating.migrate()).await??;
+        actix_web::web::block(move || migrating.migrate()).await??;
     }
     // Treatments stored before the worklist kept standings get theirs; a
     // replica that finds another one filling them leaves it to that one.
@@ -190,8 +191,8 @@ impl Application {
             None
         };
         let events = state.events.clone();
-        let state = web::Data::new(state);
-        let metrics = web::Data::from(state.metrics.clone());
+        let state = actix_web::web::Data::new(state);
+        let metrics = actix_web::web::Data::from(state.metrics.clone());
         let http_metrics = actix_web_prom::PrometheusMetricsBuilder::new("aftercare")
             .registry(metrics.registry.clone())
             .mask_unmatched_patterns("unmatched")
@@ -203,14 +204,20 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(
-                    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
+                    actix_web::web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::NotFound.into()),
                 )
                 .app_data(
-                    web::QueryConfig::default()
+                    actix_web::web::QueryConfig::default()
                         .error_handler(|error, _| ApiError::InvalidQuery(error.to_string()).into()),
                 )
                 .configure(routes::configure)
-                .default_service(web::to(routes::not_found))
+                .configure(routes::configure_pages)
+                .route(
+                    "/dashboard",
+                    actix_web::web::get().to(routes::dashboard_root),
+                )
+                .default_service(actix_web::web::to(routes::not_found))
                 .wrap(middleware::problem_for_every_error())
                 .wrap(middleware::security_headers())
                 .wrap(actix_web::middleware::Condition::new(

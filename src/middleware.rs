@@ -42,7 +42,11 @@ pub fn problem_for_every_error<B: 'static>() -> ErrorHandlers<B> {
         let is_problem = response
             .headers()
             .get(header::CONTENT_TYPE)
-            .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+            .is_some_and(|value| {
+                let value = value.as_bytes();
+                // The dashboard's error pages are pages.
+                value.starts_with(PROBLEM_JSON.as_bytes()) || value.starts_with(b"text/html")
+            });
         if is_problem {
             return Ok(ErrorHandlerResponse::Response(
                 response.map_into_left_body(),

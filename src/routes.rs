@@ -9,6 +9,7 @@ use crate::api::{
     symptoms, timeline, treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
+use crate::web as web_pages;
 
 macro_rules! routes {
     ($($path:literal => { $($method:ident : $handler:path),+ $(,)? }),* $(,)?) => {
@@ -67,10 +68,48 @@ routes! {
     "/v1/alerts/{alert_id}/resolve" => { post: alerts::resolve },
 }
 
+/// The dashboard's pages and files: not part of openapi.yaml (the API), but
+/// the same authorisation and audit (src/web).
+macro_rules! pages {
+    ($($path:literal => { $($method:ident : $handler:path),+ $(,)? }),* $(,)?) => {
+        /// (method, path) of every page.
+        pub const PAGES: &[(&str, &str)] = &[$($((stringify!($method), $path),)+)*];
+
+        pub fn configure_pages(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $(.route(web::$method().to($handler)))+
+                        .default_service(web::to(method_not_allowed)),
+                );
+            )*
+        }
+    };
+}
+
+pages! {
+    "/dashboard/login" => { get: web_pages::login::show, post: web_pages::login::sign_in },
+    "/dashboard/logout" => { post: web_pages::login::sign_out },
+    "/dashboard/language" => { post: web_pages::login::switch_language },
+    "/dashboard/" => { get: web_pages::worklist::show },
+    "/dashboard/worklist/rows" => { get: web_pages::worklist::fragment },
+    "/dashboard/alerts/{alert_id}" => { get: web_pages::alert::show },
+    "/dashboard/alerts/{alert_id}/{action}" => { post: web_pages::alert::act },
+    "/dashboard/patients/{patient_id}" => { get: web_pages::patient::show },
+    "/dashboard/patients/{patient_id}/invite" => { post: web_pages::patient::invite },
+    "/static/{name}" => { get: web_pages::assets::file },
+}
+
+/// `/dashboard` without its slash.
+pub async fn dashboard_root() -> HttpResponse {
+    crate::web::see_other("/dashboard/")
+}
+
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     let pattern = req.match_pattern().unwrap_or_default();
     let allow: Vec<String> = ROUTES
         .iter()
+        .chain(PAGES)
         .filter(|(_, path)| *path == pattern)
         .map(|(method, _)| method.to_ascii_uppercase())
         .collect();

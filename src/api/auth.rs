@@ -71,15 +71,42 @@ pub async fn login(
     req: HttpRequest,
     Body(body): Body<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let user = verify_sign_in(&state, &req, &body.email, body.password).await?;
+    let at = now();
+    let state_for_db = state.clone();
+    state
+        .db
+        .run(move |conn| {
+            crate::db::transaction(conn, |conn| {
+                // A login only writes a new session; registration and
+                // refresh, which share `issue`, stay fully durable.
+                crate::db::relaxed_commit(conn)?;
+                issue(conn, &state_for_db, user, None, at)
+            })
+        })
+        .await
+        .map(|pair| HttpResponse::Ok().json(pair))
+}
+
+/// Checks an email and password as every sign-in does (the API's and the
+/// dashboard's): sizes first, the throttles, then the password; the
+/// attempt is counted either way. An unknown email and a wrong password
+/// are the same `invalid_credentials`.
+pub async fn verify_sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    email: &str,
+    password: String,
+) -> Result<users::User, ApiError> {
     // Sizes first: a 60 KB password is not worth hashing.
     let mut errors = FieldErrors::new();
-    if body.email.chars().count() > accounts::EMAIL_MAX_CHARS {
+    if email.chars().count() > accounts::EMAIL_MAX_CHARS {
         errors.add(
             "email",
             format!("must be at most {} characters", accounts::EMAIL_MAX_CHARS),
         );
     }
-    if body.password.chars().count() > accounts::PASSWORD_MAX_CHARS {
+    if password.chars().count() > accounts::PASSWORD_MAX_CHARS {
         errors.add(
             "password",
             format!(
@@ -89,8 +116,8 @@ pub async fn login(
         );
     }
     errors.into_result()?;
-    let email = body.email.trim().to_lowercase();
-    let attempt = Attempt::sign_in(&email, state.client_address(&req));
+    let email = email.trim().to_lowercase();
+    let attempt = Attempt::sign_in(&email, state.client_address(req));
     let at = now();
     let (attempt, user) = state
         .db
@@ -100,23 +127,14 @@ pub async fn login(
             Ok((attempt, user))
         })
         .await?;
-    let verified = password::verify(
-        body.password,
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await?;
-    let state_for_db = state.clone();
+    let verified =
+        password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     state
         .db
         .run(move |conn| match user {
             Some(user) if verified => {
                 attempt.succeeded(conn)?;
-                crate::db::transaction(conn, |conn| {
-                    // A login only writes a new session; registration and
-                    // refresh, which share `issue`, stay fully durable.
-                    crate::db::relaxed_commit(conn)?;
-                    issue(conn, &state_for_db, user, None, at)
-                })
+                Ok(user)
             }
             _ => {
                 attempt.failed(conn, at.naive_utc())?;
@@ -125,7 +143,6 @@ pub async fn login(
             }
         })
         .await
-        .map(|pair| HttpResponse::Ok().json(pair))
 }
 
 #[derive(Deserialize)]

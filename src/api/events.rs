@@ -1,4 +1,5 @@
-//! `GET /v1/events`: the live event stream for staff (text/event-stream).
+//! `GET /v1/events`: the live event stream for staff (text/event-stream),
+//! with a bearer token or the dashboard's session cookie.
 //! Each alert event of the outbox that the caller may see, checked as it is
 //! sent, with its stream position as `id`; a reconnect with `Last-Event-ID`
 //! gets what it missed (up to a day) from the outbox before the live ones.
@@ -9,7 +10,7 @@
 use std::sync::Arc;
 
 use actix_web::web::Bytes;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
@@ -22,6 +23,7 @@ use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::stream::{sequence, PAGE};
+use crate::web::session::Session;
 
 /// How far back a reconnect is answered from the outbox.
 const REPLAY: chrono::Duration = chrono::Duration::hours(24);
@@ -31,8 +33,8 @@ const FRAMES: usize = 16;
 pub async fn stream(
     req: HttpRequest,
     state: web::Data<AppState>,
-    signed: Signed,
 ) -> Result<HttpResponse, ApiError> {
+    let signed = Caller::of(&req, &state).await?;
     signed.user.require(&[Role::Physician, Role::Admin])?;
     // Subscribed before the starting position is read: nothing after it
     // can pass unseen.
@@ -46,7 +48,7 @@ pub async fn stream(
     actix_web::rt::spawn(async move {
         let mut connection = Connection {
             state,
-            signed,
+            caller: signed,
             frames,
             cursor: 0,
         };
@@ -67,6 +69,54 @@ pub async fn stream(
         .streaming(body))
 }
 
+/// Who reads the stream, and with what: a bearer token (API clients) or
+/// the dashboard's session cookie (a browser's EventSource cannot send a
+/// header).
+struct Caller {
+    user: AuthUser,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    credential: Credential,
+}
+
+enum Credential {
+    /// The token's session (refresh-token family).
+    Token(String),
+    /// The hash the dashboard session is stored under.
+    Cookie(String),
+}
+
+impl Caller {
+    async fn of(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+        if req
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+        {
+            let signed = Signed::from_request(req, &mut actix_web::dev::Payload::None).await?;
+            return Ok(Caller {
+                user: signed.user,
+                expires_at: signed.expires_at,
+                credential: Credential::Token(signed.session),
+            });
+        }
+        let session = Session::of(state, req)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Caller {
+            user: session.caller(),
+            expires_at: session.expires_at,
+            credential: Credential::Cookie(session.id_hash),
+        })
+    }
+
+    /// Whether the sign-in is still valid (not signed out, not revoked).
+    async fn still_valid(&self, state: &AppState) -> Result<bool, ApiError> {
+        match &self.credential {
+            Credential::Token(session) => Ok(!session_revoked(state, session).await?),
+            Credential::Cookie(id_hash) => Session::is_live(state, id_hash).await,
+        }
+    }
+}
+
 /// Why a stream stopped sending.
 enum End {
     /// The client went away, or its sign-in ended.
@@ -82,7 +132,7 @@ impl From<ApiError> for End {
 
 struct Connection {
     state: web::Data<AppState>,
-    signed: Signed,
+    caller: Caller,
     frames: mpsc::Sender<Bytes>,
     /// The position of the last event handled (sent or not visible).
     cursor: i64,
@@ -112,7 +162,7 @@ impl Connection {
         let mut ticks =
             tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
         loop {
-            let expires_in = (self.signed.expires_at - now())
+            let expires_in = (self.caller.expires_at - now())
                 .to_std()
                 .unwrap_or_default();
             tokio::select! {
@@ -127,7 +177,7 @@ impl Connection {
                     Err(RecvError::Closed) => return Err(End::Gone),
                 },
                 _ = ticks.tick() => {
-                    if session_revoked(&self.state, &self.signed.session).await? {
+                    if !self.caller.still_valid(&self.state).await? {
                         return Err(End::Gone);
                     }
                     self.send(Bytes::from_static(b": keep-alive\n\n")).await?;
@@ -191,7 +241,7 @@ impl Connection {
     /// Sends the event if the caller may see its patient, checked now.
     async fn handle(&mut self, event: &StreamEvent) -> Result<(), End> {
         self.cursor = event.seq;
-        let (user, patient) = (self.signed.user.clone(), event.patient_id.clone());
+        let (user, patient) = (self.caller.user.clone(), event.patient_id.clone());
         let visible = self
             .state
             .db

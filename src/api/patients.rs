@@ -188,9 +188,19 @@ pub async fn invite(
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let patient_id = path.into_inner().to_string();
+    let invite = issue_invite(&state, user, path.into_inner().to_string()).await?;
+    Ok(HttpResponse::Created().json(invite))
+}
+
+/// A new invite code for a patient without an account, voiding the older
+/// ones; the code is shown only in this answer (stored as a hash).
+pub async fn issue_invite(
+    state: &web::Data<AppState>,
+    user: AuthUser,
+    patient_id: String,
+) -> Result<InviteView, ApiError> {
     let state_for_db = state.clone();
-    let invite = state
+    state
         .db
         .transaction(move |conn| {
             if user.role == Role::Patient {
@@ -210,6 +220,5 @@ pub async fn invite(
             )?;
             Ok(invite)
         })
-        .await?;
-    Ok(HttpResponse::Created().json(invite))
+        .await
 }

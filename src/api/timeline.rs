@@ -61,7 +61,7 @@ struct TreatmentDays {
 }
 
 #[derive(Serialize)]
-struct Timeline {
+pub struct Timeline {
     patient: PatientView,
     treatments: Vec<TreatmentDays>,
 }
@@ -158,7 +158,17 @@ pub async fn get(
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let patient_id = path.into_inner().to_string();
+    let timeline = load(&state, user, path.into_inner().to_string()).await?;
+    Ok(HttpResponse::Ok().json(timeline))
+}
+
+/// The patient's timeline, if the caller may see the patient; the read is
+/// audited (a denial is a 404, as on the API).
+pub async fn load(
+    state: &AppState,
+    user: AuthUser,
+    patient_id: String,
+) -> Result<Timeline, ApiError> {
     let number = state.settings.emergency_number.clone();
     let at = now();
     let timeline = state
@@ -191,5 +201,5 @@ pub async fn get(
             }))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(state.reads.audit(timeline).await?))
+    state.reads.audit(timeline).await
 }

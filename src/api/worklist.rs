@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::paging::{audited_page, PageQuery};
+use super::paging::{audited_page, Page, PageQuery};
 use super::views::PatientView;
 use crate::alerting::workflow;
 use crate::auth::audit::{Audited, Touch};
@@ -51,7 +51,7 @@ struct AlertBrief {
 }
 
 #[derive(Serialize)]
-struct Row {
+pub struct Row {
     patient: PatientView,
     treatment: TreatmentBrief,
     day: i64,
@@ -140,6 +140,15 @@ pub async fn list(
     user: AuthUser,
     query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(load(&state, user, query).await?))
+}
+
+/// A page of the physician's worklist, its reads audited.
+pub async fn load(
+    state: &AppState,
+    user: AuthUser,
+    query: PageQuery,
+) -> Result<Page<Row>, ApiError> {
     user.require(&[Role::Physician])?;
     let limit = query.limit()?;
     let after: Option<Standing> = query.position()?;
@@ -160,5 +169,5 @@ pub async fn list(
     if reopened > 0 {
         state.deliveries.notify();
     }
-    Ok(HttpResponse::Ok().json(page))
+    Ok(page)
 }

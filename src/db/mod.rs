@@ -21,6 +21,7 @@ pub mod tokens;
 pub mod treatments;
 pub mod types;
 pub mod users;
+pub mod web_sessions;
 pub mod webhooks;
 pub mod worklist;
 

@@ -214,6 +214,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Text,
         at -> Timestamp,
@@ -298,6 +308,7 @@ diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(care_team_members -> patients (patient_id));
 diesel::joinable!(invites -> patients (patient_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(treatments -> patients (patient_id));
 diesel::joinable!(checkins -> treatments (treatment_id));
 diesel::joinable!(checkin_symptoms -> checkins (checkin_id));
@@ -327,6 +338,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     alert_evidence,
     alert_events,
     outbox_events,
+    web_sessions,
     audit_events,
     webhook_endpoints,
     webhook_deliveries,

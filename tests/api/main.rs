@@ -8,6 +8,7 @@ mod authorisation;
 mod checkins;
 mod cli;
 mod contract;
+mod dashboard;
 mod errors;
 mod events;
 mod fhir;

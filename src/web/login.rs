@@ -1,0 +1,155 @@
+//! Signing in and out of the dashboard, and the language switch.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::html;
+use serde::Deserialize;
+
+use super::session::{self, Session, Staff};
+use super::texts::{texts, Texts};
+use super::{bare, locale_of, page, see_other, PageError};
+use crate::api::auth::verify_sign_in;
+use crate::clock::now;
+use crate::db::users::{self, UserChanges};
+use crate::domain::accounts::{Locale, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn form(t: &Texts, csrf: &str, email: &str, error: Option<&str>) -> maud::Markup {
+    bare(
+        t,
+        t.sign_in,
+        html! {
+            h1 { (t.product) }
+            form.card method="post" action="/dashboard/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                @if let Some(error) = error {
+                    p.error role="alert" { (error) }
+                }
+                label for="email" { (t.email) }
+                input #email type="email" name="email" autocomplete="username" required value=(email);
+                label for="password" { (t.password) }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                button type="submit" { (t.sign_in) }
+            }
+        },
+    )
+}
+
+pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let session = Session::of(&state, &req).await?;
+    if session.as_ref().is_some_and(Session::is_staff) {
+        return Ok(see_other("/dashboard/"));
+    }
+    let t = texts(locale_of(None, &req));
+    let (csrf, set) = session::login_csrf(&state, &req);
+    let mut response = page(StatusCode::OK, form(t, &csrf, "", None));
+    if let Some(cookie) = set {
+        response.add_cookie(&cookie).map_err(ApiError::internal)?;
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// A wrong email or password stays on the form with one error that does
+/// not say which was wrong; patients are refused (the app is theirs).
+pub async fn sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form_data: web::Form<SignIn>,
+) -> Result<HttpResponse, PageError> {
+    session::check_login_csrf(&state, &req, &form_data.csrf)?;
+    let t = texts(locale_of(None, &req));
+    let SignIn {
+        csrf,
+        email,
+        password,
+    } = form_data.into_inner();
+    let refused =
+        |message: &str, status: StatusCode| page(status, form(t, &csrf, &email, Some(message)));
+    let user = match verify_sign_in(&state, &req, &email, password).await {
+        Ok(user) if user.role != Role::Patient => user,
+        Ok(_) | Err(ApiError::InvalidCredentials) | Err(ApiError::Validation(_)) => {
+            return Ok(refused(t.wrong_credentials, StatusCode::UNAUTHORIZED));
+        }
+        Err(ApiError::TooManyAttempts { .. }) => {
+            return Ok(refused(t.too_many_attempts, StatusCode::TOO_MANY_REQUESTS));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let cookie = session::start(&state, &req, &user).await?;
+    let mut response = see_other("/dashboard/");
+    response.add_cookie(&cookie).map_err(ApiError::internal)?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct Csrf {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Staff(session): Staff,
+    form_data: web::Form<Csrf>,
+) -> Result<HttpResponse, PageError> {
+    session::check_csrf(&state, &req, &session.csrf, &form_data.csrf)?;
+    session.end(&state).await?;
+    let mut response = see_other("/dashboard/login");
+    response
+        .add_cookie(&session::removal(&state, &req))
+        .map_err(ApiError::internal)?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct Language {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches the user's language (their account's locale, as PATCH /v1/me
+/// would), then back to where they were.
+pub async fn switch_language(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Staff(session): Staff,
+    form_data: web::Form<Language>,
+) -> Result<HttpResponse, PageError> {
+    session::check_csrf(&state, &req, &session.csrf, &form_data.csrf)?;
+    let locale: Locale = form_data
+        .locale
+        .parse()
+        .map_err(|_| ApiError::InvalidQuery("locale must be ja or en".to_owned()))?;
+    let id = session.user.id.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            let changes = UserChanges {
+                locale: Some(locale.as_str().to_owned()),
+                updated_at: Some(now().naive_utc()),
+                ..UserChanges::default()
+            };
+            users::update(conn, &id, &changes)
+        })
+        .await?;
+    // Back to the page the switch was on, if it is one of ours.
+    let back = &form_data.back;
+    let ours = back.starts_with("/dashboard/") && !back.contains("//") && !back.contains('\\');
+    Ok(see_other(if ours { back } else { "/dashboard/" }))
+}

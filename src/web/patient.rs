@@ -1,0 +1,207 @@
+//! `/dashboard/patients/{id}`: the patient's recovery from their timeline
+//! (the chart, vitals, check-ins and alerts by day, per treatment) and a
+//! new invite with a QR code of the patient app's sign-up link.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup, PreEscaped};
+use serde_json::Value;
+
+use super::chart::symptoms_by_day;
+use super::login::Csrf;
+use super::session::{check_csrf, own_origin, Staff};
+use super::texts::Texts;
+use super::worklist::{level_badge, local_time};
+use super::{layout, page, texts_of, PageError};
+use crate::api::{patients, timeline};
+use crate::domain::accounts::Locale;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The invite just made: its code and the QR code of its sign-up link.
+struct NewInvite {
+    code: String,
+    qr_svg: String,
+}
+
+fn render(
+    t: &Texts,
+    staff: &Staff,
+    timeline: &Value,
+    invite: Option<&NewInvite>,
+    notice: Option<&str>,
+) -> Markup {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let zone = staff
+        .0
+        .user
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let locale: Locale = staff.0.user.locale.parse().unwrap_or(Locale::Ja);
+    let patient = &timeline["patient"];
+    let id = text(&patient["id"]);
+    html! {
+        h1 { (text(&patient["display_name"])) }
+        @if let Some(notice) = notice { p.notice role="alert" { (notice) } }
+        section.invite {
+            form method="post" action={ "/dashboard/patients/" (id) "/invite" } {
+                input type="hidden" name="csrf" value=(staff.0.csrf);
+                button type="submit" { (t.new_invite) }
+            }
+            @if let Some(invite) = invite {
+                div.card role="status" {
+                    p { (t.invite_code) ": " strong.code { (invite.code) } }
+                    p.hint { (t.invite_once) }
+                    figure.qr {
+                        // The QR code's SVG is made by the qrcode crate from the link alone.
+                        (PreEscaped(&invite.qr_svg))
+                        figcaption { (t.invite_qr) }
+                    }
+                }
+            }
+        }
+        @for (index, entry) in timeline["treatments"].as_array().into_iter().flatten().enumerate() {
+            @let treatment = &entry["treatment"];
+            @let days = entry["days"].as_array().cloned().unwrap_or_default();
+            section.treatment {
+                h2 { (t.treatment) ": " (text(&treatment["product"])) " · " (text(&treatment["kind"]).replace('_', " ")) " · " (local_time(&treatment["administered_at"], zone)) }
+                (symptoms_by_day(t, locale, &days, &format!("chart-{index}")))
+                h3 { (t.vitals) " · " (t.checkins) " · " (t.alerts) }
+                div.scroll {
+                    table {
+                        caption { (t.vitals) }
+                        thead { tr {
+                            th scope="col" { (t.day) } th scope="col" { (t.checkins) }
+                            th scope="col" { (t.glucose) } th scope="col" { (t.systolic_bp) } th scope="col" { (t.temperature) }
+                            th scope="col" { (t.alerts) }
+                        } }
+                        tbody {
+                            @for day in &days {
+                                tr {
+                                    th scope="row" { (day["day"].as_i64().unwrap_or_default()) " (" (text(&day["date"])) ")" }
+                                    td.num { (day["checkins"].as_i64().unwrap_or_default()) }
+                                    td.num { (number(&day["vitals"]["glucose_mg_dl_min"])) }
+                                    td.num { (number(&day["vitals"]["systolic_bp_min"])) }
+                                    td.num { (number(&day["vitals"]["temperature_c_max"])) }
+                                    td {
+                                        @for alert in day["alerts"].as_array().into_iter().flatten() {
+                                            a href={ "/dashboard/alerts/" (text(&alert["id"])) } { (level_badge(t, &text(&alert["level"]))) } " "
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn number(value: &Value) -> String {
+    value
+        .as_f64()
+        .map(|n| format!("{n}"))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+async fn timeline_of(state: &AppState, staff: &Staff, id: String) -> Result<Value, PageError> {
+    let timeline = timeline::load(state, staff.0.caller(), id).await?;
+    Ok(serde_json::to_value(timeline).map_err(ApiError::internal)?)
+}
+
+fn patient_page(
+    t: &Texts,
+    staff: &Staff,
+    status: StatusCode,
+    timeline: &Value,
+    invite: Option<&NewInvite>,
+    notice: Option<&str>,
+) -> HttpResponse {
+    let name = timeline["patient"]["display_name"]
+        .as_str()
+        .unwrap_or_default();
+    let here = format!(
+        "/dashboard/patients/{}",
+        timeline["patient"]["id"].as_str().unwrap_or_default()
+    );
+    page(
+        status,
+        layout(
+            t,
+            &staff.0,
+            name,
+            &here,
+            render(t, staff, timeline, invite, notice),
+        ),
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let t = texts_of(&staff.0);
+    let timeline = timeline_of(&state, &staff, path.into_inner().to_string()).await?;
+    Ok(patient_page(
+        t,
+        &staff,
+        StatusCode::OK,
+        &timeline,
+        None,
+        None,
+    ))
+}
+
+/// A new invite, shown once with the QR code of
+/// `{origin}/app/register?invite=CODE`.
+pub async fn invite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: Staff,
+    path: web::Path<uuid::Uuid>,
+    form: web::Form<Csrf>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&state, &req, &staff.0.csrf, &form.csrf)?;
+    let t = texts_of(&staff.0);
+    let id = path.into_inner().to_string();
+    let issued = patients::issue_invite(&state, staff.0.caller(), id.clone()).await;
+    let timeline = timeline_of(&state, &staff, id).await?;
+    match issued {
+        Ok(invite) => {
+            let link = format!(
+                "{}/app/register?invite={}",
+                own_origin(&state, &req),
+                invite.code
+            );
+            let qr_svg = qrcode::QrCode::new(link.as_bytes())
+                .map_err(ApiError::internal)?
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .build();
+            let made = NewInvite {
+                code: invite.code,
+                qr_svg,
+            };
+            Ok(patient_page(
+                t,
+                &staff,
+                StatusCode::CREATED,
+                &timeline,
+                Some(&made),
+                None,
+            ))
+        }
+        Err(ApiError::PatientAlreadyRegistered) => Ok(patient_page(
+            t,
+            &staff,
+            StatusCode::CONFLICT,
+            &timeline,
+            None,
+            Some(t.already_registered),
+        )),
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,312 @@
+//! What the dashboard says, in English and Japanese: one struct per
+//! language, so that a text missing in one of them does not compile.
+
+use crate::domain::accounts::Locale;
+use crate::domain::alerts::{Outcome, Status};
+use crate::domain::triage::Level;
+
+pub struct Texts {
+    pub lang: &'static str,
+    pub other_language: &'static str,
+    pub product: &'static str,
+    pub sign_in: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub wrong_credentials: &'static str,
+    pub too_many_attempts: &'static str,
+    pub sign_out: &'static str,
+    pub worklist: &'static str,
+    pub worklist_empty: &'static str,
+    pub patient: &'static str,
+    pub treatment: &'static str,
+    pub day: &'static str,
+    pub worst_alert: &'static str,
+    pub open_alerts: &'static str,
+    pub last_checkin: &'static str,
+    pub missed_checkins: &'static str,
+    pub none: &'static str,
+    pub live_updates: &'static str,
+    pub alert: &'static str,
+    pub evidence: &'static str,
+    pub history: &'static str,
+    pub acknowledge: &'static str,
+    pub snooze: &'static str,
+    pub snooze_for: &'static str,
+    pub hours: &'static str,
+    pub reason: &'static str,
+    pub resolve: &'static str,
+    pub outcome: &'static str,
+    pub note: &'static str,
+    pub alert_changed: &'static str,
+    pub invalid_form: &'static str,
+    pub symptoms_by_day: &'static str,
+    pub chart_legend: &'static str,
+    pub vitals: &'static str,
+    pub glucose: &'static str,
+    pub systolic_bp: &'static str,
+    pub temperature: &'static str,
+    pub checkins: &'static str,
+    pub alerts: &'static str,
+    pub treatments: &'static str,
+    pub new_invite: &'static str,
+    pub invite_code: &'static str,
+    pub invite_qr: &'static str,
+    pub invite_once: &'static str,
+    pub already_registered: &'static str,
+    pub fhir_export: &'static str,
+    pub not_found: &'static str,
+    pub staff_only: &'static str,
+    pub csrf_failed: &'static str,
+    pub back_to_worklist: &'static str,
+    pub status: &'static str,
+    pub level: &'static str,
+    pub rule: &'static str,
+}
+
+pub const EN: Texts = Texts {
+    lang: "en",
+    other_language: "日本語",
+    product: "aftercare",
+    sign_in: "Sign in",
+    email: "Email",
+    password: "Password",
+    wrong_credentials: "The email or password is wrong.",
+    too_many_attempts: "Too many attempts. Try again later.",
+    sign_out: "Sign out",
+    worklist: "Worklist",
+    worklist_empty: "No active treatments.",
+    patient: "Patient",
+    treatment: "Treatment",
+    day: "Day",
+    worst_alert: "Worst open alert",
+    open_alerts: "Open alerts",
+    last_checkin: "Last check-in",
+    missed_checkins: "Missed check-ins",
+    none: "None",
+    live_updates: "Updates by itself as reports arrive.",
+    alert: "Alert",
+    evidence: "Evidence",
+    history: "History",
+    acknowledge: "Acknowledge",
+    snooze: "Snooze",
+    snooze_for: "For",
+    hours: "hours",
+    reason: "Reason",
+    resolve: "Resolve",
+    outcome: "Outcome",
+    note: "Note",
+    alert_changed: "The alert changed while you were reading it. Here it is as it is now; nothing was done.",
+    invalid_form: "Please check the form: ",
+    symptoms_by_day: "Symptoms by day",
+    chart_legend: "Each row is a symptom, each column a day since treatment; the number is the highest severity reported that day (1 mild to 4 very severe).",
+    vitals: "Vitals",
+    glucose: "Lowest glucose (mg/dL)",
+    systolic_bp: "Lowest systolic BP (mmHg)",
+    temperature: "Highest temperature (°C)",
+    checkins: "Check-ins",
+    alerts: "Alerts",
+    treatments: "Treatments",
+    new_invite: "New invite",
+    invite_code: "Invite code",
+    invite_qr: "QR code of the sign-up link",
+    invite_once: "Shown only now: hand it to the patient.",
+    already_registered: "The patient already has an account.",
+    fhir_export: "FHIR export",
+    not_found: "Not found.",
+    staff_only: "This page is for clinic staff.",
+    csrf_failed: "The form expired. Reload the page and try again.",
+    back_to_worklist: "Back to the worklist",
+    status: "Status",
+    level: "Level",
+    rule: "Rule",
+};
+
+pub const JA: Texts = Texts {
+    lang: "ja",
+    other_language: "English",
+    product: "aftercare",
+    sign_in: "ログイン",
+    email: "メールアドレス",
+    password: "パスワード",
+    wrong_credentials: "メールアドレスまたはパスワードが違います。",
+    too_many_attempts: "試行回数が多すぎます。しばらくしてからお試しください。",
+    sign_out: "ログアウト",
+    worklist: "ワークリスト",
+    worklist_empty: "対象の施術はありません。",
+    patient: "患者",
+    treatment: "施術",
+    day: "経過日",
+    worst_alert: "最も重い未対応アラート",
+    open_alerts: "未対応アラート",
+    last_checkin: "最終チェックイン",
+    missed_checkins: "未回答",
+    none: "なし",
+    live_updates: "報告が届くと自動で更新されます。",
+    alert: "アラート",
+    evidence: "根拠",
+    history: "履歴",
+    acknowledge: "確認済みにする",
+    snooze: "保留",
+    snooze_for: "期間",
+    hours: "時間",
+    reason: "理由",
+    resolve: "解決",
+    outcome: "転帰",
+    note: "メモ",
+    alert_changed: "閲覧中にアラートが変わりました。最新の内容を表示しています（操作は行われていません）。",
+    invalid_form: "入力内容を確認してください: ",
+    symptoms_by_day: "日ごとの症状",
+    chart_legend: "行が症状、列が施術からの経過日です。数字はその日に報告された最も重い程度（1 軽度〜4 非常に重度）です。",
+    vitals: "バイタル",
+    glucose: "最低血糖値 (mg/dL)",
+    systolic_bp: "最低収縮期血圧 (mmHg)",
+    temperature: "最高体温 (°C)",
+    checkins: "チェックイン",
+    alerts: "アラート",
+    treatments: "施術",
+    new_invite: "新しい招待コード",
+    invite_code: "招待コード",
+    invite_qr: "登録用リンクのQRコード",
+    invite_once: "この画面でのみ表示されます。患者さんにお渡しください。",
+    already_registered: "この患者さんはすでに登録済みです。",
+    fhir_export: "FHIRエクスポート",
+    not_found: "見つかりません。",
+    staff_only: "このページは医療スタッフ用です。",
+    csrf_failed: "フォームの有効期限が切れました。ページを再読み込みしてやり直してください。",
+    back_to_worklist: "ワークリストに戻る",
+    status: "状態",
+    level: "レベル",
+    rule: "ルール",
+};
+
+pub fn texts(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::En => &EN,
+        Locale::Ja => &JA,
+    }
+}
+
+impl Texts {
+    pub fn level(&self, level: Level) -> &'static str {
+        let en = self.lang == "en";
+        match level {
+            Level::Emergency => {
+                if en {
+                    "Emergency"
+                } else {
+                    "緊急"
+                }
+            }
+            Level::Urgent => {
+                if en {
+                    "Urgent"
+                } else {
+                    "至急"
+                }
+            }
+            Level::Warning => {
+                if en {
+                    "Warning"
+                } else {
+                    "要注意"
+                }
+            }
+            Level::Info => {
+                if en {
+                    "Info"
+                } else {
+                    "情報"
+                }
+            }
+            Level::None => {
+                if en {
+                    "None"
+                } else {
+                    "なし"
+                }
+            }
+        }
+    }
+
+    pub fn status(&self, status: Status) -> &'static str {
+        let en = self.lang == "en";
+        match status {
+            Status::Open => {
+                if en {
+                    "Open"
+                } else {
+                    "未対応"
+                }
+            }
+            Status::Acknowledged => {
+                if en {
+                    "Acknowledged"
+                } else {
+                    "確認済み"
+                }
+            }
+            Status::Snoozed => {
+                if en {
+                    "Snoozed"
+                } else {
+                    "保留中"
+                }
+            }
+            Status::Resolved => {
+                if en {
+                    "Resolved"
+                } else {
+                    "解決済み"
+                }
+            }
+        }
+    }
+
+    pub fn outcome(&self, outcome: Outcome) -> &'static str {
+        let en = self.lang == "en";
+        match outcome {
+            Outcome::Recovered => {
+                if en {
+                    "Recovered"
+                } else {
+                    "回復"
+                }
+            }
+            Outcome::Recovering => {
+                if en {
+                    "Recovering"
+                } else {
+                    "回復中"
+                }
+            }
+            Outcome::Ongoing => {
+                if en {
+                    "Ongoing"
+                } else {
+                    "継続中"
+                }
+            }
+            Outcome::RecoveredWithSequelae => {
+                if en {
+                    "Recovered with sequelae"
+                } else {
+                    "後遺症ありで回復"
+                }
+            }
+            Outcome::FalseAlarm => {
+                if en {
+                    "False alarm"
+                } else {
+                    "誤報"
+                }
+            }
+            Outcome::Referred => {
+                if en {
+                    "Referred"
+                } else {
+                    "紹介"
+                }
+            }
+        }
+    }
+}
