@@ -84,11 +84,13 @@ pub fn check_csrf(
     expected: &str,
     given: &str,
 ) -> Result<(), PageError> {
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|value| value.to_str().ok());
-    let same_origin = origin == Some(own_origin(state, req).as_str());
+    let header_of = |name: &str| req.headers().get(name).and_then(|value| value.to_str().ok());
+    let origin = header_of(header::ORIGIN.as_str());
+    // Under `Referrer-Policy: no-referrer` a browser's own form posts say
+    // `Origin: null`; its Fetch Metadata then tells a same-origin request,
+    // which no page of another site can claim.
+    let same_origin = origin == Some(own_origin(state, req).as_str())
+        || (origin == Some("null") && header_of("sec-fetch-site") == Some("same-origin"));
     let token_matches =
         !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()));
     if same_origin && token_matches {
