@@ -7,12 +7,14 @@
 //! Data flows one way, and a module imports only from the layers below it:
 //!
 //! ```text
-//! routes, middleware       the route table, request ids and limits
-//! api                      parse, authorise, call below, answer (one module per resource)
+//! routes, middleware       the route table (API and pages), request ids and limits
+//! api, web                 parse, authorise, call below, answer: JSON (one module per
+//!                          resource) or the dashboard's pages, which render the API's views
 //! auth::extractor, state   the caller of a request; what handlers share: pool, keys, caches
 //! auth                     passwords, tokens, sessions, throttles, cursor keys, access checks
 //! alerting, jobs           findings -> alert changes -> outbox events; periodic work
 //! webhooks                 the outbox's deliveries and the one outbound URL policy
+//! stream                   the live event stream's hub: new outbox events for open streams
 //! db                       connections, schema, one module per aggregate (no rules)
 //! domain                   pure decisions: symptoms, triage, schedule, guidance
 //! clock, error, config     leaves every layer may use (config parses proxy ranges with auth::client_address)

@@ -163,12 +163,13 @@ pub async fn get(
 }
 
 /// The patient's timeline, if the caller may see the patient; the read is
-/// audited (a denial is a 404, as on the API).
+/// audited, and so is a denial (a 404, whether the patient exists or not).
 pub async fn load(
     state: &AppState,
     user: AuthUser,
     patient_id: String,
 ) -> Result<Timeline, ApiError> {
+    let (denied_user, patient_for_denial) = (user.clone(), patient_id.clone());
     let number = state.settings.emergency_number.clone();
     let at = now();
     let timeline = state
@@ -200,6 +201,20 @@ pub async fn load(
                 treatments: treatments_out,
             }))
         })
-        .await?;
-    state.reads.audit(timeline).await
+        .await;
+    match timeline {
+        Err(ApiError::NotFound) => {
+            let touched = [(
+                patient_for_denial.as_str(),
+                "timeline",
+                patient_for_denial.as_str(),
+            )];
+            state
+                .reads
+                .audit(audit::denied(&denied_user, &touched, at))
+                .await?;
+            Err(ApiError::NotFound)
+        }
+        timeline => state.reads.audit(timeline?).await,
+    }
 }

@@ -16,6 +16,8 @@ pub enum Action {
     Create,
     Update,
     Delete,
+    /// Asked for a patient's data the caller may not see (answered 404).
+    Deny,
 }
 
 impl Action {
@@ -25,6 +27,7 @@ impl Action {
             Self::Create => "create",
             Self::Update => "update",
             Self::Delete => "delete",
+            Self::Deny => "deny",
         }
     }
 }
@@ -100,6 +103,15 @@ impl<T> Unaudited<T> {
 
     pub(super) fn into_parts(self) -> (T, Vec<AuditEvent>) {
         (self.value, self.rows)
+    }
+}
+
+/// `user` asked at `at` for the touched resources and was refused: audited
+/// like a read, so that a stranger's attempts are on the trail too.
+pub fn denied(user: &AuthUser, touched: &[Touch<'_>], at: DateTime<Utc>) -> Unaudited<()> {
+    Unaudited {
+        value: (),
+        rows: rows(user, Action::Deny, touched, at),
     }
 }
 

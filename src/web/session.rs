@@ -84,7 +84,11 @@ pub fn check_csrf(
     expected: &str,
     given: &str,
 ) -> Result<(), PageError> {
-    let header_of = |name: &str| req.headers().get(name).and_then(|value| value.to_str().ok());
+    let header_of = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
     let origin = header_of(header::ORIGIN.as_str());
     // Under `Referrer-Policy: no-referrer` a browser's own form posts say
     // `Origin: null`; its Fetch Metadata then tells a same-origin request,
