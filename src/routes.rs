@@ -97,6 +97,7 @@ pages! {
     "/dashboard/alerts/{alert_id}/{action}" => { post: web_pages::alert::act },
     "/dashboard/patients/{patient_id}" => { get: web_pages::patient::show },
     "/dashboard/patients/{patient_id}/invite" => { post: web_pages::patient::invite },
+    "/dashboard/stats" => { get: web_pages::stats::show },
     "/static/{name}" => { get: web_pages::assets::file },
 }
 

@@ -23,13 +23,13 @@ const DEFAULT_DAYS: i64 = 90;
 /// Moderate on the 0..4 scale.
 const MODERATE: i32 = 2;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct StatsQuery {
     #[serde(default, deserialize_with = "super::instants::optional_date")]
-    from: Option<NaiveDate>,
+    pub from: Option<NaiveDate>,
     #[serde(default, deserialize_with = "super::instants::optional_date")]
-    to: Option<NaiveDate>,
-    kind: Option<String>,
+    pub to: Option<NaiveDate>,
+    pub kind: Option<String>,
 }
 
 #[derive(Serialize, Default, Clone, Copy)]
@@ -46,7 +46,7 @@ struct Day {
 }
 
 #[derive(Serialize)]
-struct Stats {
+pub struct Stats {
     from: NaiveDate,
     to: NaiveDate,
     kind: Option<String>,
@@ -60,6 +60,11 @@ pub async fn symptoms(
     user: AuthUser,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(load(&state, user, query.into_inner()).await?))
+}
+
+/// The cohort's counts by day since treatment, as the query asks.
+pub async fn load(state: &AppState, user: AuthUser, query: StatsQuery) -> Result<Stats, ApiError> {
     user.require(&[Role::Physician, Role::Admin])?;
     let to = query.to.unwrap_or_else(|| now().date_naive());
     let from = query.from.unwrap_or(to - Duration::days(DEFAULT_DAYS));
@@ -121,5 +126,5 @@ pub async fn symptoms(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(body)
 }

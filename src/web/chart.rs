@@ -42,7 +42,7 @@ pub fn symptoms_by_day(t: &Texts, locale: Locale, days: &[Value], id: &str) -> M
     let severity =
         |day: &Value, symptom: Symptom| day["symptoms"][symptom.code()].as_i64().unwrap_or(0);
     html! {
-        figure.chart {
+        figure.chart tabindex="0" {
             svg role="img" aria-labelledby={ (id) "-title" } viewBox={ "0 0 " (width) " " (height) } width=(width) height=(height) {
                 title id={ (id) "-title" } { (t.symptoms_by_day) }
                 @for (column, day) in days.iter().enumerate() {
@@ -68,7 +68,7 @@ pub fn symptoms_by_day(t: &Texts, locale: Locale, days: &[Value], id: &str) -> M
         @if !symptoms.is_empty() {
             details {
                 summary { (t.symptoms_by_day) }
-                div.scroll {
+                div.scroll tabindex="0" {
                     table {
                         caption { (t.symptoms_by_day) }
                         thead { tr { th scope="col" { (t.day) } @for symptom in &symptoms { th scope="col" { (label(*symptom, locale)) } } } }

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod login;
 pub mod patient;
 pub mod session;
+pub mod stats;
 pub mod texts;
 pub mod worklist;
 
@@ -88,6 +89,7 @@ pub fn layout(t: &Texts, session: &Session, title: &str, here: &str, content: Ma
                     a.brand href="/dashboard/" { (t.product) }
                     nav aria-label=(t.product) {
                         a href="/dashboard/" { (t.worklist) }
+                        a href="/dashboard/stats" { (t.statistics) }
                     }
                     form.inline method="post" action="/dashboard/language" {
                         input type="hidden" name="csrf" value=(session.csrf);

@@ -68,7 +68,7 @@ fn render(
                 h2 { (t.treatment) ": " (text(&treatment["product"])) " · " (text(&treatment["kind"]).replace('_', " ")) " · " (local_time(&treatment["administered_at"], zone)) }
                 (symptoms_by_day(t, locale, &days, &format!("chart-{index}")))
                 h3 { (t.vitals) " · " (t.checkins) " · " (t.alerts) }
-                div.scroll {
+                div.scroll tabindex="0" {
                     table {
                         caption { (t.vitals) }
                         thead { tr {

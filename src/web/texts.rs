@@ -61,6 +61,16 @@ pub struct Texts {
     pub status: &'static str,
     pub level: &'static str,
     pub rule: &'static str,
+    pub statistics: &'static str,
+    pub stats_title: &'static str,
+    pub stats_legend: &'static str,
+    pub stats_table: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub show: &'static str,
+    pub cohort: &'static str,
+    pub reporting: &'static str,
+    pub no_reports: &'static str,
 }
 
 pub const EN: Texts = Texts {
@@ -119,6 +129,16 @@ pub const EN: Texts = Texts {
     status: "Status",
     level: "Level",
     rule: "Rule",
+    statistics: "Statistics",
+    stats_title: "Symptoms by day since treatment",
+    stats_legend: "Share of the patients who checked in that day and reported each symptom (the six most frequent are drawn); the table gives every symptom, with the share at moderate or worse in brackets.",
+    stats_table: "Share of patients reporting each symptom, by day since treatment",
+    from: "Treated from",
+    to: "to",
+    show: "Show",
+    cohort: "Treatments in the cohort",
+    reporting: "Patients reporting",
+    no_reports: "No symptoms reported in this range.",
 };
 
 pub const JA: Texts = Texts {
@@ -177,6 +197,16 @@ pub const JA: Texts = Texts {
     status: "状態",
     level: "レベル",
     rule: "ルール",
+    statistics: "統計",
+    stats_title: "施術後の日数ごとの症状",
+    stats_legend: "その日にチェックインした患者のうち、各症状を報告した割合です（多い順に6つを描画）。表にはすべての症状と、括弧内に中等度以上の割合を示します。",
+    stats_table: "施術後の日数ごとの、各症状を報告した患者の割合",
+    from: "施術日（から）",
+    to: "まで",
+    show: "表示",
+    cohort: "対象の施術数",
+    reporting: "報告した患者数",
+    no_reports: "この期間に報告された症状はありません。",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {

@@ -114,7 +114,7 @@ pub async fn show(
     let content = html! {
         h1 { (t.worklist) }
         p.hint #live data-title=(t.worklist) { (t.live_updates) }
-        div.scroll {
+        div.scroll tabindex="0" {
             table #worklist {
                 caption { (t.worklist) }
                 thead {

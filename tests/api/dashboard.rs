@@ -410,3 +410,22 @@ async fn the_event_stream_takes_the_dashboard_cookie() {
         .unwrap();
     assert_eq!(me.status(), 401);
 }
+
+#[actix_web::test]
+async fn the_statistics_page_counts_the_care_teams_cohort() {
+    let clinic = Clinic::new(30).await;
+    clinic.report(20, json!({"symptoms": {"redness": 2}})).await;
+    let mut browser = Browser::new(&clinic.app);
+    browser.sign_in("dr.sato@clinic.example", PASSWORD).await;
+    let page = browser.get("/dashboard/stats").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("role=\"img\""));
+    assert!(
+        page.body.contains("100%"),
+        "the one patient reported redness"
+    );
+    let bad = browser
+        .get("/dashboard/stats?from=2026-12-31&to=2026-01-01")
+        .await;
+    assert_eq!(bad.status, 400);
+}

@@ -119,7 +119,7 @@ def test_every_page_passes_axe_and_is_photographed(browser: Browser, service: st
         alert_link = page.get_by_role("row").filter(has_text="Tanaka Yui").get_by_role("link").nth(1)
         alert_path = alert_link.get_attribute("href")
         pages = {"worklist": "/dashboard/", "patient": f"/dashboard/patients/{clinic.patients['Tanaka Yui']}",
-                 "alert": alert_path}
+                 "alert": alert_path, "stats": "/dashboard/stats"}
         for language in ["en", "ja"]:
             for name, path in pages.items():
                 page.goto(path)
@@ -136,3 +136,11 @@ def test_every_page_passes_axe_and_is_photographed(browser: Browser, service: st
         found = login.evaluate("async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact}))")
         assert [v for v in found if v["impact"] in ("serious", "critical")] == []
         login.screenshot(path=str(SHOTS / f"login-{width}.png"))
+
+
+def test_the_statistics_page_draws_the_cohorts_curves(browser: Browser, service: str, clinic: Clinic) -> None:
+    page = signed_in(browser, service, clinic)
+    page.get_by_role("link", name="Statistics").click()
+    expect(page.get_by_role("img", name="Symptoms by day since treatment")).to_be_visible()
+    table = page.get_by_role("table", name="Share of patients reporting each symptom, by day since treatment")
+    expect(table.get_by_role("columnheader", name="Redness")).to_be_visible()
