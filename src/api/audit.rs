@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::paging::PageQuery;
+use super::paging::{Page, PageQuery};
 use crate::auth::AuthUser;
 use crate::clock::utc;
 use crate::db::audit::{self, AuditEvent, Filter};
@@ -13,15 +13,15 @@ use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct AuditQuery {
-    patient_id: Option<uuid::Uuid>,
-    actor_id: Option<uuid::Uuid>,
+    pub patient_id: Option<uuid::Uuid>,
+    pub actor_id: Option<uuid::Uuid>,
     // `limit` and `cursor` are the PageQuery's.
 }
 
 #[derive(Serialize)]
-struct AuditView {
+pub struct AuditView {
     id: String,
     at: DateTime<Utc>,
     actor_id: String,
@@ -56,8 +56,17 @@ pub async fn list(
     query: web::Query<AuditQuery>,
     paging: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(load(&state, user, query.into_inner(), paging).await?))
+}
+
+/// A page of the audit trail, newest first (admins).
+pub async fn load(
+    state: &AppState,
+    user: AuthUser,
+    query: AuditQuery,
+    paging: PageQuery,
+) -> Result<Page<AuditView>, ApiError> {
     user.require(&[Role::Admin])?;
-    let query = query.into_inner();
     let (limit, before) = (paging.limit()?, paging.after()?);
     let filter = Filter {
         patient_id: query.patient_id.map(|id| id.to_string()),
@@ -67,6 +76,5 @@ pub async fn list(
         .db
         .run(move |conn| audit::list(conn, &filter, before, limit + 1))
         .await?;
-    let body = paging.page(rows, limit, |e| (e.at, e.id.clone()), AuditView::from);
-    Ok(HttpResponse::Ok().json(body))
+    Ok(paging.page(rows, limit, |e| (e.at, e.id.clone()), AuditView::from))
 }

@@ -14,12 +14,12 @@ use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct CreateUser {
-    email: String,
-    password: String,
-    role: String,
-    display_name: String,
-    timezone: Option<String>,
-    locale: Option<String>,
+    pub email: String,
+    pub password: String,
+    pub role: String,
+    pub display_name: String,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
 }
 
 /// A staff account, validated.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::paging::PageQuery;
+use super::paging::{Page, PageQuery};
 use super::Body;
 use crate::auth::AuthUser;
 use crate::clock::{now, utc};
@@ -22,7 +22,7 @@ use crate::webhooks::policy::Policy;
 use crate::webhooks::signing;
 
 mod outbound;
-pub use outbound::{deliveries, ping, retry};
+pub use outbound::{deliveries, deliveries_page, ping, retry, retry_delivery};
 
 /// How long the secret before a rotation still signs.
 const ROTATION_OVERLAP_HOURS: i64 = 24;
@@ -126,10 +126,10 @@ fn payload(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
 
 #[derive(Deserialize)]
 pub struct CreateWebhook {
-    url: String,
-    events: Vec<String>,
-    description: Option<String>,
-    payload: Option<String>,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub payload: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -138,6 +138,16 @@ pub async fn create(
     user: AuthUser,
     Body(body): Body<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(create_endpoint(&state, user, body).await?))
+}
+
+/// Registers an endpoint (its URL through the policy); the view carries its
+/// secret, shown only in this answer.
+pub async fn create_endpoint(
+    state: &AppState,
+    user: AuthUser,
+    body: CreateWebhook,
+) -> Result<EndpointView, ApiError> {
     user.require(&[Role::Admin, Role::Physician])?;
     let mut errors = FieldErrors::new();
     let chosen = events(&mut errors, &body.events);
@@ -145,7 +155,7 @@ pub async fn create(
     let payload = payload(&mut errors, body.payload.as_deref());
     url_length(&mut errors, &body.url);
     errors.into_result()?;
-    let url = policy(&state)
+    let url = policy(state)
         .check(&body.url)
         .await
         .map_err(ApiError::WebhookUrlNotAllowed)?;
@@ -176,7 +186,7 @@ pub async fn create(
         .run(move |conn| rows::insert_endpoint(conn, &stored))
         .await?;
     tracing::info!(endpoint_id = %endpoint.id, "webhook endpoint created");
-    Ok(HttpResponse::Created().json(view(endpoint, true)))
+    Ok(view(endpoint, true))
 }
 
 #[tracing::instrument(skip_all)]
@@ -185,6 +195,16 @@ pub async fn list(
     user: AuthUser,
     query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(list_page(&state, user, query).await?))
+}
+
+/// A page of the endpoints the caller manages (admins all, physicians
+/// their own), without their secrets.
+pub async fn list_page(
+    state: &AppState,
+    user: AuthUser,
+    query: PageQuery,
+) -> Result<Page<EndpointView>, ApiError> {
     user.require(&[Role::Admin, Role::Physician])?;
     let (limit, after) = (query.limit()?, query.after()?);
     let rows = state
@@ -194,13 +214,12 @@ pub async fn list(
             rows::list_endpoints(conn, owner, after, limit + 1)
         })
         .await?;
-    let body = query.page(
+    Ok(query.page(
         rows,
         limit,
         |e| (e.created_at, e.id.clone()),
         |e| view(e, false),
-    );
-    Ok(HttpResponse::Ok().json(body))
+    ))
 }
 
 /// The endpoint if the caller manages it: admins all, physicians their own.

@@ -3,6 +3,7 @@
 //! beside them (they render the API's own views), with a session cookie
 //! instead of a bearer token. No SQL and no rules here.
 
+pub mod admin;
 pub mod alert;
 pub mod assets;
 pub mod chart;
@@ -88,8 +89,15 @@ pub fn layout(t: &Texts, session: &Session, title: &str, here: &str, content: Ma
                 header.bar {
                     a.brand href="/dashboard/" { (t.product) }
                     nav aria-label=(t.product) {
-                        a href="/dashboard/" { (t.worklist) }
+                        @if session.user.role != crate::domain::accounts::Role::Admin {
+                            a href="/dashboard/" { (t.worklist) }
+                        }
                         a href="/dashboard/stats" { (t.statistics) }
+                        @if session.user.role == crate::domain::accounts::Role::Admin {
+                            a href="/dashboard/admin/staff" { (t.staff_accounts) }
+                            a href="/dashboard/admin/webhooks" { (t.webhooks) }
+                            a href="/dashboard/admin/audit" { (t.audit_trail) }
+                        }
                     }
                     form.inline method="post" action="/dashboard/language" {
                         input type="hidden" name="csrf" value=(session.csrf);
@@ -175,7 +183,8 @@ impl ResponseError for PageError {
             PageError::StaffOnly => t.staff_only,
             PageError::Csrf => t.csrf_failed,
             _ if status == StatusCode::NOT_FOUND => t.not_found,
-            _ => "—",
+            _ if status == StatusCode::FORBIDDEN => t.not_allowed,
+            _ => t.failed,
         };
         if let PageError::Api(error) = self {
             if status.is_server_error() {

@@ -104,6 +104,10 @@ pub async fn show(
     staff: Staff,
     query: PageQuery,
 ) -> Result<HttpResponse, PageError> {
+    // The worklist is a care team's; an admin starts on the clinic's figures.
+    if staff.0.user.role == crate::domain::accounts::Role::Admin {
+        return Ok(super::see_other("/dashboard/stats"));
+    }
     let t = texts_of(&staff.0);
     let (body, waiting) = rows(&state, &staff, t, query).await?;
     let title = if waiting > 0 {

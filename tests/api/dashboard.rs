@@ -9,20 +9,20 @@ use crate::helpers::*;
 
 /// A browser without a cookie jar of its own: cookies are carried by hand,
 /// redirects are not followed.
-struct Browser<'a> {
+pub struct Browser<'a> {
     app: &'a TestApp,
-    client: reqwest::Client,
-    cookies: Vec<(String, String)>,
+    pub client: reqwest::Client,
+    pub cookies: Vec<(String, String)>,
 }
 
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
+pub struct Page {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub fn new(app: &'a TestApp) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -34,7 +34,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(name, value)| format!("{name}={value}"))
@@ -42,7 +42,7 @@ impl<'a> Browser<'a> {
             .join("; ")
     }
 
-    async fn take(&mut self, response: reqwest::Response) -> Page {
+    pub async fn take(&mut self, response: reqwest::Response) -> Page {
         for set in response.headers().get_all(SET_COOKIE) {
             let set = set.to_str().unwrap();
             let (pair, _) = set.split_once(';').unwrap_or((set, ""));
@@ -59,7 +59,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub async fn get(&mut self, path: &str) -> Page {
         let response = self
             .client
             .get(format!("{}{path}", self.app.address))
@@ -71,11 +71,11 @@ impl<'a> Browser<'a> {
     }
 
     /// A form post from the service's own page (its Origin).
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         self.post_from(path, form, &self.app.address.clone()).await
     }
 
-    async fn post_from(&mut self, path: &str, form: &[(&str, &str)], origin: &str) -> Page {
+    pub async fn post_from(&mut self, path: &str, form: &[(&str, &str)], origin: &str) -> Page {
         let response = self
             .client
             .post(format!("{}{path}", self.app.address))
@@ -89,7 +89,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Signs in through the form; returns the answer to the form.
-    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         let form = self.get("/dashboard/login").await;
         let csrf = csrf_of(&form.body);
         self.post(
@@ -101,7 +101,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The CSRF token a page's forms carry.
-fn csrf_of(body: &str) -> String {
+pub fn csrf_of(body: &str) -> String {
     let at = body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     body[at..].split('"').next().unwrap().to_owned()
 }

@@ -9,6 +9,7 @@ mod checkins;
 mod cli;
 mod contract;
 mod dashboard;
+mod dashboard_admin;
 mod errors;
 mod events;
 mod fhir;

@@ -108,7 +108,8 @@ def service() -> str:
                DATABASE_URL=os.environ.get("AFTERCARE_BROWSER_DATABASE_URL", f"sqlite://{work}/browser.db"),
                AFTERCARE_BIND=f"127.0.0.1:{port}", AFTERCARE_ADMIN_EMAIL=ADMIN_EMAIL,
                AFTERCARE_ADMIN_PASSWORD=ADMIN_PASSWORD, AFTERCARE_LOG="warn",
-               AFTERCARE_WEBHOOK_POLL_MS="200")
+               AFTERCARE_WEBHOOK_POLL_MS="200", AFTERCARE_WEBHOOK_ALLOW_HTTP="true",
+               AFTERCARE_WEBHOOK_ALLOW_PRIVATE="true")
     log = open(Path(work) / "server.log", "w")
     server = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -144,3 +144,27 @@ def test_the_statistics_page_draws_the_cohorts_curves(browser: Browser, service:
     expect(page.get_by_role("img", name="Symptoms by day since treatment")).to_be_visible()
     table = page.get_by_role("table", name="Share of patients reporting each symptom, by day since treatment")
     expect(table.get_by_role("columnheader", name="Redness")).to_be_visible()
+
+
+def test_the_admin_pages_pass_axe_and_show_a_webhook_secret_once(browser: Browser, service: str, clinic: Clinic) -> None:
+    from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_context(base_url=service, bypass_csp=True, locale="en-US").new_page()
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="English").click()  # the admin's account is in Japanese
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL").fill("http://127.0.0.1:9/aftercare")
+    page.get_by_role("button", name="Add a webhook").click()
+    expect(page.get_by_role("status")).to_contain_text("whsec_")
+    page.goto("/dashboard/admin/webhooks")
+    expect(page.get_by_role("rowheader", name="http://127.0.0.1:9/aftercare").first).to_be_visible()
+    expect(page.get_by_text("whsec_")).to_have_count(0)
+    for name in ["staff", "webhooks", "audit"]:
+        page.goto(f"/dashboard/admin/{name}")
+        page.add_script_tag(content=AXE.read_text())
+        found = page.evaluate("async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact}))")
+        assert [v for v in found if v["impact"] in ("serious", "critical")] == [], name
+        page.screenshot(path=str(SHOTS / f"admin-{name}-1280.png"), full_page=True)

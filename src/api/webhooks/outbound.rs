@@ -28,7 +28,7 @@ struct AttemptView {
 }
 
 #[derive(Serialize)]
-struct DeliveryView {
+pub struct DeliveryView {
     id: String,
     event_id: String,
     event_type: String,
@@ -109,9 +109,19 @@ pub async fn deliveries(
     path: web::Path<uuid::Uuid>,
     query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner().to_string();
+    let page = deliveries_page(&state, user, path.into_inner().to_string(), query).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// A page of the endpoint's deliveries, newest first, with their attempts.
+pub async fn deliveries_page(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    query: PageQuery,
+) -> Result<Page<DeliveryView>, ApiError> {
     let (limit, before) = (query.limit()?, query.after()?);
-    let body = state
+    state
         .db
         .run(move |conn| {
             let endpoint = endpoint_for(conn, &user, &id)?;
@@ -137,8 +147,7 @@ pub async fn deliveries(
                 next_cursor,
             })
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        .await
 }
 
 #[derive(Deserialize)]
@@ -154,6 +163,17 @@ pub async fn retry(
     path: web::Path<DeliveryPath>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, delivery_id) = (path.webhook_id.to_string(), path.delivery_id.clone());
+    let delivery = retry_delivery(&state, user, id, delivery_id).await?;
+    Ok(HttpResponse::Accepted().json(delivery))
+}
+
+/// Schedules a delivery's next attempt now (a dead one too).
+pub async fn retry_delivery(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+    delivery_id: String,
+) -> Result<DeliveryView, ApiError> {
     let delivery = state
         .db
         .transaction(move |conn| {
@@ -169,5 +189,5 @@ pub async fn retry(
         })
         .await?;
     state.deliveries.notify();
-    Ok(HttpResponse::Accepted().json(delivery_view(delivery, Vec::new())))
+    Ok(delivery_view(delivery, Vec::new()))
 }

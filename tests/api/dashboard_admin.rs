@@ -1,0 +1,122 @@
+//! The dashboard's admin pages over HTTP: staff accounts, webhooks with the
+//! secret shown once, deliveries with retry, the audit trail; physicians
+//! get none of them.
+
+use serde_json::json;
+
+use crate::dashboard::{csrf_of, Browser};
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn admins_create_staff_and_webhooks_and_read_the_audit_trail() {
+    let app = spawn_app_with(&[
+        ("AFTERCARE_WEBHOOK_ALLOW_HTTP", "true"),
+        ("AFTERCARE_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("AFTERCARE_WEBHOOK_DISPATCH", "false"),
+    ])
+    .await;
+    let mut browser = Browser::new(&app);
+    assert_eq!(
+        browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.status,
+        303
+    );
+    let form = browser.get("/dashboard/admin/staff").await;
+    assert_eq!(form.status, 200);
+    let csrf = csrf_of(&form.body);
+    let made = browser
+        .post(
+            "/dashboard/admin/staff",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Dr Kato"),
+                ("email", "kato@clinic.example"),
+                ("password", PASSWORD),
+                ("role", "physician"),
+                ("locale", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(app.login("kato@clinic.example", PASSWORD).await.status, 200);
+    let weak = browser
+        .post(
+            "/dashboard/admin/staff",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Dr Weak"),
+                ("email", "weak@clinic.example"),
+                ("password", "short"),
+                ("role", "physician"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.body.contains("role=\"alert\""));
+
+    let hook = browser
+        .post(
+            "/dashboard/admin/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "http://127.0.0.1:9/hook"),
+                ("events", "ping"),
+                ("events", "alert.created"),
+                ("payload", "minimal"),
+            ],
+        )
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    assert!(hook.body.contains("whsec_"), "the secret, once");
+    let list = browser.get("/dashboard/admin/webhooks").await;
+    assert!(list.body.contains("http://127.0.0.1:9/hook"));
+    assert!(!list.body.contains("whsec_"), "never again");
+
+    let admin = app.admin_token().await;
+    let hooks = app.get("/v1/webhooks", &admin).await;
+    let id = hooks.body["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post(&format!("/v1/webhooks/{id}/ping"), Some(&admin), json!({}))
+            .await
+            .status,
+        202
+    );
+    let deliveries = browser
+        .get(&format!("/dashboard/admin/webhooks/{id}/deliveries"))
+        .await;
+    assert_eq!(deliveries.status, 200);
+    assert!(deliveries.body.contains("ping"));
+    let delivery = app
+        .get(&format!("/v1/webhooks/{id}/deliveries"), &admin)
+        .await;
+    let delivery_id = delivery.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let retried = browser
+        .post(
+            &format!("/dashboard/admin/webhooks/{id}/deliveries/{delivery_id}/retry"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(retried.status, 303);
+
+    let audit = browser.get("/dashboard/admin/audit").await;
+    assert_eq!(audit.status, 200);
+}
+
+#[actix_web::test]
+async fn physicians_get_no_admin_page() {
+    let clinic = Clinic::new(30).await;
+    let mut browser = Browser::new(&clinic.app);
+    browser.sign_in("dr.sato@clinic.example", PASSWORD).await;
+    for path in [
+        "/dashboard/admin/staff",
+        "/dashboard/admin/webhooks",
+        "/dashboard/admin/audit",
+    ] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 403, "{path}");
+    }
+    let home = browser.get("/dashboard/").await;
+    assert!(
+        !home.body.contains("/dashboard/admin/"),
+        "no admin links for physicians"
+    );
+}
