@@ -38,7 +38,7 @@ fn render(t: &Texts, staff: &Staff, alert: &Value, notice: Option<&str>) -> Mark
     let csrf = &staff.0.csrf;
     let acknowledged = status == Status::Acknowledged;
     let high = Level::parse(&level).is_some_and(|l| l >= Level::Urgent);
-    let rule = text(&alert["rule"]).replace('_', " ");
+    let rule = super::worklist::rule_name(t, &text(&alert["rule"]));
     html! {
         h1 { (level_badge(t, &level)) " " (rule) }
         @if let Some(notice) = notice {
@@ -111,11 +111,8 @@ fn alert_page(
     alert: &Value,
     notice: Option<&str>,
 ) -> HttpResponse {
-    let title = format!(
-        "{} · {}",
-        t.alert,
-        alert["rule"].as_str().unwrap_or_default()
-    );
+    let rule = super::worklist::rule_name(t, alert["rule"].as_str().unwrap_or_default());
+    let title = format!("{} · {rule}", t.alert);
     let here = format!(
         "/dashboard/alerts/{}",
         alert["id"].as_str().unwrap_or_default()

@@ -3,7 +3,7 @@
 
 use crate::domain::accounts::Locale;
 use crate::domain::alerts::{Outcome, Status};
-use crate::domain::triage::Level;
+use crate::domain::triage::{Level, Rule};
 
 pub struct Texts {
     pub lang: &'static str,
@@ -433,6 +433,34 @@ impl Texts {
                     "紹介"
                 }
             }
+        }
+    }
+
+    /// The rule's name as physicians read it; the API keeps the code.
+    pub fn rule(&self, rule: Rule) -> &'static str {
+        let (en, ja) = match rule {
+            Rule::SuspectedAnaphylaxis => ("Suspected anaphylaxis", "アナフィラキシーの疑い"),
+            Rule::SevereSystemicReaction => ("Severe systemic reaction", "重い全身反応"),
+            Rule::PossibleAllergicReaction => {
+                ("Possible allergic reaction", "アレルギー反応の可能性")
+            }
+            Rule::Hypoglycaemia => ("Hypoglycaemia", "低血糖"),
+            Rule::AlteredConsciousness => ("Altered consciousness", "意識の変化"),
+            Rule::VisionChange => ("Vision change", "視覚の変化"),
+            Rule::TissueInjury => ("Possible tissue injury", "組織障害の可能性"),
+            Rule::PersistentLocalReaction => ("Persistent local reaction", "長引く局所反応"),
+            Rule::DelayedNodule => ("Delayed nodule", "遅発性のしこり"),
+            Rule::PossibleInfection => ("Possible infection", "感染の可能性"),
+            Rule::PossibleSepsis => ("Possible sepsis", "敗血症の可能性"),
+            Rule::WorseningLocalReaction => ("Worsening local reaction", "悪化する局所反応"),
+            Rule::MedicallyAttended => ("Medically attended", "医療機関を受診"),
+            Rule::SevereSymptom => ("Severe symptom", "重い症状"),
+            Rule::MissedCheckins => ("Missed check-ins", "チェックインの未回答"),
+        };
+        if self.lang == "en" {
+            en
+        } else {
+            ja
         }
     }
 }

@@ -66,7 +66,7 @@ fn row_markup(t: &Texts, row: &Value, zone: chrono_tz::Tz) -> Markup {
                 @if worst.is_object() {
                     (level_badge(t, &text(&worst["level"])))
                     " "
-                    a href={ "/dashboard/alerts/" (text(&worst["id"])) } { (text(&worst["rule"]).replace('_', " ")) }
+                    a href={ "/dashboard/alerts/" (text(&worst["id"])) } { (rule_name(t, &text(&worst["rule"]))) }
                 } @else {
                     span.muted { (t.none) }
                 }
@@ -76,6 +76,13 @@ fn row_markup(t: &Texts, row: &Value, zone: chrono_tz::Tz) -> Markup {
             td.num { (row["missed_checkins"].as_i64().unwrap_or_default()) }
         }
     }
+}
+
+/// A rule's name in the reader's language (its code if unknown).
+pub fn rule_name(t: &Texts, code: &str) -> String {
+    crate::domain::triage::Rule::parse(code)
+        .map(|rule| t.rule(rule).to_owned())
+        .unwrap_or_else(|| code.to_owned())
 }
 
 /// A level as a word with a shape, so that it reads without colour.
