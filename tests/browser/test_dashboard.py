@@ -77,6 +77,24 @@ def test_acknowledging_on_the_alert_page_is_seen_by_the_api(browser: Browser, se
     assert alert["status"] == "resolved", alert
 
 
+def test_the_keyboard_alone_reaches_and_presses_acknowledge(browser: Browser, service: str, clinic: Clinic) -> None:
+    clinic.check_in("Suzuki Ken", {"fatigue": 4}, hours_after=52)
+    page = signed_in(browser, service, clinic)
+    row = page.get_by_role("row").filter(has_text="Suzuki Ken")
+    row.get_by_role("link").nth(1).click()
+    acknowledge = page.get_by_role("button", name="Acknowledge")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if acknowledge.evaluate("button => button === document.activeElement"):
+            break
+    else:
+        raise AssertionError("Tab never reached Acknowledge")
+    outline = acknowledge.evaluate("button => getComputedStyle(button).outlineStyle")
+    assert outline != "none", "the focus is visible"
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Acknowledged", exact=True)).to_be_visible()
+
+
 def test_the_patient_page_draws_the_symptoms_by_day(browser: Browser, service: str, clinic: Clinic) -> None:
     page = signed_in(browser, service, clinic)
     page.get_by_role("link", name="Tanaka Yui").click()
@@ -143,7 +161,7 @@ def test_the_statistics_page_draws_the_cohorts_curves(browser: Browser, service:
     page.get_by_role("link", name="Statistics").click()
     expect(page.get_by_role("img", name="Symptoms by day since treatment")).to_be_visible()
     table = page.get_by_role("table", name="Share of patients reporting each symptom, by day since treatment")
-    expect(table.get_by_role("columnheader", name="Redness")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Redness", exact=True)).to_be_visible()
 
 
 def test_the_admin_pages_pass_axe_and_show_a_webhook_secret_once(browser: Browser, service: str, clinic: Clinic) -> None:
