@@ -97,6 +97,7 @@ pages! {
     "/dashboard/alerts/{alert_id}/{action}" => { post: web_pages::alert::act },
     "/dashboard/patients/{patient_id}" => { get: web_pages::patient::show },
     "/dashboard/patients/{patient_id}/invite" => { post: web_pages::patient::invite },
+    "/dashboard/patients/{patient_id}/treatments" => { post: web_pages::patient::record_treatment },
     "/dashboard/stats" => { get: web_pages::stats::show },
     "/dashboard/admin/staff" => { get: web_pages::admin::staff, post: web_pages::admin::create_staff_account },
     "/dashboard/admin/webhooks" => { get: web_pages::admin::webhooks_list, post: web_pages::admin::webhooks_create },

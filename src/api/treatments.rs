@@ -24,24 +24,24 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, Clone, Copy)]
 pub struct ScreeningBody {
-    cancer_treatment: bool,
-    pregnant: bool,
-    breastfeeding: bool,
-    planning_pregnancy: bool,
+    pub cancer_treatment: bool,
+    pub pregnant: bool,
+    pub breastfeeding: bool,
+    pub planning_pregnancy: bool,
 }
 
 #[derive(Deserialize)]
 pub struct CreateTreatment {
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    sites: Vec<String>,
-    product: String,
-    lot: Option<String>,
+    pub sites: Vec<String>,
+    pub product: String,
+    pub lot: Option<String>,
     #[serde(deserialize_with = "super::instants::required")]
-    administered_at: DateTime<Utc>,
-    screening: ScreeningBody,
-    override_reason: Option<String>,
-    baseline_systolic_bp: Option<i64>,
+    pub administered_at: DateTime<Utc>,
+    pub screening: ScreeningBody,
+    pub override_reason: Option<String>,
+    pub baseline_systolic_bp: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -222,8 +222,19 @@ pub async fn create(
     path: web::Path<uuid::Uuid>,
     Body(body): Body<CreateTreatment>,
 ) -> Result<HttpResponse, ApiError> {
+    let created = record(&state, user, path.into_inner().to_string(), body).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Records a treatment of the patient by a care-team physician: the
+/// screening is checked (a contraindication needs an override reason).
+pub async fn record(
+    state: &AppState,
+    user: AuthUser,
+    patient_id: String,
+    body: CreateTreatment,
+) -> Result<TreatmentView, ApiError> {
     user.require(&[Role::Physician])?;
-    let patient_id = path.into_inner().to_string();
     let number = state.settings.emergency_number.clone();
     let created = state
         .db
@@ -243,7 +254,7 @@ pub async fn create(
         })
         .await?;
     tracing::info!(treatment_id = %created.id, "treatment recorded");
-    Ok(HttpResponse::Created().json(created))
+    Ok(created)
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path))]

@@ -13,6 +13,7 @@ use super::session::{check_csrf, own_origin, Staff};
 use super::texts::Texts;
 use super::worklist::{level_badge, local_time};
 use super::{layout, page, texts_of, PageError};
+use crate::api::treatments::{self, CreateTreatment, ScreeningBody};
 use crate::api::{patients, timeline};
 use crate::domain::accounts::Locale;
 use crate::error::ApiError;
@@ -61,6 +62,7 @@ fn render(
                 }
             }
         }
+        (treatment_form(t, staff, &id))
         @for (index, entry) in timeline["treatments"].as_array().into_iter().flatten().enumerate() {
             @let treatment = &entry["treatment"];
             @let days = entry["days"].as_array().cloned().unwrap_or_default();
@@ -94,6 +96,56 @@ fn render(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+const KINDS: [&str; 3] = ["injection", "iv_drip", "iv_push"];
+const SITES: [&str; 6] = ["face", "scalp", "neck", "decollete", "hands", "body"];
+const SCREENING: [&str; 4] = [
+    "cancer_treatment",
+    "pregnant",
+    "breastfeeding",
+    "planning_pregnancy",
+];
+
+fn screening_label(t: &Texts, question: &str) -> &'static str {
+    match question {
+        "cancer_treatment" => t.cancer_treatment,
+        "pregnant" => t.pregnant,
+        "breastfeeding" => t.breastfeeding,
+        _ => t.planning_pregnancy,
+    }
+}
+
+fn treatment_form(t: &Texts, staff: &Staff, patient_id: &str) -> Markup {
+    html! {
+        details.record {
+            summary { (t.record_treatment) }
+            form.card method="post" action={ "/dashboard/patients/" (patient_id) "/treatments" } {
+                input type="hidden" name="csrf" value=(staff.0.csrf);
+                label for="t-kind" { (t.kind) }
+                select #t-kind name="kind" { @for kind in KINDS { option value=(kind) { (kind.replace('_', " ")) } } }
+                fieldset {
+                    legend { (t.sites) }
+                    @for site in SITES { label.check { input type="checkbox" name="sites" value=(site); " " (site) } }
+                }
+                label for="t-product" { (t.product_name) }
+                input #t-product type="text" name="product" required maxlength="200";
+                label for="t-lot" { (t.lot) }
+                input #t-lot type="text" name="lot" maxlength="100";
+                label for="t-at" { (t.administered_at) }
+                input #t-at type="datetime-local" name="administered_at" required;
+                fieldset {
+                    legend { (t.screening) }
+                    @for question in SCREENING {
+                        label.check { input type="checkbox" name=(question) value="true"; " " (screening_label(t, question)) }
+                    }
+                }
+                label for="t-override" { (t.override_reason) }
+                textarea #t-override name="override_reason" maxlength="1000" {}
+                button type="submit" { (t.record_treatment) }
             }
         }
     }
@@ -202,6 +254,92 @@ pub async fn invite(
             None,
             Some(t.already_registered),
         )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Records a treatment through the API's own checks; the administration
+/// time is read in the physician's time zone.
+pub async fn record_treatment(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: Staff,
+    path: web::Path<uuid::Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    // Repeated `sites` fields: read the form by hand.
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    check_csrf(
+        &state,
+        &req,
+        &staff.0.csrf,
+        &field("csrf").unwrap_or_default(),
+    )?;
+    let t = texts_of(&staff.0);
+    let id = path.into_inner().to_string();
+    let zone: chrono_tz::Tz = staff
+        .0
+        .user
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let given = field("administered_at")
+        .and_then(|raw| chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M").ok())
+        .and_then(|local| local.and_local_timezone(zone).earliest())
+        .map(|at| at.with_timezone(&chrono::Utc));
+    let asked = |name: &str| field(name).is_some();
+    let outcome = match given {
+        None => Err(crate::error::FieldErrors::single(
+            "administered_at",
+            "must be a date and time",
+        )),
+        Some(administered_at) => {
+            let create = CreateTreatment {
+                kind: field("kind").unwrap_or_default(),
+                sites: fields
+                    .iter()
+                    .filter(|(k, _)| k == "sites")
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+                product: field("product").unwrap_or_default(),
+                lot: field("lot").filter(|lot| !lot.trim().is_empty()),
+                administered_at,
+                screening: ScreeningBody {
+                    cancer_treatment: asked("cancer_treatment"),
+                    pregnant: asked("pregnant"),
+                    breastfeeding: asked("breastfeeding"),
+                    planning_pregnancy: asked("planning_pregnancy"),
+                },
+                override_reason: field("override_reason").filter(|r| !r.trim().is_empty()),
+                baseline_systolic_bp: None,
+            };
+            treatments::record(&state, staff.0.caller(), id.clone(), create).await
+        }
+    };
+    match outcome {
+        Ok(_) => Ok(super::see_other(&format!("/dashboard/patients/{id}"))),
+        Err(error @ (ApiError::Validation(_) | ApiError::Contraindicated(_))) => {
+            let timeline = timeline_of(&state, &staff, id).await?;
+            let message = match error {
+                ApiError::Contraindicated(_) => t.contraindicated.to_owned(),
+                _ => format!("{}{error}", t.invalid_form),
+            };
+            let status = actix_web::ResponseError::status_code(&error);
+            Ok(patient_page(
+                t,
+                &staff,
+                status,
+                &timeline,
+                None,
+                Some(&message),
+            ))
+        }
         Err(error) => Err(error.into()),
     }
 }

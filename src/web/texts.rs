@@ -103,6 +103,19 @@ pub struct Texts {
     pub older: &'static str,
     pub not_allowed: &'static str,
     pub failed: &'static str,
+    pub record_treatment: &'static str,
+    pub kind: &'static str,
+    pub sites: &'static str,
+    pub product_name: &'static str,
+    pub lot: &'static str,
+    pub administered_at: &'static str,
+    pub screening: &'static str,
+    pub cancer_treatment: &'static str,
+    pub pregnant: &'static str,
+    pub breastfeeding: &'static str,
+    pub planning_pregnancy: &'static str,
+    pub override_reason: &'static str,
+    pub contraindicated: &'static str,
 }
 
 pub const EN: Texts = Texts {
@@ -203,6 +216,19 @@ pub const EN: Texts = Texts {
     older: "Older entries",
     not_allowed: "Your role may not open this page.",
     failed: "Something went wrong. Try again in a moment.",
+    record_treatment: "Record a treatment",
+    kind: "Kind",
+    sites: "Sites",
+    product_name: "Product",
+    lot: "Lot",
+    administered_at: "Given at",
+    screening: "Screening",
+    cancer_treatment: "Under treatment for cancer",
+    pregnant: "Pregnant",
+    breastfeeding: "Breastfeeding",
+    planning_pregnancy: "Planning a pregnancy",
+    override_reason: "Reason to treat despite a contraindication",
+    contraindicated: "The screening shows a contraindication: give a reason to treat anyway.",
 };
 
 pub const JA: Texts = Texts {
@@ -303,6 +329,19 @@ pub const JA: Texts = Texts {
     older: "さらに古い記録",
     not_allowed: "この役割ではこのページを開けません。",
     failed: "問題が発生しました。しばらくしてからお試しください。",
+    record_treatment: "施術を記録",
+    kind: "種類",
+    sites: "部位",
+    product_name: "製剤",
+    lot: "ロット",
+    administered_at: "施術日時",
+    screening: "問診",
+    cancer_treatment: "がんの治療中",
+    pregnant: "妊娠中",
+    breastfeeding: "授乳中",
+    planning_pregnancy: "妊娠を希望",
+    override_reason: "禁忌に該当しても施術する理由",
+    contraindicated: "問診で禁忌に該当します。施術する場合は理由を入力してください。",
 };
 
 pub fn texts(locale: Locale) -> &'static Texts {

@@ -120,3 +120,53 @@ async fn physicians_get_no_admin_page() {
         "no admin links for physicians"
     );
 }
+
+#[actix_web::test]
+async fn the_patient_page_records_a_treatment_and_asks_for_a_reason_when_contraindicated() {
+    let clinic = Clinic::new(30).await;
+    let mut browser = Browser::new(&clinic.app);
+    browser.sign_in("dr.sato@clinic.example", PASSWORD).await;
+    let path = format!("/dashboard/patients/{}", clinic.patient_id);
+    let page = browser.get(&path).await;
+    let csrf = csrf_of(&page.body);
+    let form = |extra: &[(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("kind", "injection"),
+            ("sites", "face"),
+            ("sites", "scalp"),
+            ("product", "Exo-Y"),
+            ("administered_at", "2026-11-30T10:00"),
+        ];
+        fields.extend_from_slice(extra);
+        fields
+    };
+    let mut refused = form(&[("pregnant", "true")]);
+    refused.push(("csrf", &csrf));
+    let answer = browser.post(&format!("{path}/treatments"), &refused).await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("role=\"alert\""));
+    let mut accepted = form(&[
+        ("pregnant", "true"),
+        ("override_reason", "benefit discussed, consent given"),
+    ]);
+    accepted.push(("csrf", &csrf));
+    let answer = browser.post(&format!("{path}/treatments"), &accepted).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let treatments = clinic
+        .app
+        .get(
+            &format!("/v1/patients/{}/treatments", clinic.patient_id),
+            &clinic.physician,
+        )
+        .await;
+    let recorded = treatments.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["product"] == "Exo-Y")
+        .expect("the treatment")
+        .clone();
+    assert_eq!(recorded["sites"], json!(["face", "scalp"]));
+    // 10:00 in Tokyo, the physician's zone.
+    assert_eq!(recorded["administered_at"], "2026-11-30T01:00:00Z");
+}

@@ -102,6 +102,17 @@ def test_the_patient_page_draws_the_symptoms_by_day(browser: Browser, service: s
     expect(page.get_by_role("img", name="Symptoms by day").first).to_be_visible()
 
 
+def test_a_treatment_is_recorded_from_the_patient_page(browser: Browser, service: str, clinic: Clinic) -> None:
+    page = signed_in(browser, service, clinic)
+    page.get_by_role("link", name="Suzuki Ken").click()
+    page.locator("summary", has_text="Record a treatment").click()
+    page.get_by_label("Kind").select_option("iv_drip")
+    page.get_by_label("Product").fill("Exo-IV")
+    page.get_by_label("Given at").fill("2026-11-30T09:30")
+    page.get_by_role("button", name="Record a treatment").click()
+    expect(page.get_by_role("heading", name=re.compile("Exo-IV"))).to_be_visible()
+
+
 def test_the_language_switch(browser: Browser, service: str, clinic: Clinic) -> None:
     page = signed_in(browser, service, clinic)
     page.get_by_role("button", name="日本語").click()
