@@ -100,9 +100,9 @@ pages! {
     "/dashboard/patients/{patient_id}/treatments" => { post: web_pages::patient::record_treatment },
     "/dashboard/stats" => { get: web_pages::stats::show },
     "/dashboard/admin/staff" => { get: web_pages::admin::staff, post: web_pages::admin::create_staff_account },
-    "/dashboard/admin/webhooks" => { get: web_pages::admin::webhooks_list, post: web_pages::admin::webhooks_create },
-    "/dashboard/admin/webhooks/{webhook_id}/deliveries" => { get: web_pages::admin::deliveries },
-    "/dashboard/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/retry" => { post: web_pages::admin::retry },
+    "/dashboard/admin/webhooks" => { get: web_pages::admin::webhooks::list, post: web_pages::admin::webhooks::create },
+    "/dashboard/admin/webhooks/{webhook_id}/deliveries" => { get: web_pages::admin::webhooks::deliveries },
+    "/dashboard/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/retry" => { post: web_pages::admin::webhooks::retry },
     "/dashboard/admin/audit" => { get: web_pages::admin::audit_trail },
     "/static/{name}" => { get: web_pages::assets::file },
 }
