@@ -155,12 +155,7 @@ pub async fn audit_trail(
     let t = texts_of(&staff.0);
     let rows = audit::load(&state, staff.0.caller(), AuditQuery::default(), paging).await?;
     let rows = serde_json::to_value(rows).map_err(ApiError::internal)?;
-    let zone = staff
-        .0
-        .user
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let zone = staff.0.zone();
     let markup = html! {
         h1 { (t.audit_trail) }
         div.scroll tabindex="0" {

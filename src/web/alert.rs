@@ -26,12 +26,7 @@ const SNOOZE_HOURS: [i64; 4] = [1, 4, 12, 24];
 
 fn render(t: &Texts, staff: &Staff, alert: &Value, notice: Option<&str>) -> Markup {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let zone = staff
-        .0
-        .user
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let zone = staff.0.zone();
     let id = text(&alert["id"]);
     let level = text(&alert["level"]);
     let status = Status::parse(&text(&alert["status"])).unwrap_or(Status::Open);

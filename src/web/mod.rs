@@ -45,6 +45,33 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// A form whose fields may repeat (a group of checkboxes), read from the
+/// urlencoded body; `web::Form` keeps one value per name.
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(body: &[u8]) -> Self {
+        Fields(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of the field, if it was sent.
+    pub fn one(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// Every value of the field, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+}
+
 /// The language of a page: the user's, else the browser's first choice of
 /// ours, else Japanese.
 pub fn locale_of(session: Option<&Session>, req: &HttpRequest) -> Locale {

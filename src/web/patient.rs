@@ -33,12 +33,7 @@ fn render(
     notice: Option<&str>,
 ) -> Markup {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let zone = staff
-        .0
-        .user
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let zone = staff.0.zone();
     let locale: Locale = staff.0.user.locale.parse().unwrap_or(Locale::Ja);
     let patient = &timeline["patient"];
     let id = text(&patient["id"]);
@@ -267,14 +262,8 @@ pub async fn record_treatment(
     path: web::Path<uuid::Uuid>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    // Repeated `sites` fields: read the form by hand.
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let form = crate::web::Fields::parse(&body);
+    let field = |name: &str| form.one(name);
     check_csrf(
         &state,
         &req,
@@ -283,12 +272,7 @@ pub async fn record_treatment(
     )?;
     let t = texts_of(&staff.0);
     let id = path.into_inner().to_string();
-    let zone: chrono_tz::Tz = staff
-        .0
-        .user
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let zone = staff.0.zone();
     let given = field("administered_at")
         .and_then(|raw| chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M").ok())
         .and_then(|local| local.and_local_timezone(zone).earliest())
@@ -302,11 +286,7 @@ pub async fn record_treatment(
         Some(administered_at) => {
             let create = CreateTreatment {
                 kind: field("kind").unwrap_or_default(),
-                sites: fields
-                    .iter()
-                    .filter(|(k, _)| k == "sites")
-                    .map(|(_, v)| v.clone())
-                    .collect(),
+                sites: form.all("sites"),
                 product: field("product").unwrap_or_default(),
                 lot: field("lot").filter(|lot| !lot.trim().is_empty()),
                 administered_at,

@@ -219,6 +219,11 @@ impl Session {
         }
     }
 
+    /// The zone the user reads times in.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo)
+    }
+
     pub fn is_staff(&self) -> bool {
         matches!(self.user.role, Role::Physician | Role::Admin)
     }

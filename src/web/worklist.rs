@@ -26,12 +26,7 @@ async fn rows(
     let page = worklist::load(state, staff.0.caller(), query).await?;
     let page = serde_json::to_value(page).map_err(crate::error::ApiError::internal)?;
     let items = page["items"].as_array().cloned().unwrap_or_default();
-    let zone = staff
-        .0
-        .user
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let zone = staff.0.zone();
     let waiting = items
         .iter()
         .filter(|row| row["open_alerts"].as_i64() > Some(0))

@@ -40,14 +40,7 @@ pub async fn acknowledge(
     req: HttpRequest,
     OptionalBody(body): OptionalBody<AcknowledgeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (request, level) = body.request()?;
-    let asked = Asked {
-        id: path.into_inner().to_string(),
-        request,
-        level,
-        precondition: Precondition::of(&req),
-    };
-    acted(&act(&state, user, asked).await?)
+    apply(&state, user, path, &req, body.request()?).await
 }
 
 #[derive(Deserialize)]
@@ -56,6 +49,24 @@ pub struct SnoozeBody {
     pub until: DateTime<Utc>,
     pub reason: String,
     pub level: Option<String>,
+}
+
+/// Applies a validated request to the alert of the path, on the version
+/// `If-Match` names, if it names one.
+async fn apply(
+    state: &AppState,
+    user: AuthUser,
+    path: web::Path<uuid::Uuid>,
+    req: &HttpRequest,
+    (request, level): (Request, Option<Level>),
+) -> Result<HttpResponse, ApiError> {
+    let asked = Asked {
+        id: path.into_inner().to_string(),
+        request,
+        level,
+        precondition: Precondition::of(req),
+    };
+    acted(&act(state, user, asked).await?)
 }
 
 const REASON_MAX: usize = 500;
@@ -69,14 +80,7 @@ pub async fn snooze(
     req: HttpRequest,
     Body(body): Body<SnoozeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (request, level) = body.request()?;
-    let asked = Asked {
-        id: path.into_inner().to_string(),
-        request,
-        level,
-        precondition: Precondition::of(&req),
-    };
-    acted(&act(&state, user, asked).await?)
+    apply(&state, user, path, &req, body.request()?).await
 }
 
 impl SnoozeBody {
@@ -116,14 +120,7 @@ pub async fn resolve(
     req: HttpRequest,
     Body(body): Body<ResolveBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (request, level) = body.request()?;
-    let asked = Asked {
-        id: path.into_inner().to_string(),
-        request,
-        level,
-        precondition: Precondition::of(&req),
-    };
-    acted(&act(&state, user, asked).await?)
+    apply(&state, user, path, &req, body.request()?).await
 }
 
 impl ResolveBody {

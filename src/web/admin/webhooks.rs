@@ -97,14 +97,8 @@ pub async fn create(
     query: PageQuery,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    // Repeated `events` fields: read the form by hand.
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let form = crate::web::Fields::parse(&body);
+    let field = |name: &str| form.one(name);
     check_csrf(
         &state,
         &req,
@@ -115,11 +109,7 @@ pub async fn create(
     let t = texts_of(&staff.0);
     let create = CreateWebhook {
         url: field("url").unwrap_or_default(),
-        events: fields
-            .iter()
-            .filter(|(k, _)| k == "events")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        events: form.all("events"),
         description: field("description").filter(|d| !d.trim().is_empty()),
         payload: field("payload"),
     };
@@ -164,12 +154,7 @@ pub async fn deliveries(
     let id = path.into_inner().to_string();
     let page_of = webhooks::deliveries_page(&state, staff.0.caller(), id.clone(), query).await?;
     let page_of = serde_json::to_value(page_of).map_err(ApiError::internal)?;
-    let zone = staff
-        .0
-        .user
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Tokyo);
+    let zone = staff.0.zone();
     let markup = html! {
         h1 { (t.deliveries) }
         p { a href="/dashboard/admin/webhooks" { (t.webhooks) } }
