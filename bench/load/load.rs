@@ -131,6 +131,70 @@ impl Client {
         Ok(status)
     }
 
+    /// Signs in to the dashboard through its form, as a browser would; returns
+    /// the Cookie header of the session.
+    pub async fn dashboard_session(&self, email: &str, password: &str) -> anyhow::Result<String> {
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let cookie_of = |response: &reqwest::Response, name: &str| {
+            response
+                .headers()
+                .get_all(reqwest::header::SET_COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .find(|value| value.starts_with(&format!("{name}=")))
+                .and_then(|value| value.split(';').next())
+                .map(str::to_owned)
+        };
+        let form = browser
+            .get(format!("{}/dashboard/login", self.base))
+            .send()
+            .await?;
+        let csrf_cookie = cookie_of(&form, "aftercare_login_csrf")
+            .ok_or_else(|| anyhow::anyhow!("the sign-in form set no CSRF cookie"))?;
+        let body = form.text().await?;
+        let at = body
+            .find("name=\"csrf\" value=\"")
+            .ok_or_else(|| anyhow::anyhow!("the sign-in form has no CSRF field"))?;
+        let csrf = body[at + 19..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let signed_in = browser
+            .post(format!("{}/dashboard/login", self.base))
+            .header(reqwest::header::COOKIE, csrf_cookie)
+            .header(reqwest::header::ORIGIN, self.base.clone())
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await?;
+        anyhow::ensure!(
+            signed_in.status() == 303,
+            "dashboard sign-in: {}",
+            signed_in.status()
+        );
+        cookie_of(&signed_in, "aftercare_session")
+            .ok_or_else(|| anyhow::anyhow!("the dashboard set no session cookie"))
+    }
+
+    /// A page of the dashboard with the session's cookie; its status.
+    pub async fn get_page_status(&self, path: &str, cookie: &str) -> anyhow::Result<u16> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        response.bytes().await?;
+        Ok(status)
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
         let response = self
             .http

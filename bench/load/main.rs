@@ -27,7 +27,7 @@ use serde_json::json;
 
 use load::{Client, Latencies};
 use seed::{Clinic, Plan};
-use service::{Receiver, Service};
+use service::{Receiver, Service, StreamListener};
 
 #[derive(Parser)]
 #[command(about = "Load and data benchmark of the aftercare service")]
@@ -396,6 +396,9 @@ async fn measure(
         .login("physician0@bench.example", seed::PASSWORD)
         .await?;
     let alerts_sent = Arc::new(std::sync::Mutex::new(Vec::new()));
+    // The same physician's live event stream, open through the load.
+    let listener = StreamListener::start(&service.base, &physician);
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
     let alert_stream = {
         let (client, fresh, sent, physician) = (
             client.clone(),
@@ -470,6 +473,7 @@ async fn measure(
         futures_util::future::join3(fixed, alert_stream, reading).await;
     let sent = alerts_sent.lock().map(|s| s.clone()).unwrap_or_default();
     let delivery = receiver.latencies(&sent, Duration::from_secs(10)).await;
+    let streamed = listener.latencies(&sent, Duration::from_secs(5)).await;
     peak_rss = peak_rss.max(sampler.stop().await).max(service.peak_rss()?);
     service.stop().await?;
 
@@ -600,8 +604,16 @@ async fn measure(
                 ms(large.p(0.5)),
                 ms(large.p(0.95))
             ),
-            name.starts_with("worklist")
-                .then_some((ratio <= 1.5, "p95 ratio at most 1.5")),
+            if name.starts_with("worklist") {
+                Some((ratio <= 1.5, "p95 ratio at most 1.5"))
+            } else if name.starts_with("dashboard") {
+                Some((
+                    large.p(0.95) <= Duration::from_millis(50),
+                    "p95 at most 50 ms",
+                ))
+            } else {
+                None
+            },
         );
     }
     if args.readers > 0 {
@@ -623,6 +635,25 @@ async fn measure(
             )),
         );
     }
+    report.add(
+        format!(
+            "alert to an open event stream during the fixed load ({} of {} alerts arrived)",
+            streamed.len(),
+            sent.len()
+        ),
+        format!(
+            "p50 {}, p99 {}, max {}",
+            ms(streamed.p(0.5)),
+            ms(streamed.p(0.99)),
+            ms(streamed.p(1.0))
+        ),
+        Some((
+            streamed.len() == sent.len() as u64
+                && !streamed.is_empty()
+                && streamed.p(0.99) < Duration::from_millis(250),
+            "p99 under 250 ms",
+        )),
+    );
     report.add(
         format!(
             "alert to receiver during the fixed load ({} of {} alerts arrived, {} errors)",
@@ -680,7 +711,8 @@ async fn count(db: &Db, query: &'static str) -> anyhow::Result<i64> {
 }
 
 /// p50/p95 of the worklist, the alert list and a patient's timeline, each
-/// requested one at a time by the first physician.
+/// requested one at a time by the first physician, and of the dashboard's
+/// worklist and patient pages, which render the same views as HTML.
 async fn view_latencies(
     client: &Client,
     clinic: &Clinic,
@@ -690,6 +722,9 @@ async fn view_latencies(
         .login("physician0@bench.example", seed::PASSWORD)
         .await?;
     let coordinator = client.login(seed::COORDINATOR, seed::PASSWORD).await?;
+    let cookie = client
+        .dashboard_session("physician0@bench.example", seed::PASSWORD)
+        .await?;
     let team = &clinic.first_team;
     let mut out = Vec::new();
     for (name, path, token) in [
@@ -701,16 +736,27 @@ async fn view_latencies(
         ),
         ("alert list", "/v1/alerts?status=active".to_owned(), &token),
         ("timeline", String::new(), &token),
+        (
+            "dashboard: worklist page",
+            "/dashboard/".to_owned(),
+            &cookie,
+        ),
+        ("dashboard: patient page", String::new(), &cookie),
     ] {
+        let page = name.starts_with("dashboard");
         let mut latencies = Latencies::default();
         for n in 0..samples + 10 {
-            let path = if path.is_empty() {
-                format!("/v1/patients/{}/timeline", team[n % team.len()])
-            } else {
-                path.clone()
+            let path = match (path.is_empty(), page) {
+                (true, false) => format!("/v1/patients/{}/timeline", team[n % team.len()]),
+                (true, true) => format!("/dashboard/patients/{}", team[n % team.len()]),
+                _ => path.clone(),
             };
             let started = Instant::now();
-            let status = client.get_status(&path, Some(token)).await?;
+            let status = if page {
+                client.get_page_status(&path, token).await?
+            } else {
+                client.get_status(&path, Some(token)).await?
+            };
             anyhow::ensure!(status == 200, "{path} answered {status}");
             if n >= 10 {
                 latencies.record(started.elapsed());

@@ -204,26 +204,98 @@ impl Receiver {
         sent: &[(String, DateTime<Utc>)],
         patience: Duration,
     ) -> Latencies {
-        let deadline = Instant::now() + patience;
-        loop {
-            let arrived = self
-                .arrivals
-                .lock()
-                .map(|a| sent.iter().all(|(id, _)| a.contains_key(id)))
-                .unwrap_or(false);
-            if arrived || Instant::now() > deadline {
-                break;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        latencies_of(&self.arrivals, sent, patience).await
+    }
+}
+
+/// From each check-in's `received_at` to its alert's arrival, waiting at
+/// most `patience` for the last ones.
+async fn latencies_of(
+    arrivals: &Arrivals,
+    sent: &[(String, DateTime<Utc>)],
+    patience: Duration,
+) -> Latencies {
+    let deadline = Instant::now() + patience;
+    loop {
+        let arrived = arrivals
+            .lock()
+            .map(|a| sent.iter().all(|(id, _)| a.contains_key(id)))
+            .unwrap_or(false);
+        if arrived || Instant::now() > deadline {
+            break;
         }
-        let mut latencies = Latencies::default();
-        if let Ok(arrivals) = self.arrivals.lock() {
-            for (id, received) in sent {
-                if let Some(at) = arrivals.get(id) {
-                    latencies.record((*at - *received).to_std().unwrap_or_default());
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut latencies = Latencies::default();
+    if let Ok(arrivals) = arrivals.lock() {
+        for (id, received) in sent {
+            if let Some(at) = arrivals.get(id) {
+                latencies.record((*at - *received).to_std().unwrap_or_default());
+            }
+        }
+    }
+    latencies
+}
+
+/// A physician's open `GET /v1/events` stream, on its own thread, that
+/// notes when each alert's first event arrived.
+pub struct StreamListener {
+    arrivals: Arrivals,
+}
+
+impl StreamListener {
+    pub fn start(base: &str, token: &str) -> Self {
+        let arrivals: Arrivals = Arc::default();
+        let (url, token, noted) = (
+            format!("{base}/v1/events"),
+            token.to_owned(),
+            arrivals.clone(),
+        );
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                // The stream ends with the service; what arrived is counted.
+                let _ = listen(&url, &token, noted).await;
+            });
+        });
+        Self { arrivals }
+    }
+
+    pub async fn latencies(
+        &self,
+        sent: &[(String, DateTime<Utc>)],
+        patience: Duration,
+    ) -> Latencies {
+        latencies_of(&self.arrivals, sent, patience).await
+    }
+}
+
+async fn listen(url: &str, token: &str, arrivals: Arrivals) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status() == 200,
+        "the event stream answered {}",
+        response.status()
+    );
+    let mut chunks = response.bytes_stream();
+    let mut buffer = String::new();
+    while let Some(chunk) = chunks.next().await {
+        let at = Utc::now();
+        buffer.push_str(&String::from_utf8_lossy(&chunk?));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let data = block.lines().find_map(|line| line.strip_prefix("data: "));
+            let event = data.and_then(|data| serde_json::from_str::<Value>(data).ok());
+            if let (Some(event), Ok(mut arrivals)) = (event, arrivals.lock()) {
+                if let Some(alert) = event["data"]["alert_id"].as_str() {
+                    arrivals.entry(alert.to_owned()).or_insert(at);
                 }
             }
         }
-        latencies
     }
+    Ok(())
 }
