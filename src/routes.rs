@@ -98,6 +98,7 @@ pages! {
     "/dashboard/patients/{patient_id}" => { get: web_pages::patient::show },
     "/dashboard/patients/{patient_id}/invite" => { post: web_pages::patient::invite },
     "/dashboard/patients/{patient_id}/treatments" => { post: web_pages::patient::record_treatment },
+    "/dashboard/patients/{patient_id}/fhir" => { get: web_pages::patient::fhir },
     "/dashboard/stats" => { get: web_pages::stats::show },
     "/dashboard/admin/staff" => { get: web_pages::admin::staff, post: web_pages::admin::create_staff_account },
     "/dashboard/admin/webhooks" => { get: web_pages::admin::webhooks::list, post: web_pages::admin::webhooks::create },

@@ -39,6 +39,7 @@ fn render(
     let id = text(&patient["id"]);
     html! {
         h1 { (text(&patient["display_name"])) }
+        p { a href={ "/dashboard/patients/" (id) "/fhir" } download { (t.fhir_export) } }
         @if let Some(notice) = notice { p.notice role="alert" { (notice) } }
         section.invite {
             form method="post" action={ "/dashboard/patients/" (id) "/invite" } {
@@ -322,4 +323,23 @@ pub async fn record_treatment(
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The FHIR R4 export of `GET /v1/patients/{id}/fhir`, as a download for
+/// the signed-in physician (the API route takes a bearer token only).
+pub async fn fhir(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner().to_string();
+    let bundle = crate::api::fhir::bundle_of(&state, staff.0.caller(), id.clone()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::api::fhir::FHIR_JSON)
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"patient-{id}.fhir.json\""),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(bundle))
 }

@@ -170,3 +170,37 @@ async fn the_patient_page_records_a_treatment_and_asks_for_a_reason_when_contrai
     // 10:00 in Tokyo, the physician's zone.
     assert_eq!(recorded["administered_at"], "2026-11-30T01:00:00Z");
 }
+
+#[actix_web::test]
+async fn the_patient_page_offers_the_fhir_export_to_those_who_may_see_the_patient() {
+    let clinic = Clinic::new(30).await;
+    clinic.report(20, json!({"symptoms": {"redness": 2}})).await;
+    let mut browser = Browser::new(&clinic.app);
+    browser.sign_in("dr.sato@clinic.example", PASSWORD).await;
+    let path = format!("/dashboard/patients/{}/fhir", clinic.patient_id);
+    let page = browser
+        .get(&format!("/dashboard/patients/{}", clinic.patient_id))
+        .await;
+    assert!(page.body.contains(&path), "the page links the export");
+    let export = browser.get(&path).await;
+    assert_eq!(export.status, 200);
+    assert!(export.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/fhir+json"));
+    assert!(export.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let bundle: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    let (_, other) = clinic.app.physician("Dr Other").await;
+    let (hidden, _) = clinic.app.patient(&other, "Hidden Patient").await;
+    assert_eq!(
+        browser
+            .get(&format!("/dashboard/patients/{hidden}/fhir"))
+            .await
+            .status,
+        404
+    );
+}

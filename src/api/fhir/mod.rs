@@ -29,7 +29,17 @@ pub async fn export(
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let patient_id = path.into_inner().to_string();
+    let bundle = bundle_of(&state, user, path.into_inner().to_string()).await?;
+    Ok(HttpResponse::Ok().content_type(FHIR_JSON).json(bundle))
+}
+
+/// The patient's record as a FHIR R4 Bundle, if the caller may see the
+/// patient; the read is audited.
+pub async fn bundle_of(
+    state: &AppState,
+    user: AuthUser,
+    patient_id: String,
+) -> Result<serde_json::Value, ApiError> {
     let at = now();
     let bundle = state
         .db
@@ -66,6 +76,5 @@ pub async fn export(
             }))
         })
         .await?;
-    let bundle = state.reads.audit(bundle).await?;
-    Ok(HttpResponse::Ok().content_type(FHIR_JSON).json(bundle))
+    state.reads.audit(bundle).await
 }
