@@ -93,7 +93,7 @@ fn render(t: &Texts, staff: &Staff, alert: &Value, notice: Option<&str>) -> Mark
         h2 { (t.history) }
         ol.history {
             @for entry in alert["history"].as_array().into_iter().flatten() {
-                li { time { (local_time(&entry["at"], zone)) } " " (text(&entry["action"])) " (" (text(&entry["level"])) ")" }
+                li { time { (local_time(&entry["at"], zone)) } " " (t.action(&text(&entry["action"]))) " (" (t.level(Level::parse(&text(&entry["level"])).unwrap_or(Level::None))) ")" }
             }
         }
     }

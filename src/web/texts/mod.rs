@@ -282,4 +282,19 @@ impl Texts {
             ja
         }
     }
+
+    /// What happened to an alert, as its history says it.
+    pub fn action(&self, action: &str) -> String {
+        let (en, ja) = match action {
+            "opened" => ("opened", "発生"),
+            "escalated" => ("escalated", "重症度が上昇"),
+            "acknowledged" => ("acknowledged", "確認済み"),
+            "snoozed" => ("snoozed", "保留"),
+            "resolved" => ("resolved", "解決"),
+            "reopened" => ("reopened", "再開"),
+            "overdue" => ("overdue", "対応期限超過"),
+            other => (other, other),
+        };
+        if self.lang == "en" { en } else { ja }.to_owned()
+    }
 }
