@@ -15,10 +15,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::auth::extractor::{session_revoked, Signed};
-use crate::auth::AuthUser;
+use crate::auth::{access, AuthUser};
 use crate::clock::now;
 use crate::db::outbox::{self, StreamEvent};
-use crate::db::{care_team, DbConnection};
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -247,7 +246,7 @@ impl Connection {
             || self
                 .state
                 .db
-                .run(move |conn| may_see(conn, &user, &patient))
+                .run(move |conn| access::can_see_patient(conn, &user, &patient))
                 .await?;
         if visible {
             self.send(frame(event)).await?;
@@ -257,15 +256,6 @@ impl Connection {
 
     async fn send(&self, frame: Bytes) -> Result<(), End> {
         self.frames.send(frame).await.map_err(|_| End::Gone)
-    }
-}
-
-/// Admins see every patient's events, physicians their care teams'.
-fn may_see(conn: &mut DbConnection, user: &AuthUser, patient_id: &str) -> Result<bool, ApiError> {
-    match user.role {
-        Role::Admin => Ok(true),
-        Role::Physician => care_team::is_member(conn, patient_id, &user.id),
-        Role::Patient => Ok(false),
     }
 }
 

@@ -5,12 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::session::{check_csrf, Staff};
 use super::texts::Texts;
 use super::worklist::local_time;
-use super::{layout, page, texts_of, PageError};
+use super::{layout, page, text, texts_of, PageError};
 use crate::api::audit::{self, AuditQuery};
 use crate::api::paging::PageQuery;
 use crate::api::users::{create_staff, CreateUser, NewStaff};
@@ -26,10 +25,6 @@ fn admin_only(staff: &Staff) -> Result<(), PageError> {
     } else {
         Err(ApiError::Forbidden.into())
     }
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
 }
 
 fn admin_page(

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::session::{check_csrf, Staff};
 use super::texts::Texts;
 use super::worklist::{level_badge, local_time};
-use super::{layout, page, see_other, texts_of, PageError};
+use super::{layout, page, see_other, text, texts_of, PageError};
 use crate::api::alerts::{self, AcknowledgeBody, ResolveBody, SnoozeBody};
 use crate::clock::now;
 use crate::domain::alerts::{Outcome, Status};
@@ -25,7 +25,6 @@ use crate::state::AppState;
 const SNOOZE_HOURS: [i64; 4] = [1, 4, 12, 24];
 
 fn render(t: &Texts, staff: &Staff, alert: &Value, notice: Option<&str>) -> Markup {
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let zone = staff.0.zone();
     let id = text(&alert["id"]);
     let level = text(&alert["level"]);

@@ -76,7 +76,7 @@ impl Fields {
 /// ours, else Japanese.
 pub fn locale_of(session: Option<&Session>, req: &HttpRequest) -> Locale {
     if let Some(session) = session {
-        return session.user.locale.parse().unwrap_or(Locale::Ja);
+        return session.locale();
     }
     let accept = req
         .headers()
@@ -105,13 +105,7 @@ pub fn layout(t: &Texts, session: &Session, title: &str, here: &str, content: Ma
     html! {
         (DOCTYPE)
         html lang=(t.lang) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (t.product) }
-                link rel="stylesheet" href="/static/dashboard.css";
-                script src="/static/dashboard.js" defer {}
-            }
+            (head(t, title, true))
             body {
                 header.bar {
                     a.brand href="/dashboard/" { (t.product) }
@@ -144,18 +138,31 @@ pub fn layout(t: &Texts, session: &Session, title: &str, here: &str, content: Ma
     }
 }
 
+/// Every page's head; signed-in pages also load the live-update script.
+fn head(t: &Texts, title: &str, script: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · " (t.product) }
+            link rel="stylesheet" href="/static/dashboard.css";
+            @if script { script src="/static/dashboard.js" defer {} }
+        }
+    }
+}
+
+/// A string field of one of the API's views, empty when it is absent.
+pub fn text(value: &serde_json::Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
 /// A page without the signed-in frame (sign-in, errors), in both
 /// languages when the caller's is not known.
 pub fn bare(t: &Texts, title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.lang) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (t.product) }
-                link rel="stylesheet" href="/static/dashboard.css";
-            }
+            (head(t, title, false))
             body {
                 main id="main" class="narrow" { (content) }
             }
@@ -239,5 +246,5 @@ impl ResponseError for PageError {
 
 /// The texts of a signed-in page.
 pub fn texts_of(session: &Session) -> &'static Texts {
-    texts(session.user.locale.parse().unwrap_or(Locale::Ja))
+    texts(session.locale())
 }

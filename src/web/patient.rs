@@ -12,10 +12,9 @@ use super::login::Csrf;
 use super::session::{check_csrf, own_origin, Staff};
 use super::texts::Texts;
 use super::worklist::{level_badge, local_time};
-use super::{layout, page, texts_of, PageError};
+use super::{layout, page, text, texts_of, PageError};
 use crate::api::treatments::{self, CreateTreatment, ScreeningBody};
 use crate::api::{patients, timeline};
-use crate::domain::accounts::Locale;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -32,9 +31,8 @@ fn render(
     invite: Option<&NewInvite>,
     notice: Option<&str>,
 ) -> Markup {
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let zone = staff.0.zone();
-    let locale: Locale = staff.0.user.locale.parse().unwrap_or(Locale::Ja);
+    let locale = staff.0.locale();
     let patient = &timeline["patient"];
     let id = text(&patient["id"]);
     html! {

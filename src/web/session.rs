@@ -219,6 +219,14 @@ impl Session {
         }
     }
 
+    /// The language the user reads the dashboard in.
+    pub fn locale(&self) -> crate::domain::accounts::Locale {
+        self.user
+            .locale
+            .parse()
+            .unwrap_or(crate::domain::accounts::Locale::Ja)
+    }
+
     /// The zone the user reads times in.
     pub fn zone(&self) -> chrono_tz::Tz {
         self.user.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo)

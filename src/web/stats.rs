@@ -80,7 +80,7 @@ pub async fn show(
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, PageError> {
     let t = texts_of(&staff.0);
-    let locale: Locale = staff.0.user.locale.parse().unwrap_or(Locale::Ja);
+    let locale = staff.0.locale();
     let stats = stats::load(&state, staff.0.caller(), query.into_inner()).await?;
     let stats = serde_json::to_value(stats).map_err(ApiError::internal)?;
     let days = stats["days"].as_array().cloned().unwrap_or_default();

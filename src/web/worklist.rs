@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::session::Staff;
 use super::texts::Texts;
-use super::{layout, page, texts_of, PageError};
+use super::{layout, page, text, texts_of, PageError};
 use crate::api::paging::PageQuery;
 use crate::api::worklist;
 use crate::domain::triage::Level;
@@ -43,7 +43,6 @@ async fn rows(
 }
 
 fn row_markup(t: &Texts, row: &Value, zone: chrono_tz::Tz) -> Markup {
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let treatment = &row["treatment"];
     let sites: Vec<String> = treatment["sites"]
         .as_array()

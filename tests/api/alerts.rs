@@ -10,12 +10,6 @@ fn s(pairs: Value) -> Value {
     json!({ "symptoms": pairs })
 }
 
-/// Opens an urgent severe_symptom alert; returns its id.
-async fn urgent_alert(clinic: &Clinic) -> String {
-    let reply = clinic.report(25, s(json!({"headache": 4}))).await;
-    reply.body["alerts"][0]["id"].as_str().unwrap().to_owned()
-}
-
 fn outbox(app: &TestApp, event: &str) -> i64 {
     app.count(&format!(
         "SELECT COUNT(*) AS n FROM outbox_events WHERE event_type = '{event}'"
@@ -134,7 +128,7 @@ async fn the_list_is_most_severe_then_oldest_and_filters_and_pages() {
 #[actix_web::test]
 async fn acknowledge_then_resolve_records_who_and_when_and_emits_events() {
     let clinic = Clinic::new(30).await;
-    let id = urgent_alert(&clinic).await;
+    let id = clinic.urgent_alert(25).await;
     let path = format!("/v1/alerts/{id}");
 
     let acked = clinic
@@ -253,7 +247,7 @@ async fn acknowledge_then_resolve_records_who_and_when_and_emits_events() {
 #[actix_web::test]
 async fn a_snooze_needs_a_reason_and_ends_by_itself_within_a_day() {
     let clinic = Clinic::new(30).await;
-    let id = urgent_alert(&clinic).await;
+    let id = clinic.urgent_alert(25).await;
     let snooze = format!("/v1/alerts/{id}/snooze");
     for (body, field) in [
         (
@@ -366,7 +360,7 @@ async fn a_snooze_needs_a_reason_and_ends_by_itself_within_a_day() {
 #[actix_web::test]
 async fn unacknowledged_urgent_alerts_become_overdue_once() {
     let clinic = Clinic::new(30).await;
-    let urgent = urgent_alert(&clinic).await;
+    let urgent = clinic.urgent_alert(25).await;
     // A warning alert on another rule never becomes overdue.
     clinic.report(2, s(json!({"fatigue": 3}))).await;
     let db = clinic.app.db();
@@ -396,7 +390,7 @@ async fn unacknowledged_urgent_alerts_become_overdue_once() {
 
     // An acknowledged alert is not overdue.
     let fresh = Clinic::new(30).await;
-    let id = urgent_alert(&fresh).await;
+    let id = fresh.urgent_alert(25).await;
     fresh
         .app
         .post(
@@ -416,7 +410,7 @@ async fn unacknowledged_urgent_alerts_become_overdue_once() {
 #[actix_web::test]
 async fn only_the_care_team_and_admins_act_on_an_alert() {
     let clinic = Clinic::new(30).await;
-    let id = urgent_alert(&clinic).await;
+    let id = clinic.urgent_alert(25).await;
     let ack = format!("/v1/alerts/{id}/acknowledge");
     let admin = clinic.app.admin_token().await;
     let (_, stranger) = clinic.app.physician("Dr Other").await;

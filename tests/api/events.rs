@@ -120,14 +120,6 @@ fn parse(block: &str) -> Frame {
     frame
 }
 
-/// An urgent alert for the clinic's patient; returns its id.
-pub async fn urgent_alert(clinic: &Clinic, hours_after: i64) -> String {
-    let reply = clinic
-        .report(hours_after, json!({"symptoms": {"headache": 4}}))
-        .await;
-    reply.body["alerts"][0]["id"].as_str().unwrap().to_owned()
-}
-
 #[actix_web::test]
 async fn staff_get_the_alert_events_they_may_see_in_the_clinical_shape() {
     let clinic = Clinic::new(30).await;
@@ -139,7 +131,7 @@ async fn staff_get_the_alert_events_they_may_see_in_the_clinical_shape() {
     let first = stream.next(WAIT).await.unwrap();
     assert_eq!(first.retry.as_deref(), Some("5000"));
 
-    let alert_id = urgent_alert(&clinic, 25).await;
+    let alert_id = clinic.urgent_alert(25).await;
     let event = stream.next_event(WAIT).await.expect("the alert's event");
     assert_eq!(event.event.as_deref(), Some("alert.created"));
     let data = event.data.unwrap();
@@ -218,7 +210,7 @@ async fn a_reconnect_with_last_event_id_loses_nothing() {
     let mut stream = EventStream::open(app, Some(&clinic.physician), None)
         .await
         .unwrap();
-    let first = urgent_alert(&clinic, 20).await;
+    let first = clinic.urgent_alert(20).await;
     let got = stream.next_event(WAIT).await.unwrap();
     assert_eq!(got.data.unwrap()["data"]["alert_id"], first.as_str());
     drop(stream);
@@ -281,7 +273,7 @@ async fn an_unknown_event_id_is_told_to_resync() {
         .unwrap();
     let first = stream.next_event(WAIT).await.unwrap();
     assert_eq!(first.event.as_deref(), Some("resync"));
-    let alert = urgent_alert(&clinic, 25).await;
+    let alert = clinic.urgent_alert(25).await;
     let live = stream.next_event(WAIT).await.unwrap();
     assert_eq!(live.data.unwrap()["data"]["alert_id"], alert.as_str());
 }
@@ -320,7 +312,7 @@ async fn a_replica_streams_the_events_another_replica_commits() {
     let mut stream = EventStream::open(&other, Some(&clinic.physician), None)
         .await
         .unwrap();
-    let alert = urgent_alert(&clinic, 25).await;
+    let alert = clinic.urgent_alert(25).await;
     let event = stream
         .next_event(WAIT)
         .await

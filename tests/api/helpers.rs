@@ -389,6 +389,15 @@ impl Clinic {
         reply
     }
 
+    /// A very severe headache `hours_after` the treatment: an urgent
+    /// alert; returns its id.
+    pub async fn urgent_alert(&self, hours_after_treatment: i64) -> String {
+        let reply = self
+            .report(hours_after_treatment, json!({"symptoms": {"headache": 4}}))
+            .await;
+        reply.body["alerts"][0]["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn administered_at(&self) -> chrono::DateTime<chrono::Utc> {
         let t = self
             .app

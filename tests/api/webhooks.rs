@@ -73,13 +73,6 @@ async fn settled(app: &TestApp, token: &str, id: &str, status: &str) -> Value {
     }
 }
 
-async fn urgent(clinic: &Clinic) -> String {
-    let reply = clinic
-        .report(25, json!({"symptoms": {"headache": 4}}))
-        .await;
-    reply.body["alerts"][0]["id"].as_str().unwrap().to_owned()
-}
-
 #[actix_web::test]
 async fn only_an_endpoint_that_asked_for_clinical_bodies_gets_the_rule() {
     let clinic = open_clinic(&[]).await;
@@ -96,7 +89,7 @@ async fn only_an_endpoint_that_asked_for_clinical_bodies_gets_the_rule() {
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["payload"], "clinical");
     let id = created.body["id"].as_str().unwrap().to_owned();
-    let alert = urgent(&clinic).await;
+    let alert = clinic.urgent_alert(25).await;
     let seen = receiver.wait_for(1, WAIT).await;
     assert_eq!(seen[0].json()["data"]["rule"], "severe_symptom");
     // Back to minimal by PATCH: the next event has no rule.
@@ -166,7 +159,7 @@ async fn alerts_reach_the_receivers_that_may_see_them_signed_and_thin() {
     let theirs = Receiver::start("127.0.0.1", vec![]);
     let (their_id, _) = register(app, &stranger, &theirs.url, &["alert.created"]).await;
 
-    let alert = urgent(&clinic).await;
+    let alert = clinic.urgent_alert(25).await;
     let seen = clinic_wide.wait_for(1, WAIT).await;
     assert_eq!(seen.len(), 1);
     let request = &seen[0];
@@ -243,7 +236,7 @@ async fn failures_are_retried_on_the_schedule_with_the_same_id() {
         ],
     );
     let (id, secret) = register(&clinic.app, &admin, &receiver.url, &["alert.created"]).await;
-    urgent(&clinic).await;
+    clinic.urgent_alert(25).await;
     let delivery = settled(&clinic.app, &admin, &id, "delivered").await;
     assert_eq!(delivery["status"], "delivered", "{delivery:#}");
     assert_eq!(delivery["attempts"], 4);
@@ -286,7 +279,7 @@ async fn gone_disables_the_endpoint_and_a_dead_delivery_can_be_retried_by_hand()
     .await;
     let failing = Receiver::start("127.0.0.1", vec![Answer::status(500), Answer::status(502)]);
     let (failing_id, _) = register(app, &admin, &failing.url, &["alert.created"]).await;
-    let alert = urgent(&clinic).await;
+    let alert = clinic.urgent_alert(25).await;
 
     let dead = settled(app, &admin, &gone_id, "dead").await;
     assert_eq!(dead["attempts"], 1);
@@ -416,7 +409,7 @@ async fn receivers_must_be_public_https_on_save_and_on_send() {
             ("AFTERCARE_WEBHOOK_POLL_MS", "100"),
         ])
         .await;
-    urgent(&clinic).await;
+    clinic.urgent_alert(25).await;
     for id in [&name_id, &address_id] {
         let failed = settled(&clinic.app, &admin, id, "failed").await;
         assert_eq!(failed["status"], "failed", "{failed:#}");
@@ -643,7 +636,7 @@ async fn a_replica_killed_mid_delivery_loses_nothing_and_leaves_nothing_leased()
         ],
     );
     let (id, secret) = register(app, &admin, &receiver.url, &["alert.created"]).await;
-    urgent(&clinic).await;
+    clinic.urgent_alert(25).await;
 
     let mut first = dispatcher_process(&app.database_url());
     // The second attempt is on the wire when the replica dies (SIGKILL).
@@ -691,7 +684,7 @@ async fn a_graceful_stop_finishes_the_delivery_in_flight() {
         }],
     );
     let (id, _) = register(app, &admin, &receiver.url, &["alert.created"]).await;
-    urgent(&clinic).await;
+    clinic.urgent_alert(25).await;
 
     let mut env: std::collections::HashMap<String, String> = OPEN
         .iter()

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde_json::Value;
 
-use super::{admin_only, admin_page, notice, text};
+use super::{admin_only, admin_page, notice};
 use crate::api::paging::PageQuery;
 use crate::api::webhooks::{self, CreateWebhook};
 use crate::domain::deliveries::EVENTS;
@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::login::Csrf;
 use crate::web::session::{check_csrf, Staff};
+use crate::web::text;
 use crate::web::texts::Texts;
 use crate::web::worklist::local_time;
 use crate::web::{see_other, texts_of, PageError};
