@@ -7,7 +7,8 @@
 //!   [`FieldErrors`] so that every bad field is named at once;
 //! - anything the caller may not see, or that does not exist: `NotFound`
 //!   (the two are indistinguishable on purpose); a role that may never call
-//!   the route: `Forbidden`;
+//!   the route: `Forbidden`; a request made with the browser's session
+//!   cookie without its CSRF token or from another origin: `CsrfFailed`;
 //! - an alert action refused because of the alert's state: `AlertResolved`,
 //!   `AcknowledgeFirst`; because the caller saw another version of it:
 //!   `PreconditionFailed` (If-Match) or `AlertChanged` (the level), both
@@ -91,6 +92,7 @@ codes! {
     InvalidRefreshToken => "invalid_refresh_token",
     RefreshTokenReused => "refresh_token_reused",
     Forbidden => "forbidden",
+    CsrfFailed => "csrf_failed",
     NotFound => "not_found",
     MethodNotAllowed => "method_not_allowed",
     EmailTaken => "email_taken",
@@ -140,6 +142,8 @@ pub enum ApiError {
     RefreshTokenReused,
     #[error("your role may not do this")]
     Forbidden,
+    #[error("a request made with the session cookie needs its CSRF token in X-CSRF-Token and the service's own Origin")]
+    CsrfFailed,
     #[error("no such resource")]
     NotFound,
     #[error("this method is not allowed on this resource")]
@@ -207,6 +211,7 @@ impl ApiError {
             Self::InvalidRefreshToken => Code::InvalidRefreshToken,
             Self::RefreshTokenReused => Code::RefreshTokenReused,
             Self::Forbidden => Code::Forbidden,
+            Self::CsrfFailed => Code::CsrfFailed,
             Self::NotFound => Code::NotFound,
             Self::MethodNotAllowed => Code::MethodNotAllowed,
             Self::EmailTaken => Code::EmailTaken,
@@ -285,7 +290,7 @@ impl ResponseError for ApiError {
             | Self::InvalidCredentials
             | Self::InvalidRefreshToken
             | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken

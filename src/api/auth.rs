@@ -221,9 +221,9 @@ pub async fn logout(
 
 #[derive(Deserialize)]
 pub struct RegisterRequest {
-    invite_code: String,
-    email: String,
-    password: String,
+    pub invite_code: String,
+    pub email: String,
+    pub password: String,
 }
 
 /// How long a refused registration waits for its answer. A made-up invite
@@ -234,28 +234,57 @@ pub struct RegisterRequest {
 /// second, and a patient who mistyped the code hardly notices it.
 const REFUSAL_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Registration checks the invite before it hashes the password: a flood
-/// of made-up codes costs one index read each, is throttled per address
-/// like sign-in failures, is answered only after `REFUSAL_DELAY`, and
-/// leaves the hashing threads to real sign-ins.
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Body<RegisterRequest>,
+    Body(body): Body<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let registered = create_account(state, req, body).await;
+    let issuing = state.clone();
+    let pair = register_patient(&state, &req, body, move |conn, user, at| {
+        issue(conn, &issuing, user, None, at)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(pair))
+}
+
+/// Registration checks the invite before it hashes the password: a flood
+/// of made-up codes costs one index read each, is throttled per address
+/// like sign-in failures, is answered only after `REFUSAL_DELAY`, and
+/// leaves the hashing threads to real sign-ins. `then` starts the new
+/// account's sign-in (tokens, or the patient app's session) in the
+/// transaction that creates it.
+pub async fn register_patient<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    body: RegisterRequest,
+    then: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, users::User, DateTime<Utc>) -> Result<T, ApiError>
+        + Send
+        + 'static,
+{
+    let registered = create_account(state, req, body, then).await;
     if registered.is_err() {
         actix_web::rt::time::sleep(REFUSAL_DELAY).await;
     }
     registered
 }
 
-async fn create_account(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    Body(body): Body<RegisterRequest>,
-) -> Result<HttpResponse, ApiError> {
+async fn create_account<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    body: RegisterRequest,
+    then: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, users::User, DateTime<Utc>) -> Result<T, ApiError>
+        + Send
+        + 'static,
+{
     state.registrations.admit()?;
     let mut errors = FieldErrors::new();
     let email = accounts::normalize_email(&body.email)
@@ -271,7 +300,7 @@ async fn create_account(
     let email =
         email.ok_or_else(|| ApiError::internal(anyhow::anyhow!("validated email missing")))?;
     let code_hash = secrets::sha256_hex(&code);
-    let attempt = Attempt::registration(state.client_address(&req));
+    let attempt = Attempt::registration(state.client_address(req));
     let at = now();
     let lookup = code_hash.clone();
     state
@@ -287,8 +316,7 @@ async fn create_account(
         })
         .await?;
     let password_hash = password::hash(body.password).await?;
-    let state_for_db = state.clone();
-    let pair = state
+    state
         .db
         .transaction(move |conn| {
             // Redeemed for real here: a concurrent registration with the
@@ -316,8 +344,7 @@ async fn create_account(
                 },
             )?;
             let user = users::find(conn, &id)?.ok_or(ApiError::NotFound)?;
-            issue(conn, &state_for_db, user, None, at)
+            then(conn, user, at)
         })
-        .await?;
-    Ok(HttpResponse::Created().json(pair))
+        .await
 }

@@ -15,6 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::auth::extractor::{session_revoked, Signed};
+use crate::auth::web_session::Session;
 use crate::auth::{access, AuthUser};
 use crate::clock::now;
 use crate::db::outbox::{self, StreamEvent};
@@ -22,7 +23,6 @@ use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::stream::{sequence, PAGE};
-use crate::web::session::Session;
 
 /// How far back a reconnect is answered from the outbox.
 const REPLAY: chrono::Duration = chrono::Duration::hours(24);

@@ -168,7 +168,16 @@ pub async fn get(
     user: AuthUser,
     path: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let patient_id = path.into_inner().to_string();
+    let patient = read(&state, user, path.into_inner().to_string()).await?;
+    Ok(HttpResponse::Ok().json(PatientView::from(patient)))
+}
+
+/// The patient, if the caller may see them; the read is audited.
+pub async fn read(
+    state: &AppState,
+    user: AuthUser,
+    patient_id: String,
+) -> Result<patients::Patient, ApiError> {
     let patient = state
         .db
         .run(move |conn| {
@@ -178,8 +187,7 @@ pub async fn get(
             Ok(read.map(|()| patient))
         })
         .await?;
-    let patient = state.reads.audit(patient).await?;
-    Ok(HttpResponse::Ok().json(PatientView::from(patient)))
+    state.reads.audit(patient).await
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path))]

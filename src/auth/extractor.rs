@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use super::web_session;
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -119,5 +120,50 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let signed = Signed::from_request(req, payload);
         Box::pin(async move { Ok(signed.await?.user) })
+    }
+}
+
+/// The caller of the few `/v1` routes the patient app posts to with its
+/// session cookie (check-ins, sync): a bearer token as anywhere else, or
+/// a patient's browser session whose request carries the session's CSRF
+/// token in `X-CSRF-Token` and the service's own `Origin`.
+pub struct AppCaller(pub AuthUser);
+
+impl FromRequest for AppCaller {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            let user = AuthUser::from_request(req, payload);
+            return Box::pin(async move { Ok(AppCaller(user.await?)) });
+        }
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+            let session = web_session::Session::of(&state, &req)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            let given = req
+                .headers()
+                .get(web_session::CSRF_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            if !web_session::csrf_holds(&state, &req, &session.csrf, given) {
+                return Err(ApiError::CsrfFailed);
+            }
+            if session.user.role != Role::Patient {
+                return Err(ApiError::Forbidden);
+            }
+            let mut user = session.caller();
+            user.request_id = req
+                .extensions()
+                .get::<tracing_actix_web::RequestId>()
+                .map(ToString::to_string);
+            Ok(AppCaller(user))
+        })
     }
 }

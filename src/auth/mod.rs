@@ -12,5 +12,6 @@ pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod web_session;
 
 pub use extractor::AuthUser;

@@ -14,6 +14,7 @@ use super::texts::Texts;
 use super::worklist::{level_badge, local_time};
 use super::{layout, page, see_other, text, texts_of, PageError};
 use crate::api::alerts::{self, AcknowledgeBody, ResolveBody, SnoozeBody};
+use crate::api::patients;
 use crate::clock::now;
 use crate::domain::alerts::{Outcome, Status};
 use crate::domain::triage::Level;
@@ -24,7 +25,36 @@ use crate::state::AppState;
 /// to a day).
 const SNOOZE_HOURS: [i64; 4] = [1, 4, 12, 24];
 
-fn render(t: &Texts, staff: &Staff, alert: &Value, notice: Option<&str>) -> Markup {
+/// An alert as the page shows it: the API's view and the patient's name.
+struct Shown {
+    alert: Value,
+    patient: String,
+}
+
+impl Shown {
+    /// The alert and its patient, each read as the API reads them
+    /// (authorised, audited).
+    async fn load(state: &AppState, staff: &Staff, id: String) -> Result<Shown, ApiError> {
+        let view = alerts::view(state, staff.0.caller(), id).await?;
+        Self::of(
+            state,
+            staff,
+            serde_json::to_value(view).map_err(ApiError::internal)?,
+        )
+        .await
+    }
+
+    async fn of(state: &AppState, staff: &Staff, alert: Value) -> Result<Shown, ApiError> {
+        let patient = patients::read(state, staff.0.caller(), text(&alert["patient_id"])).await?;
+        Ok(Shown {
+            alert,
+            patient: patient.display_name,
+        })
+    }
+}
+
+fn render(t: &Texts, staff: &Staff, shown: &Shown, notice: Option<&str>) -> Markup {
+    let alert = &shown.alert;
     let zone = staff.0.zone();
     let id = text(&alert["id"]);
     let level = text(&alert["level"]);
@@ -40,7 +70,7 @@ fn render(t: &Texts, staff: &Staff, alert: &Value, notice: Option<&str>) -> Mark
         }
         dl.facts {
             dt { (t.patient) }
-            dd { a href={ "/dashboard/patients/" (text(&alert["patient_id"])) } { (t.patient) } }
+            dd { a href={ "/dashboard/patients/" (text(&alert["patient_id"])) } { (shown.patient) } }
             dt { (t.status) } dd { (t.status(status)) }
             dt { (t.alert) } dd { (local_time(&alert["created_at"], zone)) }
         }
@@ -102,9 +132,10 @@ fn alert_page(
     t: &Texts,
     staff: &Staff,
     status: StatusCode,
-    alert: &Value,
+    shown: &Shown,
     notice: Option<&str>,
 ) -> HttpResponse {
+    let alert = &shown.alert;
     let rule = super::worklist::rule_name(t, alert["rule"].as_str().unwrap_or_default());
     let title = format!("{} · {rule}", t.alert);
     let here = format!(
@@ -113,7 +144,7 @@ fn alert_page(
     );
     page(
         status,
-        layout(t, &staff.0, &title, &here, render(t, staff, alert, notice)),
+        layout(t, &staff.0, &title, &here, render(t, staff, shown, notice)),
     )
 }
 
@@ -123,9 +154,8 @@ pub async fn show(
     path: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let t = texts_of(&staff.0);
-    let view = alerts::view(&state, staff.0.caller(), path.into_inner().to_string()).await?;
-    let view = serde_json::to_value(view).map_err(ApiError::internal)?;
-    Ok(alert_page(t, &staff, StatusCode::OK, &view, None))
+    let shown = Shown::load(&state, &staff, path.into_inner().to_string()).await?;
+    Ok(alert_page(t, &staff, StatusCode::OK, &shown, None))
 }
 
 #[derive(Deserialize)]
@@ -182,21 +212,20 @@ pub async fn act(
             t,
             &staff,
             StatusCode::CONFLICT,
-            &current,
+            &Shown::of(&state, &staff, *current).await?,
             Some(t.alert_changed),
         )),
         Err(
             error
             @ (ApiError::Validation(_) | ApiError::AcknowledgeFirst | ApiError::AlertResolved),
         ) => {
-            let view = alerts::view(&state, staff.0.caller(), id).await?;
-            let view = serde_json::to_value(view).map_err(ApiError::internal)?;
+            let shown = Shown::load(&state, &staff, id).await?;
             let notice = format!("{}{error}", t.invalid_form);
             Ok(alert_page(
                 t,
                 &staff,
                 actix_web::ResponseError::status_code(&error),
-                &view,
+                &shown,
                 Some(&notice),
             ))
         }

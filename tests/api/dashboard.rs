@@ -264,6 +264,7 @@ async fn the_alert_forms_act_through_the_api_and_a_stale_level_shows_the_alert_a
     let page = browser.get(&format!("/dashboard/alerts/{alert_id}")).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Acknowledge") || page.body.contains("確認済みにする"));
+    assert!(page.body.contains("Tanaka Yui"), "the patient is named");
     let csrf = csrf_of(&page.body);
     let path = format!("/dashboard/alerts/{alert_id}/acknowledge");
 

@@ -20,7 +20,9 @@ async fn every_key_that_answers_always_carry_is_required() {
         ("AFTERCARE_WEBHOOK_DISPATCH", "false"),
     ])
     .await;
-    let clinic = Clinic::with(app, 30, "Asia/Tokyo", "ja").await;
+    // Reports 25 hours apart fall on different local days whatever the
+    // hour of the treatment, so that no symptom is on every day.
+    let clinic = Clinic::with(app, 50, "Asia/Tokyo", "ja").await;
     let app = &clinic.app;
     let (patient, physician) = (clinic.patient.as_str(), clinic.physician.as_str());
     let admin = app.admin_token().await;
@@ -28,10 +30,10 @@ async fn every_key_that_answers_always_carry_is_required() {
     let patient_path = format!("/v1/patients/{}", clinic.patient_id);
 
     // Check-ins with and without vitals and impact; one alerts.
-    clinic.report(20, json!({"symptoms": {"redness": 1}})).await;
+    clinic.report(2, json!({"symptoms": {"redness": 1}})).await;
     clinic
         .report(
-            22,
+            27,
             json!({"symptoms": {"swelling": 2},
                    "vitals": {"glucose": {"value": 95, "unit": "mg/dL"}, "systolic_bp": 120, "temperature_c": 36.8},
                    "impact": {"missed_normal_activities": true, "missed_work": false, "medical_care": "clinic"},
@@ -39,7 +41,7 @@ async fn every_key_that_answers_always_carry_is_required() {
         )
         .await;
     let urgent = clinic
-        .report(25, json!({"symptoms": {"headache": 4}}))
+        .report(28, json!({"symptoms": {"headache": 4}}))
         .await;
     let alert_id = urgent.body["alerts"][0]["id"].as_str().unwrap().to_owned();
     let sync = json!({"checkins": [{"treatment_id": clinic.treatment_id, "client_id": "offline-1",

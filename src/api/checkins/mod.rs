@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::paging::{audited_page, PageQuery};
 use super::Body;
 use crate::auth::access::treatment_for;
+use crate::auth::extractor::AppCaller;
 use crate::auth::AuthUser;
 use crate::clock::now;
 use crate::db::checkins;
@@ -26,7 +27,7 @@ use request::RawCheckin;
 #[tracing::instrument(skip_all, fields(treatment_id = %path))]
 pub async fn create(
     state: web::Data<AppState>,
-    user: AuthUser,
+    AppCaller(user): AppCaller,
     path: web::Path<uuid::Uuid>,
     Body(body): Body<RawCheckin>,
 ) -> Result<HttpResponse, ApiError> {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::record_checkin;
 use super::request::RawCheckin;
 use crate::api::Body;
-use crate::auth::AuthUser;
+use crate::auth::extractor::AppCaller;
 use crate::clock::now;
 use crate::domain::accounts::Role;
 use crate::error::{ApiError, FieldErrors};
@@ -29,7 +29,7 @@ fn problem(error: &ApiError) -> Value {
 #[tracing::instrument(skip_all)]
 pub async fn sync(
     state: web::Data<AppState>,
-    user: AuthUser,
+    AppCaller(user): AppCaller,
     Body(body): Body<SyncRequest, SYNC_BODY_LIMIT>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Patient])?;
