@@ -219,6 +219,7 @@ impl Application {
                     "/dashboard",
                     actix_web::web::get().to(routes::dashboard_root),
                 )
+                .route("/app", actix_web::web::get().to(routes::app_root))
                 .default_service(actix_web::web::to(routes::not_found))
                 .wrap(middleware::problem_for_every_error())
                 .wrap(middleware::security_headers())

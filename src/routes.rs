@@ -105,12 +105,27 @@ pages! {
     "/dashboard/admin/webhooks/{webhook_id}/deliveries" => { get: web_pages::admin::webhooks::deliveries },
     "/dashboard/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/retry" => { post: web_pages::admin::webhooks::retry },
     "/dashboard/admin/audit" => { get: web_pages::admin::audit_trail },
+    "/app/login" => { get: web_pages::app::account::show_login, post: web_pages::app::account::sign_in },
+    "/app/register" => { get: web_pages::app::account::show_register, post: web_pages::app::account::register },
+    "/app/logout" => { post: web_pages::app::account::sign_out },
+    "/app/language" => { post: web_pages::app::account::switch_language },
+    "/app/" => { get: web_pages::app::checkin::today },
+    "/app/checkin" => { post: web_pages::app::checkin::send },
+    "/app/schedule" => { get: web_pages::app::records::schedule_page },
+    "/app/history" => { get: web_pages::app::records::history_page },
+    "/app/manifest.webmanifest" => { get: web_pages::app::files::manifest },
+    "/app/sw.js" => { get: web_pages::app::files::service_worker },
     "/static/{name}" => { get: web_pages::assets::file },
 }
 
 /// `/dashboard` without its slash.
 pub async fn dashboard_root() -> HttpResponse {
     crate::web::see_other("/dashboard/")
+}
+
+/// `/app` without its slash (an invite link typed by hand).
+pub async fn app_root() -> HttpResponse {
+    crate::web::see_other("/app/")
 }
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {

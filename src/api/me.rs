@@ -56,8 +56,27 @@ pub async fn update(
             .map(|l| l.as_str().to_owned());
     }
     errors.into_result()?;
+    let updated = save(&state, user, changes).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(updated)))
+}
+
+/// Switches the caller's language, as `PATCH /v1/me {"locale"}` does (the
+/// pages' language switch).
+pub async fn set_locale(state: &AppState, user: AuthUser, locale: Locale) -> Result<(), ApiError> {
+    let changes = users::UserChanges {
+        locale: Some(locale.as_str().to_owned()),
+        ..users::UserChanges::default()
+    };
+    save(state, user, changes).await.map(|_| ())
+}
+
+async fn save(
+    state: &AppState,
+    user: AuthUser,
+    mut changes: users::UserChanges,
+) -> Result<users::User, ApiError> {
     changes.updated_at = Some(now().naive_utc());
-    let updated = state
+    state
         .db
         .transaction(move |conn| {
             users::update(conn, &user.id, &changes)?;
@@ -80,6 +99,5 @@ pub async fn update(
             }
             users::find(conn, &user.id)?.ok_or(ApiError::InvalidToken)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(UserView::from(updated)))
+        .await
 }

@@ -143,17 +143,73 @@ fn call_emergency(triage: &Triage, o: &Observation, context: &Context<'_>) -> Gu
             "気を失いそうなときや意識がはっきりしないときは、周りの人に{n}番通報してもらってください。"
         ));
     }
-    en.push_str(&format!(
-        "Call {n} now. Say that you received an exosome treatment on {given_at}."
-    ));
-    ja.push_str(&format!(
-        "今すぐ{n}番に電話し、{given_at}にエクソソーム治療を受けたことを伝えてください。"
-    ));
+    en.push_str(&call_now(Locale::En, n, &given_at));
+    ja.push_str(&call_now(Locale::Ja, n, &given_at));
     if triage.has_any(&[Rule::SuspectedAnaphylaxis, Rule::SevereSystemicReaction]) {
-        en.push_str(" Until help arrives: lie down with your legs raised (sit up if breathing is hard), and do not stand up or walk suddenly. Use your adrenaline auto-injector if one was prescribed. If you are vomiting, lie on your side.");
-        ja.push_str("救急隊が来るまで、足を高くして横になってください（息が苦しいときは上半身を起こしてください）。急に立ち上がったり歩いたりしないでください。アドレナリン自己注射薬を処方されている場合は使ってください。吐いているときは横向きに寝てください。");
+        en.push(' ');
+        en.push_str(FIRST_AID_EN);
+        ja.push_str(FIRST_AID_JA);
     }
     say("call_emergency", locale, en, ja)
+}
+
+fn call_now(locale: Locale, n: &str, given_at: &str) -> String {
+    match locale {
+        Locale::En => {
+            format!("Call {n} now. Say that you received an exosome treatment on {given_at}.")
+        }
+        Locale::Ja => format!(
+            "今すぐ{n}番に電話し、{given_at}にエクソソーム治療を受けたことを伝えてください。"
+        ),
+    }
+}
+
+const FIRST_AID_EN: &str = "Until help arrives: lie down with your legs raised (sit up if breathing is hard), and do not stand up or walk suddenly. Use your adrenaline auto-injector if one was prescribed. If you are vomiting, lie on your side.";
+const FIRST_AID_JA: &str = "救急隊が来るまで、足を高くして横になってください（息が苦しいときは上半身を起こしてください）。急に立ち上がったり歩いたりしないでください。アドレナリン自己注射薬を処方されている場合は使ってください。吐いているときは横向きに寝てください。";
+
+/// The emergency signs the aftercare text names (`emergency_signs`), each
+/// a set of symptoms all at least at a severity. The patient app checks a
+/// report against them on the device when it cannot reach the server, so
+/// that an emergency is told at once without a connection; the server's
+/// triage decides once the report arrives.
+pub const EMERGENCY_SIGNS: &[&[(Symptom, u8)]] = &[
+    &[(Symptom::DifficultyBreathing, 1)],
+    &[(Symptom::ThroatTightness, 1)],
+    &[(Symptom::LipTongueSwelling, 1)],
+    &[(Symptom::Hives, 1), (Symptom::Vomiting, 1)],
+    &[(Symptom::Hives, 1), (Symptom::Dizziness, 1)],
+    &[(Symptom::Fainting, 1)],
+    &[
+        (Symptom::ColdSweat, 1),
+        (Symptom::Tremor, 1),
+        (Symptom::Confusion, 1),
+    ],
+    &[(Symptom::Confusion, 2)],
+    &[(Symptom::VisionChange, 1)],
+];
+
+/// What the patient app shows at once for a report with an emergency sign
+/// that cannot reach the server: call now (someone nearby, if the patient
+/// may faint), and the first aid for anaphylaxis.
+pub fn offline_emergency(
+    locale: Locale,
+    emergency_number: &str,
+    given_at: NaiveDateTime,
+) -> Guidance {
+    let n = emergency_number;
+    let given_at = local_time(given_at, locale);
+    say(
+        "call_emergency",
+        locale,
+        format!(
+            "If you may faint or feel confused, ask someone nearby to call {n} for you. {} {FIRST_AID_EN}",
+            call_now(Locale::En, n, &given_at)
+        ),
+        format!(
+            "気を失いそうなときや意識がはっきりしないときは、周りの人に{n}番通報してもらってください。{}{FIRST_AID_JA}",
+            call_now(Locale::Ja, n, &given_at)
+        ),
+    )
 }
 
 fn take_sugar(o: &Observation, locale: Locale, n: &str) -> Guidance {

@@ -9,8 +9,6 @@ use super::session::{self, Session, Staff};
 use super::texts::{texts, Texts};
 use super::{bare, locale_of, page, see_other, PageError};
 use crate::api::auth::verify_sign_in;
-use crate::clock::now;
-use crate::db::users::{self, UserChanges};
 use crate::domain::accounts::{Locale, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -136,18 +134,7 @@ pub async fn switch_language(
         .locale
         .parse()
         .map_err(|_| ApiError::InvalidQuery("locale must be ja or en".to_owned()))?;
-    let id = session.user.id.clone();
-    state
-        .db
-        .transaction(move |conn| {
-            let changes = UserChanges {
-                locale: Some(locale.as_str().to_owned()),
-                updated_at: Some(now().naive_utc()),
-                ..UserChanges::default()
-            };
-            users::update(conn, &id, &changes)
-        })
-        .await?;
+    crate::api::me::set_locale(&state, session.caller(), locale).await?;
     // Back to the page the switch was on, if it is one of ours.
     let back = &form_data.back;
     let ours = back.starts_with("/dashboard/") && !back.contains("//") && !back.contains('\\');

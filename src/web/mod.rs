@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod alert;
+pub mod app;
 pub mod assets;
 pub mod chart;
 pub mod login;
@@ -25,7 +26,8 @@ use crate::error::ApiError;
 
 /// Scripts only from the service, no inline script or style, no framing.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; \
+    base-uri 'none'; frame-ancestors 'none'";
 
 /// A page as the browser gets it.
 pub fn page(status: StatusCode, markup: Markup) -> HttpResponse {

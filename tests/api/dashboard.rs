@@ -34,6 +34,10 @@ impl<'a> Browser<'a> {
         }
     }
 
+    pub fn address(&self) -> String {
+        self.app.address.clone()
+    }
+
     pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()

@@ -75,3 +75,30 @@ fn list_item(row: checkins::Checkin) -> Value {
     }
     item
 }
+
+/// The stored answers (check-in, triage, guidance) of a treatment's first
+/// `limit` check-ins, newest first, for the patient app's history; the
+/// read is audited like the list.
+pub async fn answers(
+    state: &AppState,
+    user: AuthUser,
+    treatment_id: String,
+    limit: i64,
+) -> Result<Vec<Value>, ApiError> {
+    let body = state
+        .db
+        .run(move |conn| {
+            let (treatment, _) = treatment_for(conn, &user, &treatment_id)?;
+            let rows = checkins::list(conn, &treatment.id, None, limit)?;
+            let page = audited_page(&user, now(), rows, limit, |row| row.id.clone());
+            Ok(page.map(|page| {
+                page.items
+                    .into_iter()
+                    .rev()
+                    .map(|row| serde_json::from_str(&row.response).unwrap_or(Value::Null))
+                    .collect()
+            }))
+        })
+        .await?;
+    state.reads.audit(body).await
+}

@@ -254,3 +254,27 @@ fn aftercare_covers_the_leaflet_and_the_late_signs() {
     let all: String = scalp.iter().map(|g| g.text.as_str()).collect();
     assert!(all.contains("119番") && all.contains("シャワー") && all.contains("静かに過ごして"));
 }
+
+/// Each sign the device checks offline is one the rules take seriously:
+/// an emergency, or urgent (lip swelling or hives with dizziness alone,
+/// which the clinic is asked to look at at once), within the acute window
+/// after a face injection.
+#[test]
+fn every_emergency_sign_of_the_app_is_urgent_or_an_emergency_for_the_rules() {
+    for sign in EMERGENCY_SIGNS {
+        let o = obs(1, sign);
+        let t = triage(&o, &History::default(), &Thresholds::default());
+        assert!(t.level >= Level::Urgent, "{sign:?} is only {:?}", t.level);
+    }
+}
+
+#[test]
+fn the_offline_emergency_text_says_call_now_with_first_aid() {
+    let g = offline_emergency(Locale::En, "119", given_at());
+    assert_eq!(g.code, "call_emergency");
+    assert!(g.text.contains("Call 119 now"));
+    assert!(g.text.contains("legs raised"));
+    let g = offline_emergency(Locale::Ja, "119", given_at());
+    assert!(g.text.contains("2026年11月25日14時30分"));
+    assert!(g.text.contains("周りの人に119番通報"));
+}

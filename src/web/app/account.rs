@@ -1,0 +1,309 @@
+//! Signing up from the invite, signing in and out of the patient app, and
+//! its language switch. Staff are refused: no session is made for them.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::texts::{app_texts, AppTexts};
+use super::{bare, AppError, Patient};
+use crate::api::auth::{register_patient, verify_sign_in, RegisterRequest};
+use crate::auth::web_session;
+use crate::domain::accounts::{Locale, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::web::session::{check_csrf, check_login_csrf, login_csrf, removal, start, Session};
+use crate::web::{locale_of, page, see_other};
+
+fn login_form(t: &AppTexts, csrf: &str, email: &str, error: Option<&str>) -> Markup {
+    bare(
+        t,
+        t.sign_in,
+        html! {
+            h1 { (t.product) }
+            form.card method="post" action="/app/login" {
+                input type="hidden" name="csrf" value=(csrf);
+                @if let Some(error) = error {
+                    p.error role="alert" { (error) }
+                }
+                label for="email" { (t.email) }
+                input #email type="email" name="email" autocomplete="username" required value=(email);
+                label for="password" { (t.password) }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                button type="submit" { (t.sign_in) }
+            }
+            p { a href="/app/register" { (t.have_invite) } }
+        },
+    )
+}
+
+/// The sign-in form's page, with its CSRF cookie when it has none yet.
+fn with_login_csrf(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    markup: impl FnOnce(&str) -> Markup,
+) -> Result<HttpResponse, AppError> {
+    let (csrf, set) = login_csrf(state, req);
+    let mut response = page(status, markup(&csrf));
+    if let Some(cookie) = set {
+        response.add_cookie(&cookie).map_err(ApiError::internal)?;
+    }
+    Ok(response)
+}
+
+pub async fn show_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    if let Some(session) = Session::of(&state, &req).await? {
+        if !session.is_staff() {
+            return Ok(see_other("/app/"));
+        }
+    }
+    let t = app_texts(locale_of(None, &req));
+    with_login_csrf(&state, &req, StatusCode::OK, |csrf| {
+        login_form(t, csrf, "", None)
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// A wrong email or password stays on the form with one error that does
+/// not say which was wrong; staff get the patients-only page, no session.
+pub async fn sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SignIn>,
+) -> Result<HttpResponse, AppError> {
+    check_login_csrf(&state, &req, &form.csrf)?;
+    let t = app_texts(locale_of(None, &req));
+    let SignIn {
+        csrf,
+        email,
+        password,
+    } = form.into_inner();
+    let refused = |message: &str, status: StatusCode| {
+        page(status, login_form(t, &csrf, &email, Some(message)))
+    };
+    let user = match verify_sign_in(&state, &req, &email, password).await {
+        Ok(user) if user.role == Role::Patient => user,
+        Ok(_) => return Err(AppError::PatientsOnly),
+        Err(ApiError::InvalidCredentials | ApiError::Validation(_)) => {
+            return Ok(refused(t.wrong_credentials, StatusCode::UNAUTHORIZED));
+        }
+        Err(ApiError::TooManyAttempts { .. }) => {
+            return Ok(refused(t.too_many_attempts, StatusCode::TOO_MANY_REQUESTS));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let cookie = start(&state, &req, &user).await?;
+    let mut response = see_other("/app/");
+    response.add_cookie(&cookie).map_err(ApiError::internal)?;
+    Ok(response)
+}
+
+fn register_form(
+    t: &AppTexts,
+    csrf: &str,
+    invite: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Markup {
+    bare(
+        t,
+        t.create_account,
+        html! {
+            h1 { (t.product) }
+            form.card method="post" action="/app/register" {
+                input type="hidden" name="csrf" value=(csrf);
+                @if let Some(error) = error {
+                    p.error role="alert" { (error) }
+                }
+                label for="invite" { (t.invite_code) }
+                input #invite type="text" name="invite_code" autocomplete="one-time-code" autocapitalize="characters" required value=(invite);
+                label for="email" { (t.email) }
+                input #email type="email" name="email" autocomplete="username" required value=(email);
+                label for="password" { (t.password) }
+                input #password type="password" name="password" autocomplete="new-password" minlength="10" required aria-describedby="password-hint";
+                p.hint #password-hint { (t.password_hint) }
+                button type="submit" { (t.create_account) }
+            }
+            p { a href="/app/login" { (t.have_account) } }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct InviteQuery {
+    #[serde(default)]
+    invite: String,
+}
+
+/// `/app/register?invite=CODE`, where the dashboard's QR code leads.
+pub async fn show_register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<InviteQuery>,
+) -> Result<HttpResponse, AppError> {
+    let t = app_texts(locale_of(None, &req));
+    let invite: String = query.invite.chars().take(64).collect();
+    with_login_csrf(&state, &req, StatusCode::OK, |csrf| {
+        register_form(t, csrf, &invite, "", None)
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Register {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    invite_code: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Creates the patient's account through the API's own registration and
+/// signs them in, in the transaction that creates it.
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<Register>,
+) -> Result<HttpResponse, AppError> {
+    check_login_csrf(&state, &req, &form.csrf)?;
+    let t = app_texts(locale_of(None, &req));
+    let Register {
+        csrf,
+        invite_code,
+        email,
+        password,
+    } = form.into_inner();
+    let secure = web_session::is_secure(&state, &req);
+    let asked = RegisterRequest {
+        invite_code: invite_code.clone(),
+        email: email.clone(),
+        password,
+    };
+    let registered = register_patient(&state, &req, asked, move |conn, user, at| {
+        web_session::insert(conn, &user, secure, at)
+    })
+    .await;
+    let refused = |message: String, status: StatusCode| {
+        page(
+            status,
+            register_form(t, &csrf, &invite_code, &email, Some(&message)),
+        )
+    };
+    match registered {
+        Ok(cookie) => {
+            let mut response = see_other("/app/");
+            response.add_cookie(&cookie).map_err(ApiError::internal)?;
+            Ok(response)
+        }
+        Err(error @ ApiError::InvalidInvite) => {
+            Ok(refused(t.invalid_invite.to_owned(), status_of(&error)))
+        }
+        Err(error @ (ApiError::EmailTaken | ApiError::PatientAlreadyRegistered)) => {
+            Ok(refused(t.email_taken.to_owned(), status_of(&error)))
+        }
+        Err(error @ ApiError::TooManyAttempts { .. }) => {
+            Ok(refused(t.too_many_attempts.to_owned(), status_of(&error)))
+        }
+        Err(ApiError::Validation(fields)) => {
+            let detail = serde_json::to_value(&fields)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .map(|(field, messages)| {
+                            let label = match field.as_str() {
+                                "invite_code" => t.invite_code,
+                                "email" => t.email,
+                                _ => t.password,
+                            };
+                            let said: Vec<&str> = messages
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|m| m.as_str())
+                                .collect();
+                            format!("{label}: {}", said.join(", "))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            Ok(refused(
+                format!("{}{detail}", t.check_form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn status_of(error: &ApiError) -> StatusCode {
+    actix_web::ResponseError::status_code(error)
+}
+
+#[derive(Deserialize)]
+pub struct Csrf {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Patient(session): Patient,
+    form: web::Form<Csrf>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&state, &req, &session.csrf, &form.csrf)?;
+    session.end(&state).await?;
+    let mut response = see_other("/app/login");
+    response
+        .add_cookie(&removal(&state, &req))
+        .map_err(ApiError::internal)?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct Language {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches the patient's language (their account's locale, so that the
+/// guidance of their next check-in speaks it too), then back.
+pub async fn switch_language(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Patient(session): Patient,
+    form: web::Form<Language>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&state, &req, &session.csrf, &form.csrf)?;
+    let locale: Locale = form
+        .locale
+        .parse()
+        .map_err(|_| ApiError::InvalidQuery("locale must be ja or en".to_owned()))?;
+    crate::api::me::set_locale(&state, session.caller(), locale).await?;
+    let back = &form.back;
+    let ours = back.starts_with("/app/") && !back.contains("//") && !back.contains('\\');
+    Ok(see_other(if ours { back } else { "/app/" }))
+}

@@ -1,0 +1,309 @@
+// The patient app's only script. A check-in is kept on the device
+// (IndexedDB) before it is sent, then sent through POST /v1/sync with the
+// session cookie and its CSRF token; without a connection it waits and is
+// sent when the connection returns. Its client_id is made here, once, so
+// that however often it is sent it is stored once. All texts come from the
+// page (the server renders them in the patient's language).
+"use strict";
+
+(function () {
+  const body = document.body;
+  const user = body.dataset.user;
+  const csrf = body.dataset.csrf;
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(function () {});
+  }
+
+  // Signing out forgets the pages kept for offline use.
+  const signOut = document.getElementById("sign-out");
+  if (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      if (!window.caches) {
+        return;
+      }
+      event.preventDefault();
+      caches.keys()
+        .then(function (keys) { return Promise.all(keys.map(function (k) { return caches.delete(k); })); })
+        .finally(function () { signOut.submit(); });
+    });
+  }
+
+  if (!user || !window.indexedDB) {
+    return;
+  }
+
+  // The outbox: check-ins not yet answered by the server.
+  const STORE = "outbox";
+  function database() {
+    return new Promise(function (resolve, reject) {
+      const request = indexedDB.open("aftercare", 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore(STORE, { keyPath: "client_id" });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  function inStore(mode, work) {
+    return database().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        const tx = db.transaction(STORE, mode);
+        const result = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(result && result.result); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+  const keep = function (item) { return inStore("readwrite", function (s) { s.put(item); }); };
+  const forget = function (id) { return inStore("readwrite", function (s) { s.delete(id); }); };
+  const waiting = function () {
+    return inStore("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).filter(function (item) { return item.user === user; });
+    });
+  };
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = Array.from(b, function (x) { return x.toString(16).padStart(2, "0"); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
+      hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  // The line that tells what waits to be sent.
+  const line = document.getElementById("queue");
+  function tell(text) {
+    if (!line) {
+      return;
+    }
+    line.textContent = text;
+    line.hidden = !text;
+  }
+
+  // Sends everything waiting; answers client_id -> {status, body}.
+  let flushing = null;
+  function flush() {
+    if (flushing) {
+      return flushing;
+    }
+    flushing = waiting().then(function (items) {
+      if (items.length === 0) {
+        return new Map();
+      }
+      tell(line.dataset.sending);
+      const checkins = items.map(function (item) {
+        return Object.assign({ treatment_id: item.treatment_id }, item.body);
+      });
+      return fetch("/v1/sync", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ checkins: checkins }),
+      }).then(function (response) {
+        if (response.status === 401 || response.status === 403) {
+          tell(line.dataset.signIn);
+          return new Map();
+        }
+        if (!response.ok) {
+          throw new Error("sync answered " + response.status);
+        }
+        return response.json().then(function (answer) { return settle(items, answer.results || []); });
+      }).catch(function () {
+        tell(line.dataset.waiting + " (" + items.length + ")");
+        return new Map();
+      });
+    }).finally(function () { flushing = null; });
+    return flushing;
+  }
+
+  // Answered items leave the outbox; one the server refused for good (4xx)
+  // too, told on the page; a failure of the server (5xx) waits again.
+  function settle(items, results) {
+    const answers = new Map();
+    let left = 0;
+    let refused = 0;
+    const done = results.map(function (result) {
+      answers.set(result.client_id, result);
+      if (result.status < 300 || (result.status >= 400 && result.status < 500)) {
+        refused += result.status >= 400 ? 1 : 0;
+        return forget(result.client_id);
+      }
+      left += 1;
+      return Promise.resolve();
+    });
+    left += Math.max(0, items.length - results.length);
+    return Promise.all(done).then(function () {
+      if (left > 0) {
+        tell(line.dataset.waiting + " (" + left + ")");
+      } else if (refused > 0) {
+        tell(line.dataset.refused + " " + results.filter(function (r) { return r.status >= 400; })
+          .map(function (r) { return (r.body && r.body.detail) || r.status; }).join("; "));
+      } else {
+        tell(line.dataset.sent);
+      }
+      shownAnswer(answers);
+      return answers;
+    });
+  }
+
+  const form = document.getElementById("checkin");
+  const result = document.getElementById("result");
+  let shown = null;
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  // The server's answer: the emergency first and largest, then what to do.
+  function showAnswer(answer) {
+    const d = result.dataset;
+    const guidance = (answer.triage && answer.triage.guidance) || [];
+    result.replaceChildren();
+    const title = element("h1", "", d.title);
+    title.tabIndex = -1;
+    result.append(title);
+    guidance.filter(function (g) { return g.code === "call_emergency"; }).forEach(function (g) {
+      const block = element("section", "emergency");
+      block.setAttribute("role", "alert");
+      const call = element("a", "call", d.call + " " + d.number);
+      call.href = "tel:" + d.number;
+      block.append(call, element("p", "", g.text));
+      result.append(block);
+    });
+    result.append(element("h2", "", d.what));
+    const list = element("ul", "guidance");
+    guidance.filter(function (g) { return g.code !== "call_emergency"; }).forEach(function (g) {
+      const item = element("li", "", g.text);
+      item.dataset.code = g.code;
+      list.append(item);
+    });
+    result.append(list);
+    const again = element("a", "button", d.again);
+    again.href = "/app/";
+    result.append(again);
+    document.getElementById("offline-emergency").hidden = true;
+    document.getElementById("offline-saved").hidden = true;
+    result.hidden = false;
+    form.hidden = true;
+    title.focus();
+  }
+
+  // Shown when the report waiting on the page is answered at last.
+  function shownAnswer(answers) {
+    const answer = shown && answers.get(shown);
+    if (answer && answer.status < 300) {
+      showAnswer(answer.body);
+      shown = null;
+    }
+  }
+
+  // The device's own check for an emergency sign (the signs of the
+  // aftercare text, sent by the server with the form).
+  function hasEmergencySign(report) {
+    const signs = JSON.parse(form.dataset.signs || "[]");
+    const severity = function (code) { return report.symptoms[code] || 0; };
+    const low = Number(form.dataset.hypotensionBelow);
+    const pressure = report.vitals && report.vitals.systolic_bp;
+    return signs.some(function (sign) {
+      return sign.every(function (pair) { return severity(pair[0]) >= pair[1]; });
+    }) || (typeof pressure === "number" && pressure < low);
+  }
+
+  function showOffline(report) {
+    form.hidden = true;
+    document.getElementById("offline-emergency").hidden = !hasEmergencySign(report);
+    document.getElementById("offline-saved").hidden = false;
+    const first = hasEmergencySign(report) ? "offline-emergency" : "offline-saved";
+    const target = document.getElementById(first);
+    target.tabIndex = -1;
+    target.focus();
+  }
+
+  // The form as the check-in API's JSON (as the server reads it without
+  // script, see src/web/app/checkin.rs).
+  function report() {
+    const data = new FormData(form);
+    const symptoms = {};
+    data.forEach(function (value, name) {
+      if (name.startsWith("s.") && value !== "0") {
+        symptoms[name.slice(2)] = Number(value);
+      }
+    });
+    const number = function (name) {
+      const raw = String(data.get(name) || "").trim();
+      return raw === "" ? null : Number(raw);
+    };
+    const out = {
+      client_id: newId(),
+      observed_at: new Date().toISOString(),
+      symptoms: symptoms,
+      impact: {
+        missed_normal_activities: data.get("missed_normal_activities") !== null,
+        missed_work: data.get("missed_work") !== null,
+        medical_care: data.get("medical_care") || "none",
+      },
+    };
+    const vitals = {};
+    if (number("glucose") !== null) {
+      vitals.glucose = { value: number("glucose"), unit: data.get("glucose_unit") };
+    }
+    ["systolic_bp", "temperature_c"].forEach(function (name) {
+      if (number(name) !== null) {
+        vitals[name] = number(name);
+      }
+    });
+    if (Object.keys(vitals).length > 0) {
+      out.vitals = vitals;
+    }
+    const note = String(data.get("note") || "").trim();
+    if (note) {
+      out.note = note;
+    }
+    return out;
+  }
+
+  if (form) {
+    // The glucose unit the patient chose last time.
+    const unit = document.getElementById("glucose-unit");
+    const remembered = localStorage.getItem("aftercare.glucose_unit");
+    if (unit && remembered) {
+      unit.value = remembered;
+    }
+    if (unit) {
+      unit.addEventListener("change", function () { localStorage.setItem("aftercare.glucose_unit", unit.value); });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const body = report();
+      const item = { client_id: body.client_id, user: user, treatment_id: form.dataset.treatment, body: body };
+      shown = item.client_id;
+      // After a send already on its way, so that this one goes too.
+      (flushing || Promise.resolve()).then(function () { return keep(item); }).then(flush).then(function (answers) {
+        const answer = answers.get(item.client_id);
+        if (!answer) {
+          showOffline(body);
+        } else if (answer.status >= 400) {
+          form.hidden = false;
+          shown = null;
+        }
+      });
+    });
+  }
+
+  window.addEventListener("online", flush);
+  setInterval(function () { if (navigator.onLine) { flush(); } }, 30000);
+  flush();
+})();
