@@ -182,14 +182,17 @@
       block.append(call, element("p", "", g.text));
       result.append(block);
     });
-    result.append(element("h2", "", d.what));
-    const list = element("ul", "guidance");
-    guidance.filter(function (g) { return g.code !== "call_emergency"; }).forEach(function (g) {
-      const item = element("li", "", g.text);
-      item.dataset.code = g.code;
-      list.append(item);
-    });
-    result.append(list);
+    const rest = guidance.filter(function (g) { return g.code !== "call_emergency"; });
+    if (rest.length > 0) {
+      result.append(element("h2", "", d.what));
+      const list = element("ul", "guidance");
+      rest.forEach(function (g) {
+        const item = element("li", "", g.text);
+        item.dataset.code = g.code;
+        list.append(item);
+      });
+      result.append(list);
+    }
     const again = element("a", "button", d.again);
     again.href = "/app/";
     result.append(again);
@@ -197,6 +200,7 @@
     document.getElementById("offline-saved").hidden = true;
     result.hidden = false;
     form.hidden = true;
+    hideStatus();
     title.focus();
   }
 
@@ -221,8 +225,14 @@
     }) || (typeof pressure === "number" && pressure < low);
   }
 
+  // The line about today's check-in no longer tells the page's state.
+  function hideStatus() {
+    document.querySelectorAll("p.status").forEach(function (p) { p.hidden = true; });
+  }
+
   function showOffline(report) {
     form.hidden = true;
+    hideStatus();
     document.getElementById("offline-emergency").hidden = !hasEmergencySign(report);
     document.getElementById("offline-saved").hidden = false;
     const first = hasEmergencySign(report) ? "offline-emergency" : "offline-saved";

@@ -167,23 +167,21 @@ fn call_now(locale: Locale, n: &str, given_at: &str) -> String {
 const FIRST_AID_EN: &str = "Until help arrives: lie down with your legs raised (sit up if breathing is hard), and do not stand up or walk suddenly. Use your adrenaline auto-injector if one was prescribed. If you are vomiting, lie on your side.";
 const FIRST_AID_JA: &str = "救急隊が来るまで、足を高くして横になってください（息が苦しいときは上半身を起こしてください）。急に立ち上がったり歩いたりしないでください。アドレナリン自己注射薬を処方されている場合は使ってください。吐いているときは横向きに寝てください。";
 
-/// The emergency signs the aftercare text names (`emergency_signs`), each
-/// a set of symptoms all at least at a severity. The patient app checks a
-/// report against them on the device when it cannot reach the server, so
-/// that an emergency is told at once without a connection; the server's
-/// triage decides once the report arrives.
+/// The emergency signs the aftercare text names (`emergency_signs`), at
+/// the severities where the rules first take them seriously (the organ
+/// systems of the anaphylaxis rule, `altered_consciousness`,
+/// `vision_change`): each sign a set of symptoms all at least at a
+/// severity. The patient app checks a report against them on the device
+/// when it cannot reach the server, so that an emergency is told at once
+/// without a connection; the server's triage decides once the report
+/// arrives.
 pub const EMERGENCY_SIGNS: &[&[(Symptom, u8)]] = &[
-    &[(Symptom::DifficultyBreathing, 1)],
+    &[(Symptom::DifficultyBreathing, 2)],
     &[(Symptom::ThroatTightness, 1)],
     &[(Symptom::LipTongueSwelling, 1)],
-    &[(Symptom::Hives, 1), (Symptom::Vomiting, 1)],
-    &[(Symptom::Hives, 1), (Symptom::Dizziness, 1)],
+    &[(Symptom::Hives, 2), (Symptom::Vomiting, 2)],
+    &[(Symptom::Hives, 2), (Symptom::Dizziness, 3)],
     &[(Symptom::Fainting, 1)],
-    &[
-        (Symptom::ColdSweat, 1),
-        (Symptom::Tremor, 1),
-        (Symptom::Confusion, 1),
-    ],
     &[(Symptom::Confusion, 2)],
     &[(Symptom::VisionChange, 1)],
 ];

@@ -255,10 +255,9 @@ fn aftercare_covers_the_leaflet_and_the_late_signs() {
     assert!(all.contains("119番") && all.contains("シャワー") && all.contains("静かに過ごして"));
 }
 
-/// Each sign the device checks offline is one the rules take seriously:
-/// an emergency, or urgent (lip swelling or hives with dizziness alone,
-/// which the clinic is asked to look at at once), within the acute window
-/// after a face injection.
+/// Each sign the device checks offline is one the rules take seriously,
+/// urgent at least (fainting or lip swelling alone are urgent, the rest
+/// emergencies), within the acute window after a face injection.
 #[test]
 fn every_emergency_sign_of_the_app_is_urgent_or_an_emergency_for_the_rules() {
     for sign in EMERGENCY_SIGNS {

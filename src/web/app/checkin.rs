@@ -207,10 +207,9 @@ async fn show(
     Ok(page(status, layout(t, session, t.today, "/app/", content)))
 }
 
-/// The answer of a check-in as the patient reads it: the emergency first
-/// and largest with a `tel:` link, then what to do.
-pub fn answer_markup(t: &AppTexts, number: &str, answer: &Value) -> Markup {
-    let guidance: Vec<(String, String)> = answer["triage"]["guidance"]
+/// The guidance of a check-in's answer: (code, text), most pressing first.
+fn guidance_of(answer: &Value) -> Vec<(String, String)> {
+    answer["triage"]["guidance"]
         .as_array()
         .into_iter()
         .flatten()
@@ -220,17 +219,41 @@ pub fn answer_markup(t: &AppTexts, number: &str, answer: &Value) -> Markup {
                 g["text"].as_str().unwrap_or_default().to_owned(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The answer of the check-in just sent, as the patient reads it: the
+/// emergency first and largest with a `tel:` link, then what to do.
+pub fn answer_markup(t: &AppTexts, number: &str, answer: &Value) -> Markup {
+    let guidance = guidance_of(answer);
+    let (urgent, rest): (Vec<_>, Vec<_>) = guidance
+        .iter()
+        .partition(|(code, _)| code == "call_emergency");
     html! {
-        @for (code, text) in guidance.iter().filter(|(code, _)| code == "call_emergency") {
+        @for (code, text) in urgent {
             section.emergency role="alert" data-code=(code) {
                 a.call href={ "tel:" (number) } { (t.call_now) " " (number) }
                 p { (text) }
             }
         }
-        h2 { (t.what_to_do) }
+        @if !rest.is_empty() {
+            h2 { (t.what_to_do) }
+            (guidance_list(&rest))
+        }
+    }
+}
+
+/// An earlier answer's guidance, as the history lists it (no call button:
+/// the moment has passed).
+pub fn past_guidance(answer: &Value) -> Markup {
+    let guidance = guidance_of(answer);
+    guidance_list(&guidance.iter().collect::<Vec<_>>())
+}
+
+fn guidance_list(guidance: &[&(String, String)]) -> Markup {
+    html! {
         ul.guidance {
-            @for (code, text) in guidance.iter().filter(|(code, _)| code != "call_emergency") {
+            @for (code, text) in guidance {
                 li data-code=(code) { (text) }
             }
         }

@@ -36,5 +36,11 @@ pub async fn service_worker() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         // A new worker is picked up at the next visit.
         .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // The worker's own policy: it fetches (and keeps) the service's
+        // files, nothing else.
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; connect-src 'self'",
+        ))
         .body(SERVICE_WORKER)
 }

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::html;
 
-use super::checkin::answer_markup;
+use super::checkin::past_guidance;
 use super::{layout, AppError, Patient};
 use crate::api::checkins;
 use crate::api::schedule;
@@ -28,15 +28,20 @@ pub async fn schedule_page(
         h1 { (t.schedule) }
         @if treatments.is_empty() { p { (t.no_treatment) } }
         @for (treatment, items) in treatments.iter().rev() {
-            table.schedule {
-                caption { (t.treated_on) " " (utc(treatment.administered_at).with_timezone(&zone).format("%Y-%m-%d %H:%M")) }
-                thead { tr { th scope="col" { (t.day_n) } th scope="col" { (t.date) } th scope="col" { (t.state) } } }
-                tbody {
-                    @for item in items {
-                        tr class=(item.status) {
-                            td { (item.day) }
-                            td { time datetime=(item.due_date) { (item.due_date) } }
-                            td { span.state { (t.status(item.status)) } }
+            @let treated = format!("{} {}", t.treated_on, utc(treatment.administered_at).with_timezone(&zone).format("%Y-%m-%d %H:%M"));
+            // Scrolls sideways by itself when large text makes it wider
+            // than the phone, instead of the page.
+            div.scroll role="region" aria-label=(treated) tabindex="0" {
+                table.schedule {
+                    caption { (treated) }
+                    thead { tr { th scope="col" { (t.day_n) } th scope="col" { (t.date) } th scope="col" { (t.state) } } }
+                    tbody {
+                        @for item in items {
+                            tr class=(item.status) {
+                                td { (item.day) }
+                                td { time datetime=(item.due_date) { (item.due_date) } }
+                                td { span.state { (t.status(item.status)) } }
+                            }
                         }
                     }
                 }
@@ -63,7 +68,6 @@ pub async fn history_page(
         );
     }
     let zone = patient.0.zone();
-    let number = &state.settings.emergency_number;
     let content = html! {
         h1 { (t.history) }
         @if answers.is_empty() { p { (t.no_history) } }
@@ -80,7 +84,7 @@ pub async fn history_page(
                     })
                     .collect();
                 p { @if reported.is_empty() { (t.nothing_reported) } @else { (reported.join(" · ")) } }
-                (answer_markup(t, number, answer))
+                (past_guidance(answer))
             }
         }
     };
