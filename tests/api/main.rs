@@ -17,6 +17,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod ops;
+mod page_access;
 mod patient_app;
 mod patients;
 mod plans;

@@ -232,6 +232,27 @@ async fn the_cookie_reaches_check_in_and_sync_only_with_the_csrf_token() {
     let (status, _) = browser.post_json(&path, &one, Some(&csrf), &origin).await;
     assert_eq!(status, 201);
 
+    // Signing out ends the session at once, for the pages and the API.
+    let old_cookie = browser.cookie_header();
+    let out = browser.post("/app/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(
+        (out.status, out.headers[LOCATION].to_str().unwrap()),
+        (303, "/app/login")
+    );
+    browser.cookies.retain(|_| false);
+    let replayed = browser
+        .client
+        .post(format!("{origin}/v1/sync"))
+        .header(COOKIE, &old_cookie)
+        .header(ORIGIN, &origin)
+        .header("x-csrf-token", &csrf)
+        .json(&item)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status().as_u16(), 401);
+    browser.app_sign_in("yui@example.jp", PASSWORD).await;
+
     // Elsewhere on /v1 the cookie is no credential.
     let me = browser
         .client
