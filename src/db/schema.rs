@@ -224,6 +224,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminder_preferences (user_id) {
+        user_id -> Text,
+        local_time -> Text,
+        web_push -> Bool,
+        email -> Nullable<Text>,
+        chosen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Text,
         at -> Timestamp,
@@ -309,6 +319,7 @@ diesel::joinable!(care_team_members -> patients (patient_id));
 diesel::joinable!(invites -> patients (patient_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
+diesel::joinable!(reminder_preferences -> users (user_id));
 diesel::joinable!(treatments -> patients (patient_id));
 diesel::joinable!(checkins -> treatments (treatment_id));
 diesel::joinable!(checkin_symptoms -> checkins (checkin_id));
@@ -339,6 +350,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     alert_events,
     outbox_events,
     web_sessions,
+    reminder_preferences,
     audit_events,
     webhook_endpoints,
     webhook_deliveries,

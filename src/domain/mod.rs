@@ -65,6 +65,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod deliveries;
 pub mod guidance;
+pub mod reminders;
 pub mod schedule;
 pub mod screening;
 pub mod symptoms;

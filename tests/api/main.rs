@@ -22,6 +22,7 @@ mod patient_app;
 mod patients;
 mod plans;
 mod receiver;
+mod reminders;
 mod rules_v2;
 mod scenarios;
 mod shapes;
