@@ -128,6 +128,11 @@ pub struct Settings {
     pub metrics_token: Option<SecretString>,
     /// `/metrics` without a token, for a private network.
     pub metrics_public: bool,
+    /// Hosts a Web Push endpoint may name (`*.suffix` for any below it).
+    pub push_allowed_hosts: Vec<String>,
+    /// The VAPID private key (base64url); unset: generated once and kept
+    /// in the database.
+    pub vapid_private_key: Option<SecretString>,
 }
 
 /// Where the settings come from: the process environment, or a map in tests.
@@ -297,6 +302,11 @@ impl Settings {
             trusted_proxies,
             metrics_token: metrics_token.map(SecretString::from),
             metrics_public: flag(source, "AFTERCARE_METRICS_PUBLIC", false)?,
+            push_allowed_hosts: push_allowed_hosts(source),
+            vapid_private_key: source
+                .get("AFTERCARE_VAPID_PRIVATE_KEY")
+                .filter(|key| !key.trim().is_empty())
+                .map(SecretString::from),
         })
     }
 }
@@ -319,6 +329,22 @@ fn origins(source: &dyn Source) -> anyhow::Result<Vec<String>> {
             }
         })
         .collect()
+}
+
+/// AFTERCARE_PUSH_ALLOWED_HOSTS: comma-separated host names; unset, the
+/// major browsers' push services.
+fn push_allowed_hosts(source: &dyn Source) -> Vec<String> {
+    match source.get("AFTERCARE_PUSH_ALLOWED_HOSTS") {
+        Some(raw) => raw
+            .split(',')
+            .map(|host| host.trim().to_ascii_lowercase())
+            .filter(|host| !host.is_empty())
+            .collect(),
+        None => crate::push::subscription::DEFAULT_ALLOWED_HOSTS
+            .iter()
+            .map(|host| (*host).to_owned())
+            .collect(),
+    }
 }
 
 /// AFTERCARE_PUBLIC_URL: an origin (scheme, host, port), no path.

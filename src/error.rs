@@ -109,6 +109,7 @@ codes! {
     PreconditionFailed => "precondition_failed",
     WebhookUrlNotAllowed => "webhook_url_not_allowed",
     WebhookDisabled => "webhook_disabled",
+    PushEndpointNotAllowed => "push_endpoint_not_allowed",
     TooManyAttempts => "too_many_attempts",
     Unavailable => "service_unavailable",
     Internal => "internal_error",
@@ -166,6 +167,8 @@ pub enum ApiError {
     WebhookUrlNotAllowed(String),
     #[error("this webhook endpoint is disabled; enable it first")]
     WebhookDisabled,
+    #[error("push messages may not be sent to this endpoint: {0}")]
+    PushEndpointNotAllowed(String),
     #[error("this alert is resolved; a new finding opens a new alert")]
     AlertResolved,
     #[error(
@@ -228,6 +231,7 @@ impl ApiError {
             Self::PreconditionFailed(_) => Code::PreconditionFailed,
             Self::WebhookUrlNotAllowed(_) => Code::WebhookUrlNotAllowed,
             Self::WebhookDisabled => Code::WebhookDisabled,
+            Self::PushEndpointNotAllowed(_) => Code::PushEndpointNotAllowed,
             Self::TooManyAttempts { .. } => Code::TooManyAttempts,
             Self::Unavailable => Code::Unavailable,
             Self::Internal(_) => Code::Internal,
@@ -304,9 +308,10 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) | Self::Contraindicated(_) | Self::WebhookUrlNotAllowed(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::Validation(_)
+            | Self::Contraindicated(_)
+            | Self::WebhookUrlNotAllowed(_)
+            | Self::PushEndpointNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

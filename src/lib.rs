@@ -38,6 +38,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod middleware;
+pub mod push;
 pub mod routes;
 pub mod state;
 pub mod stream;
@@ -102,7 +103,23 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             .map_err(|error| anyhow::anyhow!("cannot load the signing secret: {error}"))?,
     };
     let tokens = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl_seconds);
+    let vapid = match &settings.vapid_private_key {
+        Some(key) => key.expose_secret().to_owned(),
+        None => db
+            .run(|conn| {
+                service_settings::get_or_insert(
+                    conn,
+                    "vapid_private_key",
+                    push::vapid::VapidKey::generate,
+                )
+            })
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot load the VAPID key: {error}"))?,
+    };
+    let vapid = push::vapid::VapidKey::from_base64url(&vapid)
+        .map_err(|error| anyhow::anyhow!("AFTERCARE_VAPID_PRIVATE_KEY: {error}"))?;
     Ok(AppState {
+        vapid: std::sync::Arc::new(vapid),
         reads: auth::read_log::ReadLog::start(&db)?,
         db,
         tokens,

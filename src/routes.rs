@@ -5,8 +5,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
-    alerts, audit, auth, care_team, checkins, events, fhir, me, ops, patients, reminders, schedule,
-    stats, symptoms, timeline, treatments, users, webhooks, worklist,
+    alerts, audit, auth, care_team, checkins, events, fhir, me, ops, patients, push, reminders,
+    schedule, stats, symptoms, timeline, treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
 use crate::web as web_pages;
@@ -49,6 +49,9 @@ routes! {
     "/v1/sync" => { post: checkins::sync::sync },
     "/v1/me/schedule" => { get: schedule::mine },
     "/v1/me/reminders" => { get: reminders::get, put: reminders::put },
+    "/v1/push/public-key" => { get: push::public_key },
+    "/v1/me/push-subscriptions" => { get: push::list, post: push::subscribe },
+    "/v1/me/push-subscriptions/{subscription_id}" => { delete: push::unsubscribe },
     "/v1/symptoms" => { get: symptoms::catalogue },
     "/v1/alerts" => { get: alerts::list },
     "/v1/events" => { get: events::stream },

@@ -23,6 +23,8 @@ pub struct AppState {
     pub events: std::sync::Arc<crate::stream::EventHub>,
     /// Registrations this replica starts per second.
     pub registrations: crate::auth::throttle::RegistrationGate,
+    /// The Web Push (VAPID) key every replica signs with.
+    pub vapid: std::sync::Arc<crate::push::vapid::VapidKey>,
 }
 
 impl AppState {

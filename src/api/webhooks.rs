@@ -62,10 +62,7 @@ fn view(endpoint: Endpoint, with_secret: bool) -> EndpointView {
 }
 
 fn policy(state: &AppState) -> Policy {
-    Policy {
-        allow_http: state.settings.webhook_allow_http,
-        allow_private: state.settings.webhook_allow_private,
-    }
+    Policy::of(&state.settings)
 }
 
 /// Validates the event list: known types, at least one, no repeats.

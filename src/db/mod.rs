@@ -11,6 +11,7 @@ pub mod invites;
 pub mod outbox;
 pub mod patients;
 mod pool;
+pub mod push_subscriptions;
 pub mod reminders;
 pub mod schema;
 pub mod service_settings;

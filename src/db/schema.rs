@@ -234,6 +234,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    push_subscriptions (id) {
+        id -> Text,
+        user_id -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        expiration_time -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Text,
         at -> Timestamp,
@@ -320,6 +332,7 @@ diesel::joinable!(invites -> patients (patient_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(reminder_preferences -> users (user_id));
+diesel::joinable!(push_subscriptions -> users (user_id));
 diesel::joinable!(treatments -> patients (patient_id));
 diesel::joinable!(checkins -> treatments (treatment_id));
 diesel::joinable!(checkin_symptoms -> checkins (checkin_id));
@@ -351,6 +364,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_events,
     web_sessions,
     reminder_preferences,
+    push_subscriptions,
     audit_events,
     webhook_endpoints,
     webhook_deliveries,

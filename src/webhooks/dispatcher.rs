@@ -46,10 +46,7 @@ impl Dispatcher {
         wake: Wakeup,
         attempts: prometheus::IntCounterVec,
     ) -> anyhow::Result<Self> {
-        let policy = Policy {
-            allow_http: settings.webhook_allow_http,
-            allow_private: settings.webhook_allow_private,
-        };
+        let policy = Policy::of(settings);
         let client = reqwest::Client::builder()
             .timeout(settings.webhook_timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -104,6 +104,15 @@ fn is_internal_v6(v6: Ipv6Addr) -> bool {
 }
 
 impl Policy {
+    /// The policy the settings give every outbound URL (webhook receivers,
+    /// push endpoints).
+    pub fn of(settings: &crate::config::Settings) -> Self {
+        Policy {
+            allow_http: settings.webhook_allow_http,
+            allow_private: settings.webhook_allow_private,
+        }
+    }
+
     pub fn allows_address(&self, ip: IpAddr) -> bool {
         self.allow_private || !is_internal(ip)
     }

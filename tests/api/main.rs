@@ -21,6 +21,7 @@ mod page_access;
 mod patient_app;
 mod patients;
 mod plans;
+mod push;
 mod receiver;
 mod reminders;
 mod rules_v2;
