@@ -117,6 +117,8 @@ pages! {
     "/app/checkin" => { post: web_pages::app::checkin::send },
     "/app/schedule" => { get: web_pages::app::records::schedule_page },
     "/app/history" => { get: web_pages::app::records::history_page },
+    "/app/reminders" => { get: web_pages::app::reminders::reminders_page, post: web_pages::app::reminders::save },
+    "/app/reminders/push" => { post: web_pages::app::reminders::subscribe },
     "/app/manifest.webmanifest" => { get: web_pages::app::files::manifest },
     "/app/sw.js" => { get: web_pages::app::files::service_worker },
     "/static/{name}" => { get: web_pages::assets::file },

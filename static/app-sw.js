@@ -4,7 +4,7 @@
 // cached; check-ins wait in IndexedDB (static/app.js), not here.
 "use strict";
 
-const CACHE = "aftercare-app-v1";
+const CACHE = "aftercare-app-v2";
 const SHELL = [
   "/static/app.css",
   "/static/app.js",
@@ -69,4 +69,30 @@ self.addEventListener("fetch", function (event) {
       return cached || fresh;
     }));
   }
+});
+
+// A reminder: its text is the server's (no health data); a tap opens the
+// check-in.
+self.addEventListener("push", function (event) {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = {};
+  }
+  event.waitUntil(self.registration.showNotification(message.title || "aftercare", {
+    body: message.body || "",
+    icon: "/static/icon-192.png",
+    tag: message.tag || "checkin",
+    data: { url: message.url || "/app/" },
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || "/app/";
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (windows) {
+    const open = windows.find(function (w) { return new URL(w.url).pathname.startsWith("/app/"); });
+    return open ? open.focus().then(function (w) { return w.navigate(url); }) : self.clients.openWindow(url);
+  }));
 });

@@ -29,6 +29,50 @@
     });
   }
 
+  // The "Remind me" switch: subscribes through the browser's Push API
+  // and keeps the subscription on the server before the form is saved.
+  const reminders = document.getElementById("reminders");
+  if (reminders) {
+    const remindMe = document.getElementById("remind-me");
+    const unavailable = document.getElementById("push-unavailable");
+    const pushable = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+    const key = function () {
+      const raw = reminders.dataset.vapid.replace(/-/g, "+").replace(/_/g, "/");
+      return Uint8Array.from(atob(raw + "=".repeat((4 - raw.length % 4) % 4)), function (c) { return c.charCodeAt(0); });
+    };
+    reminders.addEventListener("submit", function (event) {
+      if (!remindMe.checked || !pushable) {
+        return;
+      }
+      event.preventDefault();
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== "granted") {
+          throw new Error("notifications are not allowed");
+        }
+        return navigator.serviceWorker.ready;
+      }).then(function (registration) {
+        return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key() });
+      }).then(function (subscription) {
+        return fetch("/app/reminders/push", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify(subscription.toJSON()),
+        });
+      }).then(function (response) {
+        if (!response.ok) {
+          throw new Error("the subscription was refused");
+        }
+      }).catch(function () {
+        remindMe.checked = false;
+        unavailable.hidden = false;
+      }).finally(function () { reminders.submit(); });
+    });
+    if (!pushable) {
+      unavailable.hidden = false;
+    }
+  }
+
   if (!user || !window.indexedDB) {
     return;
   }

@@ -24,14 +24,14 @@ pub async fn public_key(state: web::Data<AppState>, _user: AuthUser) -> HttpResp
     HttpResponse::Ok().json(json!({ "key": state.vapid.public_key() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct Keys {
     p256dh: String,
     auth: String,
 }
 
 /// `PushSubscription.toJSON()`, spelled as the browser gives it.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewSubscription {
     endpoint: String,

@@ -17,9 +17,9 @@ use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct ReminderView {
-    time: String,
-    web_push: bool,
-    email: Option<String>,
+    pub time: String,
+    pub web_push: bool,
+    pub email: Option<String>,
 }
 
 impl ReminderView {
@@ -41,12 +41,17 @@ impl ReminderView {
 
 #[tracing::instrument(skip_all)]
 pub async fn get(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(load(&state, user).await?))
+}
+
+/// The patient's reminder preferences, or the defaults.
+pub async fn load(state: &AppState, user: AuthUser) -> Result<ReminderView, ApiError> {
     user.require(&[Role::Patient])?;
     let found = state
         .db
         .run(move |conn| reminders::find(conn, &user.id))
         .await?;
-    Ok(HttpResponse::Ok().json(ReminderView::of(found)))
+    Ok(ReminderView::of(found))
 }
 
 /// Every field of the body, checked at once; a missing one is an error
@@ -101,9 +106,18 @@ pub async fn put(
     user: AuthUser,
     Body(body): Body<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(save(&state, user, &body).await?))
+}
+
+/// Replaces the patient's preferences with the body's (every field).
+pub async fn save(
+    state: &AppState,
+    user: AuthUser,
+    body: &Map<String, Value>,
+) -> Result<ReminderView, ApiError> {
     user.require(&[Role::Patient])?;
     let patient_id = user.patient_id.clone().ok_or(ApiError::Forbidden)?;
-    let mut preferences = parse(&user.id, &body)?;
+    let mut preferences = parse(&user.id, body)?;
     let at = utc(preferences.chosen_at);
     let saved = state
         .db
@@ -121,5 +135,5 @@ pub async fn put(
             Ok(preferences)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ReminderView::of(Some(saved))))
+    Ok(ReminderView::of(Some(saved)))
 }

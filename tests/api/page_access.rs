@@ -123,6 +123,7 @@ async fn every_page_answers_each_caller_as_expected() {
         ("/app/", "/app/".to_owned(), PATIENTS_ONLY),
         ("/app/schedule", "/app/schedule".to_owned(), PATIENTS_ONLY),
         ("/app/history", "/app/history".to_owned(), PATIENTS_ONLY),
+        ("/app/reminders", "/app/reminders".to_owned(), PATIENTS_ONLY),
         // Before sign-in: open to all (a signed-in caller of the page's
         // own kind is sent on).
         (

@@ -354,3 +354,81 @@ async fn the_app_is_installable_with_a_manifest_and_a_worker_scoped_to_it() {
         .starts_with("text/javascript"));
     assert_eq!(browser.get("/app").await.headers[LOCATION], "/app/");
 }
+
+#[actix_web::test]
+async fn the_reminders_page_saves_through_the_api_and_keeps_a_push_subscription() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+
+    let app = spawn_app_with(&[
+        ("AFTERCARE_PUSH_ALLOWED_HOSTS", "127.0.0.1"),
+        ("AFTERCARE_WEBHOOK_ALLOW_PRIVATE", "true"),
+    ])
+    .await;
+    let clinic = Clinic::with(app, 30, "Asia/Tokyo", "en").await;
+    let mut browser = Browser::new(&clinic.app);
+    browser.app_sign_in("yui@example.jp", PASSWORD).await;
+    let form = browser.get("/app/reminders").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"19:00\""), "the default time");
+    let csrf = csrf_of(&form.body);
+
+    let saved = browser
+        .post(
+            "/app/reminders",
+            &[
+                ("csrf", &csrf),
+                ("time", "07:15"),
+                ("email", "yui@example.jp"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200);
+    let stored = clinic.app.get("/v1/me/reminders", &clinic.patient).await;
+    assert_eq!(
+        stored.body,
+        json!({"time": "07:15", "web_push": false, "email": "yui@example.jp"})
+    );
+    let refused = browser
+        .post("/app/reminders", &[("csrf", &csrf), ("time", "25:00")])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        clinic
+            .app
+            .get("/v1/me/reminders", &clinic.patient)
+            .await
+            .body,
+        stored.body
+    );
+
+    let public = p256::SecretKey::random(&mut rand::rngs::OsRng)
+        .public_key()
+        .to_encoded_point(false);
+    let subscription = json!({"endpoint": "https://127.0.0.1:9/push/phone", "expirationTime": null,
+        "keys": {"p256dh": URL_SAFE_NO_PAD.encode(public.as_bytes()), "auth": URL_SAFE_NO_PAD.encode([3u8; 16])}});
+    let origin = browser.address();
+    let page_csrf = page_csrf(&form.body);
+    let (status, _) = browser
+        .post_json("/app/reminders/push", &subscription, None, &origin)
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = browser
+        .post_json(
+            "/app/reminders/push",
+            &subscription,
+            Some(&page_csrf),
+            &origin,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let listed = clinic
+        .app
+        .get("/v1/me/push-subscriptions", &clinic.patient)
+        .await;
+    assert_eq!(
+        listed.body["items"][0]["endpoint"],
+        "https://127.0.0.1:9/push/phone"
+    );
+}

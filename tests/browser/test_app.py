@@ -170,6 +170,19 @@ def test_schedule_history_and_the_language_switch(browser: Browser, service: str
     expect(page.get_by_role("button", name="送信する")).to_be_visible()
 
 
+def test_the_reminder_time_is_chosen_on_the_reminders_page(browser: Browser, service: str, clinic: Clinic) -> None:
+    page, _ = signed_up(browser, service, clinic)
+    page.get_by_role("link", name="Reminders").click()
+    expect(page.get_by_label("Reminder time")).to_have_value("19:00")
+    page.get_by_role("switch", name="Remind me on this phone").uncheck()
+    page.get_by_label("Reminder time").fill("07:45")
+    page.get_by_label("Also by e-mail to (optional)").fill("me@browser.example")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    expect(page.get_by_label("Reminder time")).to_have_value("07:45")
+    expect(page.get_by_role("switch", name="Remind me on this phone")).not_to_be_checked()
+
+
 def test_staff_are_refused_by_the_app(browser: Browser, service: str, clinic: Clinic) -> None:
     page = browser.new_context(base_url=service, locale="en-US").new_page()
     page.goto("/app/login")
@@ -228,7 +241,7 @@ def test_every_app_page_passes_axe_reads_at_200_percent_and_is_photographed(
             page.locator("button.send").click()
             expect(page.locator("#result h1")).to_be_visible()
             check(page, f"app-answer-{language}-{width}")
-            for name in ["schedule", "history"]:
+            for name in ["schedule", "history", "reminders"]:
                 page.goto(f"/app/{name}")
                 check(page, f"app-{name}-{language}-{width}")
             page.get_by_role("button", name="日本語" if language == "en" else "English").click()

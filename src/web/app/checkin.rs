@@ -358,10 +358,37 @@ pub async fn send(
             Ok(page(status, layout(t, session, t.sent, "/app/", content)))
         }
         Err(error @ (ApiError::Validation(_) | ApiError::IdempotencyConflict)) => {
-            let notice = format!("{}{error}", t.check_form);
+            let notice = format!("{}{}", t.check_form, field_messages(&error));
             let status = actix_web::ResponseError::status_code(&error);
             show(&state, &patient, status, Some(&notice)).await
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// What a refusal says, field by field ("symptoms.redness: must be 0 to
+/// 4"), or its message when it names no field.
+pub fn field_messages(error: &ApiError) -> String {
+    match error {
+        ApiError::Validation(fields) => serde_json::to_value(fields)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|(field, messages)| {
+                        let said: Vec<&str> = messages
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .collect();
+                        format!("{field}: {}", said.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default(),
+        other => other.to_string(),
     }
 }

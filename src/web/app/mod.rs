@@ -8,6 +8,7 @@ pub mod account;
 pub mod checkin;
 pub mod files;
 pub mod records;
+pub mod reminders;
 pub mod texts;
 
 use actix_web::http::StatusCode;
@@ -190,6 +191,7 @@ pub fn layout(t: &AppTexts, session: &Session, title: &str, here: &str, content:
                     a href="/app/" aria-current=[(here == "/app/").then_some("page")] { (t.today) }
                     a href="/app/schedule" aria-current=[(here == "/app/schedule").then_some("page")] { (t.schedule) }
                     a href="/app/history" aria-current=[(here == "/app/history").then_some("page")] { (t.history) }
+                    a href="/app/reminders" aria-current=[(here == "/app/reminders").then_some("page")] { (t.reminders) }
                 }
                 p #queue role="status" aria-live="polite" hidden
                     data-waiting=(t.waiting) data-sending=(t.sending) data-sent=(t.all_sent)

@@ -78,6 +78,14 @@ pub struct AppTexts {
     pub treated_on: &'static str,
     pub date: &'static str,
     pub state: &'static str,
+    pub reminders: &'static str,
+    pub reminders_intro: &'static str,
+    pub reminder_time: &'static str,
+    pub remind_me: &'static str,
+    pub push_unavailable: &'static str,
+    pub reminder_email: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
 }
 
 impl AppTexts {
@@ -228,6 +236,14 @@ pub const EN: AppTexts = AppTexts {
     treated_on: "Treatment of",
     date: "Date",
     state: "Check-in",
+    reminders: "Reminders",
+    reminders_intro: "On each day a check-in is due and not yet done, we remind you at this time. Reminders never say anything about your health.",
+    reminder_time: "Reminder time",
+    remind_me: "Remind me on this phone",
+    push_unavailable: "This browser cannot show reminders, or they are blocked in its settings.",
+    reminder_email: "Also by e-mail to (optional)",
+    save: "Save",
+    saved: "Saved.",
 };
 
 pub const JA: AppTexts = AppTexts {
@@ -303,4 +319,12 @@ pub const JA: AppTexts = AppTexts {
     treated_on: "施術日時",
     date: "日付",
     state: "記録",
+    reminders: "お知らせ",
+    reminders_intro: "記録の予定日でまだ記録していない日に、この時刻にお知らせします。お知らせに体調の内容は含まれません。",
+    reminder_time: "お知らせの時刻",
+    remind_me: "この端末でお知らせを受け取る",
+    push_unavailable: "このブラウザはお知らせを表示できないか、設定でブロックされています。",
+    reminder_email: "メールでも受け取る（任意）",
+    save: "保存する",
+    saved: "保存しました。",
 };
