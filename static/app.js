@@ -6,7 +6,9 @@
 // page (the server renders them in the patient's language).
 "use strict";
 
-(function () {
+// Loaded with `async`, so that the page (whose form works without script)
+// is usable before the script arrives on a slow connection.
+function aftercareApp() {
   const body = document.body;
   const user = body.dataset.user;
   const csrf = body.dataset.csrf;
@@ -360,4 +362,10 @@
   window.addEventListener("online", flush);
   setInterval(function () { if (navigator.onLine) { flush(); } }, 30000);
   flush();
-})();
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", aftercareApp);
+} else {
+  aftercareApp();
+}

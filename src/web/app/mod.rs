@@ -147,7 +147,9 @@ fn head(t: &AppTexts, title: &str) -> Markup {
             link rel="icon" type="image/png" sizes="192x192" href="/static/icon-192.png";
             link rel="apple-touch-icon" href="/static/apple-touch-icon.png";
             link rel="stylesheet" href="/static/app.css";
-            script src="/static/app.js" defer {}
+            // Async: the form works without it, so a slow connection does
+            // not keep the page from being used while the script loads.
+            script src="/static/app.js" async {}
         }
     }
 }
