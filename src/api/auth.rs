@@ -266,85 +266,73 @@ where
         + Send
         + 'static,
 {
-    let registered = create_account(state, req, body, then).await;
+    let registered = async {
+        state.registrations.admit()?;
+        let mut errors = FieldErrors::new();
+        let email = accounts::normalize_email(&body.email)
+            .map_err(|m| errors.add("email", m))
+            .ok();
+        let _ = accounts::check_password(&body.password, &[&body.email])
+            .map_err(|m| errors.add("password", m));
+        let code = secrets::normalize_invite_code(&body.invite_code);
+        if code.is_empty() {
+            errors.add("invite_code", "is required");
+        }
+        errors.into_result()?;
+        let email =
+            email.ok_or_else(|| ApiError::internal(anyhow::anyhow!("validated email missing")))?;
+        let code_hash = secrets::sha256_hex(&code);
+        let attempt = Attempt::registration(state.client_address(req));
+        let at = now();
+        let lookup = code_hash.clone();
+        state
+            .db
+            .run(move |conn| {
+                attempt.check(conn, at.naive_utc())?;
+                if invites::redeemable(conn, &lookup, at.naive_utc())? {
+                    Ok(())
+                } else {
+                    attempt.failed(conn, at.naive_utc())?;
+                    Err(ApiError::InvalidInvite)
+                }
+            })
+            .await?;
+        let password_hash = password::hash(body.password).await?;
+        state
+            .db
+            .transaction(move |conn| {
+                // Redeemed for real here: a concurrent registration with the
+                // same code may have taken it while this one hashed.
+                let patient_id = invites::redeem(conn, &code_hash, at.naive_utc())?
+                    .ok_or(ApiError::InvalidInvite)?;
+                if users::find_by_patient(conn, &patient_id)?.is_some() {
+                    return Err(ApiError::InvalidInvite);
+                }
+                let patient = patients::find(conn, &patient_id)?.ok_or(ApiError::InvalidInvite)?;
+                let id = uuid::Uuid::new_v4().to_string();
+                users::insert(
+                    conn,
+                    &users::NewUser {
+                        id: &id,
+                        email: &email,
+                        password_hash: &password_hash,
+                        role: Role::Patient,
+                        display_name: &patient.display_name,
+                        patient_id: Some(&patient.id),
+                        timezone: &patient.timezone,
+                        locale: &patient.locale,
+                        created_at: at.naive_utc(),
+                        updated_at: at.naive_utc(),
+                    },
+                )?;
+                let user = users::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+                then(conn, user, at)
+            })
+            .await
+    }
+    .await;
     if registered.is_err() {
         actix_web::rt::time::sleep(REFUSAL_DELAY).await;
     }
     registered
-}
-
-async fn create_account<T, F>(
-    state: &AppState,
-    req: &HttpRequest,
-    body: RegisterRequest,
-    then: F,
-) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConnection, users::User, DateTime<Utc>) -> Result<T, ApiError>
-        + Send
-        + 'static,
-{
-    state.registrations.admit()?;
-    let mut errors = FieldErrors::new();
-    let email = accounts::normalize_email(&body.email)
-        .map_err(|m| errors.add("email", m))
-        .ok();
-    let _ = accounts::check_password(&body.password, &[&body.email])
-        .map_err(|m| errors.add("password", m));
-    let code = secrets::normalize_invite_code(&body.invite_code);
-    if code.is_empty() {
-        errors.add("invite_code", "is required");
-    }
-    errors.into_result()?;
-    let email =
-        email.ok_or_else(|| ApiError::internal(anyhow::anyhow!("validated email missing")))?;
-    let code_hash = secrets::sha256_hex(&code);
-    let attempt = Attempt::registration(state.client_address(req));
-    let at = now();
-    let lookup = code_hash.clone();
-    state
-        .db
-        .run(move |conn| {
-            attempt.check(conn, at.naive_utc())?;
-            if invites::redeemable(conn, &lookup, at.naive_utc())? {
-                Ok(())
-            } else {
-                attempt.failed(conn, at.naive_utc())?;
-                Err(ApiError::InvalidInvite)
-            }
-        })
-        .await?;
-    let password_hash = password::hash(body.password).await?;
-    state
-        .db
-        .transaction(move |conn| {
-            // Redeemed for real here: a concurrent registration with the
-            // same code may have taken it while this one hashed.
-            let patient_id = invites::redeem(conn, &code_hash, at.naive_utc())?
-                .ok_or(ApiError::InvalidInvite)?;
-            if users::find_by_patient(conn, &patient_id)?.is_some() {
-                return Err(ApiError::InvalidInvite);
-            }
-            let patient = patients::find(conn, &patient_id)?.ok_or(ApiError::InvalidInvite)?;
-            let id = uuid::Uuid::new_v4().to_string();
-            users::insert(
-                conn,
-                &users::NewUser {
-                    id: &id,
-                    email: &email,
-                    password_hash: &password_hash,
-                    role: Role::Patient,
-                    display_name: &patient.display_name,
-                    patient_id: Some(&patient.id),
-                    timezone: &patient.timezone,
-                    locale: &patient.locale,
-                    created_at: at.naive_utc(),
-                    updated_at: at.naive_utc(),
-                },
-            )?;
-            let user = users::find(conn, &id)?.ok_or(ApiError::NotFound)?;
-            then(conn, user, at)
-        })
-        .await
 }

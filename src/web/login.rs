@@ -9,7 +9,7 @@ use super::session::{self, Session, Staff};
 use super::texts::{texts, Texts};
 use super::{bare, locale_of, page, see_other, PageError};
 use crate::api::auth::verify_sign_in;
-use crate::domain::accounts::{Locale, Role};
+use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -90,53 +90,20 @@ pub async fn sign_in(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-pub struct Csrf {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
     Staff(session): Staff,
-    form_data: web::Form<Csrf>,
+    form: web::Form<session::Csrf>,
 ) -> Result<HttpResponse, PageError> {
-    session::check_csrf(&state, &req, &session.csrf, &form_data.csrf)?;
-    session.end(&state).await?;
-    let mut response = see_other("/dashboard/login");
-    response
-        .add_cookie(&session::removal(&state, &req))
-        .map_err(ApiError::internal)?;
-    Ok(response)
+    session::sign_out(&state, &req, &session, &form, "/dashboard/login").await
 }
 
-#[derive(Deserialize)]
-pub struct Language {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    locale: String,
-    #[serde(default)]
-    back: String,
-}
-
-/// Switches the user's language (their account's locale, as PATCH /v1/me
-/// would), then back to where they were.
 pub async fn switch_language(
     state: web::Data<AppState>,
     req: HttpRequest,
     Staff(session): Staff,
-    form_data: web::Form<Language>,
+    form: web::Form<session::Language>,
 ) -> Result<HttpResponse, PageError> {
-    session::check_csrf(&state, &req, &session.csrf, &form_data.csrf)?;
-    let locale: Locale = form_data
-        .locale
-        .parse()
-        .map_err(|_| ApiError::InvalidQuery("locale must be ja or en".to_owned()))?;
-    crate::api::me::set_locale(&state, session.caller(), locale).await?;
-    // Back to the page the switch was on, if it is one of ours.
-    let back = &form_data.back;
-    let ours = back.starts_with("/dashboard/") && !back.contains("//") && !back.contains('\\');
-    Ok(see_other(if ours { back } else { "/dashboard/" }))
+    session::switch_language(&state, &req, &session, &form, "/dashboard/").await
 }

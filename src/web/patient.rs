@@ -8,7 +8,7 @@ use maud::{html, Markup, PreEscaped};
 use serde_json::Value;
 
 use super::chart::symptoms_by_day;
-use super::login::Csrf;
+use super::session::Csrf;
 use super::session::{check_csrf, own_origin, Staff};
 use super::texts::Texts;
 use super::worklist::{level_badge, local_time};

@@ -2,8 +2,9 @@
 //! sign-in form's own CSRF token, the CSRF check as pages answer it, and
 //! the staff extractor.
 
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::Duration;
+use serde::Deserialize;
 
 use super::PageError;
 use crate::auth::secrets;
@@ -69,6 +70,63 @@ pub fn check_login_csrf(state: &AppState, req: &HttpRequest, given: &str) -> Res
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     check_csrf(state, req, &expected, given)
+}
+
+/// A form that carries only its CSRF token (sign-out).
+#[derive(Deserialize)]
+pub struct Csrf {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// Ends the session (checked form), removes its cookie, and goes to the
+/// sign-in page `then`.
+pub async fn sign_out(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &Session,
+    form: &Csrf,
+    then: &str,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(state, req, &session.csrf, &form.csrf)?;
+    session.end(state).await?;
+    let mut response = crate::web::see_other(then);
+    response
+        .add_cookie(&removal(state, req))
+        .map_err(ApiError::internal)?;
+    Ok(response)
+}
+
+/// The language switch's form.
+#[derive(Deserialize)]
+pub struct Language {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches the user's language (their account's locale, as PATCH /v1/me
+/// would), then back to the page the switch was on if it is under `home`,
+/// else to `home`.
+pub async fn switch_language(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &Session,
+    form: &Language,
+    home: &str,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(state, req, &session.csrf, &form.csrf)?;
+    let locale: crate::domain::accounts::Locale = form
+        .locale
+        .parse()
+        .map_err(|_| ApiError::InvalidQuery("locale must be ja or en".to_owned()))?;
+    crate::api::me::set_locale(state, session.caller(), locale).await?;
+    let back = &form.back;
+    let ours = back.starts_with(home) && !back.contains("//") && !back.contains('\\');
+    Ok(crate::web::see_other(if ours { back } else { home }))
 }
 
 /// A page's caller: a staff member signed in to the dashboard. Without a

@@ -12,7 +12,7 @@ use crate::api::webhooks::{self, CreateWebhook};
 use crate::domain::deliveries::EVENTS;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web::login::Csrf;
+use crate::web::session::Csrf;
 use crate::web::session::{check_csrf, Staff};
 use crate::web::text;
 use crate::web::texts::Texts;

@@ -10,10 +10,10 @@ use super::texts::{app_texts, AppTexts};
 use super::{bare, AppError, Patient};
 use crate::api::auth::{register_patient, verify_sign_in, RegisterRequest};
 use crate::auth::web_session;
-use crate::domain::accounts::{Locale, Role};
+use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web::session::{check_csrf, check_login_csrf, login_csrf, removal, start, Session};
+use crate::web::session::{self, check_login_csrf, login_csrf, start, Session};
 use crate::web::{locale_of, page, see_other};
 
 fn login_form(t: &AppTexts, csrf: &str, email: &str, error: Option<&str>) -> Markup {
@@ -258,52 +258,20 @@ fn status_of(error: &ApiError) -> StatusCode {
     actix_web::ResponseError::status_code(error)
 }
 
-#[derive(Deserialize)]
-pub struct Csrf {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
     Patient(session): Patient,
-    form: web::Form<Csrf>,
+    form: web::Form<session::Csrf>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &session.csrf, &form.csrf)?;
-    session.end(&state).await?;
-    let mut response = see_other("/app/login");
-    response
-        .add_cookie(&removal(&state, &req))
-        .map_err(ApiError::internal)?;
-    Ok(response)
+    Ok(session::sign_out(&state, &req, &session, &form, "/app/login").await?)
 }
 
-#[derive(Deserialize)]
-pub struct Language {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    locale: String,
-    #[serde(default)]
-    back: String,
-}
-
-/// Switches the patient's language (their account's locale, so that the
-/// guidance of their next check-in speaks it too), then back.
 pub async fn switch_language(
     state: web::Data<AppState>,
     req: HttpRequest,
     Patient(session): Patient,
-    form: web::Form<Language>,
+    form: web::Form<session::Language>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&state, &req, &session.csrf, &form.csrf)?;
-    let locale: Locale = form
-        .locale
-        .parse()
-        .map_err(|_| ApiError::InvalidQuery("locale must be ja or en".to_owned()))?;
-    crate::api::me::set_locale(&state, session.caller(), locale).await?;
-    let back = &form.back;
-    let ours = back.starts_with("/app/") && !back.contains("//") && !back.contains('\\');
-    Ok(see_other(if ours { back } else { "/app/" }))
+    Ok(session::switch_language(&state, &req, &session, &form, "/app/").await?)
 }
