@@ -179,6 +179,16 @@ impl Session {
         }))
     }
 
+    /// The session of the request's cookie, for extractors (which get the
+    /// request only).
+    pub async fn of_request(req: &HttpRequest) -> Result<Option<Session>, ApiError> {
+        let state = req
+            .app_data::<actix_web::web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+        Session::of(&state, req).await
+    }
+
     /// The caller as the API's handlers know it.
     pub fn caller(&self) -> AuthUser {
         AuthUser {

@@ -3,14 +3,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
-use serde::Deserialize;
 
-use super::session::{self, Session, Staff};
+use super::session::{self, Refused, Session, Staff};
 use super::texts::{texts, Texts};
 use super::{bare, locale_of, page, see_other, PageError};
-use crate::api::auth::verify_sign_in;
 use crate::domain::accounts::Role;
-use crate::error::ApiError;
 use crate::state::AppState;
 
 fn form(t: &Texts, csrf: &str, email: &str, error: Option<&str>) -> maud::Markup {
@@ -40,22 +37,7 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         return Ok(see_other("/dashboard/"));
     }
     let t = texts(locale_of(None, &req));
-    let (csrf, set) = session::login_csrf(&state, &req);
-    let mut response = page(StatusCode::OK, form(t, &csrf, "", None));
-    if let Some(cookie) = set {
-        response.add_cookie(&cookie).map_err(ApiError::internal)?;
-    }
-    Ok(response)
-}
-
-#[derive(Deserialize)]
-pub struct SignIn {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
+    session::with_login_csrf(&state, &req, StatusCode::OK, |csrf| form(t, csrf, "", None))
 }
 
 /// A wrong email or password stays on the form with one error that does
@@ -63,31 +45,22 @@ pub struct SignIn {
 pub async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form_data: web::Form<SignIn>,
+    form_data: web::Form<session::SignIn>,
 ) -> Result<HttpResponse, PageError> {
-    session::check_login_csrf(&state, &req, &form_data.csrf)?;
     let t = texts(locale_of(None, &req));
-    let SignIn {
-        csrf,
-        email,
-        password,
-    } = form_data.into_inner();
-    let refused =
-        |message: &str, status: StatusCode| page(status, form(t, &csrf, &email, Some(message)));
-    let user = match verify_sign_in(&state, &req, &email, password).await {
-        Ok(user) if user.role != Role::Patient => user,
-        Ok(_) | Err(ApiError::InvalidCredentials) | Err(ApiError::Validation(_)) => {
-            return Ok(refused(t.wrong_credentials, StatusCode::UNAUTHORIZED));
+    let refused = match session::check_sign_in(&state, &req, &form_data).await? {
+        Ok(user) if user.role != Role::Patient => {
+            return session::signed_in(&state, &req, &user, "/dashboard/").await;
         }
-        Err(ApiError::TooManyAttempts { .. }) => {
-            return Ok(refused(t.too_many_attempts, StatusCode::TOO_MANY_REQUESTS));
-        }
-        Err(error) => return Err(error.into()),
+        Ok(_) | Err(Refused::Credentials) => Refused::Credentials,
+        Err(refused) => refused,
     };
-    let cookie = session::start(&state, &req, &user).await?;
-    let mut response = see_other("/dashboard/");
-    response.add_cookie(&cookie).map_err(ApiError::internal)?;
-    Ok(response)
+    let message = match refused {
+        Refused::Credentials => t.wrong_credentials,
+        Refused::TooManyAttempts => t.too_many_attempts,
+    };
+    let markup = form(t, &form_data.csrf, &form_data.email, Some(message));
+    Ok(page(refused.status(), markup))
 }
 
 pub async fn sign_out(

@@ -2,14 +2,16 @@
 //! sign-in form's own CSRF token, the CSRF check as pages answer it, and
 //! the staff extractor.
 
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::Duration;
 use serde::Deserialize;
 
 use super::PageError;
+use crate::api::auth::verify_sign_in;
 use crate::auth::secrets;
 use crate::auth::web_session::{cookie, csrf_holds};
 pub use crate::auth::web_session::{is_secure, own_origin, removal, start, Session};
+use crate::db::users::User;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -70,6 +72,80 @@ pub fn check_login_csrf(state: &AppState, req: &HttpRequest, given: &str) -> Res
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     check_csrf(state, req, &expected, given)
+}
+
+/// A sign-in form's page, with the form's CSRF cookie when the browser
+/// has none yet.
+pub fn with_login_csrf(
+    state: &AppState,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    markup: impl FnOnce(&str) -> maud::Markup,
+) -> Result<HttpResponse, PageError> {
+    let (csrf, set) = login_csrf(state, req);
+    let mut response = crate::web::page(status, markup(&csrf));
+    if let Some(cookie) = set {
+        response.add_cookie(&cookie).map_err(ApiError::internal)?;
+    }
+    Ok(response)
+}
+
+/// The fields of a sign-in form (the dashboard's and the app's).
+#[derive(Deserialize)]
+pub struct SignIn {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// Why a sign-in form is shown again: one reason for a wrong email or
+/// password, so that the page does not say which was wrong.
+pub enum Refused {
+    Credentials,
+    TooManyAttempts,
+}
+
+impl Refused {
+    pub fn status(&self) -> actix_web::http::StatusCode {
+        match self {
+            Refused::Credentials => actix_web::http::StatusCode::UNAUTHORIZED,
+            Refused::TooManyAttempts => actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+}
+
+/// Checks a sign-in form: its CSRF cookie, then the password, throttled
+/// as the API's sign-in is. The user, or why the form is shown again.
+pub async fn check_sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &SignIn,
+) -> Result<Result<User, Refused>, PageError> {
+    check_login_csrf(state, req, &form.csrf)?;
+    match verify_sign_in(state, req, &form.email, form.password.clone()).await {
+        Ok(user) => Ok(Ok(user)),
+        Err(ApiError::InvalidCredentials | ApiError::Validation(_)) => {
+            Ok(Err(Refused::Credentials))
+        }
+        Err(ApiError::TooManyAttempts { .. }) => Ok(Err(Refused::TooManyAttempts)),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Signs the user in: a new session, and to `then` with its cookie.
+pub async fn signed_in(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    then: &str,
+) -> Result<HttpResponse, PageError> {
+    let cookie = start(state, req, user).await?;
+    let mut response = crate::web::see_other(then);
+    response.add_cookie(&cookie).map_err(ApiError::internal)?;
+    Ok(response)
 }
 
 /// A form that carries only its CSRF token (sign-out).
@@ -140,13 +216,7 @@ impl FromRequest for Staff {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| {
-                    PageError::Api(ApiError::internal(anyhow::anyhow!("state missing")))
-                })?;
-            match Session::of(&state, &req).await? {
+            match Session::of_request(&req).await? {
                 None => Err(PageError::SignIn),
                 Some(session) if !session.is_staff() => Err(PageError::StaffOnly),
                 Some(session) => Ok(Staff(session)),

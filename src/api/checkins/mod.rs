@@ -13,11 +13,11 @@ use serde_json::Value;
 
 use super::paging::{audited_page, PageQuery};
 use super::Body;
-use crate::auth::access::treatment_for;
+use crate::auth::access::{self, treatment_for};
 use crate::auth::extractor::AppCaller;
 use crate::auth::AuthUser;
 use crate::clock::now;
-use crate::db::checkins;
+use crate::db::{checkins, treatments};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -76,25 +76,31 @@ fn list_item(row: checkins::Checkin) -> Value {
     item
 }
 
-/// The stored answers (check-in, triage, guidance) of a treatment's first
-/// `limit` check-ins, newest first, for the patient app's history; the
-/// read is audited like the list.
-pub async fn answers(
+/// The stored answers (check-in, triage, guidance) of the calling
+/// patient's check-ins, newest treatment first and newest first within it
+/// (the first `limit` of each treatment), for the patient app's history;
+/// one read, audited like the list.
+pub async fn answers_of_patient(
     state: &AppState,
     user: AuthUser,
-    treatment_id: String,
     limit: i64,
 ) -> Result<Vec<Value>, ApiError> {
+    let patient_id = user.patient_id.clone().ok_or(ApiError::Forbidden)?;
     let body = state
         .db
         .run(move |conn| {
-            let (treatment, _) = treatment_for(conn, &user, &treatment_id)?;
-            let rows = checkins::list(conn, &treatment.id, None, limit)?;
-            let page = audited_page(&user, now(), rows, limit, |row| row.id.clone());
+            let patient = access::patient_for(conn, &user, &patient_id)?;
+            let mut rows = Vec::new();
+            for treatment in treatments::all_for_patient(conn, &patient.id)?.iter().rev() {
+                let mut of_treatment = checkins::list(conn, &treatment.id, None, limit)?;
+                of_treatment.reverse();
+                rows.extend(of_treatment);
+            }
+            let shown = i64::try_from(rows.len()).map_err(ApiError::internal)?;
+            let page = audited_page(&user, now(), rows, shown, |row| row.id.clone());
             Ok(page.map(|page| {
                 page.items
                     .into_iter()
-                    .rev()
                     .map(|row| serde_json::from_str(&row.response).unwrap_or(Value::Null))
                     .collect()
             }))

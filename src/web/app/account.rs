@@ -6,14 +6,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::checkin::field_messages;
 use super::texts::{app_texts, AppTexts};
 use super::{bare, AppError, Patient};
-use crate::api::auth::{register_patient, verify_sign_in, RegisterRequest};
+use crate::api::auth::{register_patient, RegisterRequest};
 use crate::auth::web_session;
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::web::session::{self, check_login_csrf, login_csrf, start, Session};
+use crate::web::session::{self, check_login_csrf, with_login_csrf, Refused, Session};
 use crate::web::{locale_of, page, see_other};
 
 fn login_form(t: &AppTexts, csrf: &str, email: &str, error: Option<&str>) -> Markup {
@@ -38,21 +39,6 @@ fn login_form(t: &AppTexts, csrf: &str, email: &str, error: Option<&str>) -> Mar
     )
 }
 
-/// The sign-in form's page, with its CSRF cookie when it has none yet.
-fn with_login_csrf(
-    state: &AppState,
-    req: &HttpRequest,
-    status: StatusCode,
-    markup: impl FnOnce(&str) -> Markup,
-) -> Result<HttpResponse, AppError> {
-    let (csrf, set) = login_csrf(state, req);
-    let mut response = page(status, markup(&csrf));
-    if let Some(cookie) = set {
-        response.add_cookie(&cookie).map_err(ApiError::internal)?;
-    }
-    Ok(response)
-}
-
 pub async fn show_login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -63,19 +49,9 @@ pub async fn show_login(
         }
     }
     let t = app_texts(locale_of(None, &req));
-    with_login_csrf(&state, &req, StatusCode::OK, |csrf| {
+    Ok(with_login_csrf(&state, &req, StatusCode::OK, |csrf| {
         login_form(t, csrf, "", None)
-    })
-}
-
-#[derive(Deserialize)]
-pub struct SignIn {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
+    })?)
 }
 
 /// A wrong email or password stays on the form with one error that does
@@ -83,33 +59,22 @@ pub struct SignIn {
 pub async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Form<SignIn>,
+    form: web::Form<session::SignIn>,
 ) -> Result<HttpResponse, AppError> {
-    check_login_csrf(&state, &req, &form.csrf)?;
     let t = app_texts(locale_of(None, &req));
-    let SignIn {
-        csrf,
-        email,
-        password,
-    } = form.into_inner();
-    let refused = |message: &str, status: StatusCode| {
-        page(status, login_form(t, &csrf, &email, Some(message)))
-    };
-    let user = match verify_sign_in(&state, &req, &email, password).await {
-        Ok(user) if user.role == Role::Patient => user,
+    let refused = match session::check_sign_in(&state, &req, &form).await? {
+        Ok(user) if user.role == Role::Patient => {
+            return Ok(session::signed_in(&state, &req, &user, "/app/").await?);
+        }
         Ok(_) => return Err(AppError::PatientsOnly),
-        Err(ApiError::InvalidCredentials | ApiError::Validation(_)) => {
-            return Ok(refused(t.wrong_credentials, StatusCode::UNAUTHORIZED));
-        }
-        Err(ApiError::TooManyAttempts { .. }) => {
-            return Ok(refused(t.too_many_attempts, StatusCode::TOO_MANY_REQUESTS));
-        }
-        Err(error) => return Err(error.into()),
+        Err(refused) => refused,
     };
-    let cookie = start(&state, &req, &user).await?;
-    let mut response = see_other("/app/");
-    response.add_cookie(&cookie).map_err(ApiError::internal)?;
-    Ok(response)
+    let message = match refused {
+        Refused::Credentials => t.wrong_credentials,
+        Refused::TooManyAttempts => t.too_many_attempts,
+    };
+    let markup = login_form(t, &form.csrf, &form.email, Some(message));
+    Ok(page(refused.status(), markup))
 }
 
 fn register_form(
@@ -157,9 +122,9 @@ pub async fn show_register(
 ) -> Result<HttpResponse, AppError> {
     let t = app_texts(locale_of(None, &req));
     let invite: String = query.invite.chars().take(64).collect();
-    with_login_csrf(&state, &req, StatusCode::OK, |csrf| {
+    Ok(with_login_csrf(&state, &req, StatusCode::OK, |csrf| {
         register_form(t, csrf, &invite, "", None)
-    })
+    })?)
 }
 
 #[derive(Deserialize)]
@@ -220,31 +185,12 @@ pub async fn register(
         Err(error @ ApiError::TooManyAttempts { .. }) => {
             Ok(refused(t.too_many_attempts.to_owned(), status_of(&error)))
         }
-        Err(ApiError::Validation(fields)) => {
-            let detail = serde_json::to_value(&fields)
-                .ok()
-                .and_then(|v| v.as_object().cloned())
-                .map(|fields| {
-                    fields
-                        .iter()
-                        .map(|(field, messages)| {
-                            let label = match field.as_str() {
-                                "invite_code" => t.invite_code,
-                                "email" => t.email,
-                                _ => t.password,
-                            };
-                            let said: Vec<&str> = messages
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|m| m.as_str())
-                                .collect();
-                            format!("{label}: {}", said.join(", "))
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_default();
+        Err(error @ ApiError::Validation(_)) => {
+            let detail = field_messages(&error, |field| match field {
+                "invite_code" => t.invite_code,
+                "email" => t.email,
+                _ => t.password,
+            });
             Ok(refused(
                 format!("{}{detail}", t.check_form),
                 StatusCode::UNPROCESSABLE_ENTITY,

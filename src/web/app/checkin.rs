@@ -358,7 +358,7 @@ pub async fn send(
             Ok(page(status, layout(t, session, t.sent, "/app/", content)))
         }
         Err(error @ (ApiError::Validation(_) | ApiError::IdempotencyConflict)) => {
-            let notice = format!("{}{}", t.check_form, field_messages(&error));
+            let notice = format!("{}{}", t.check_form, field_messages(&error, |f| f));
             let status = actix_web::ResponseError::status_code(&error);
             show(&state, &patient, status, Some(&notice)).await
         }
@@ -367,28 +367,25 @@ pub async fn send(
 }
 
 /// What a refusal says, field by field ("symptoms.redness: must be 0 to
-/// 4"), or its message when it names no field.
-pub fn field_messages(error: &ApiError) -> String {
-    match error {
-        ApiError::Validation(fields) => serde_json::to_value(fields)
-            .ok()
-            .and_then(|v| v.as_object().cloned())
-            .map(|fields| {
-                fields
-                    .iter()
-                    .map(|(field, messages)| {
-                        let said: Vec<&str> = messages
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .collect();
-                        format!("{field}: {}", said.join(", "))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-            .unwrap_or_default(),
-        other => other.to_string(),
-    }
+/// 4"), each field named by `label`; or its message when it names none.
+pub fn field_messages(error: &ApiError, label: impl Fn(&str) -> &str) -> String {
+    let ApiError::Validation(fields) = error else {
+        return error.to_string();
+    };
+    let fields = serde_json::to_value(fields).unwrap_or(Value::Null);
+    fields
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(field, messages)| {
+            let said: Vec<&str> = messages
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            format!("{}: {}", label(field), said.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

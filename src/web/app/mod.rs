@@ -12,14 +12,13 @@ pub mod reminders;
 pub mod texts;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use maud::{html, Markup, DOCTYPE};
 
 use self::texts::{app_texts, AppTexts, EN, JA};
 use super::{page, see_other, PageError};
 use crate::auth::web_session::Session;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// A page's caller: a patient signed in to the app. Without a session: the
 /// sign-in page; a staff member's session: the patients-only page.
@@ -38,11 +37,7 @@ impl FromRequest for Patient {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("state missing")))?;
-            match Session::of(&state, &req).await? {
+            match Session::of_request(&req).await? {
                 None => Err(AppError::SignIn),
                 Some(session) if session.is_staff() => Err(AppError::PatientsOnly),
                 Some(session) => Ok(Patient(session)),

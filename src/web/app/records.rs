@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::web::page;
 use crate::web::worklist::local_time;
 
-/// Check-ins a treatment's history shows at most.
+/// Check-ins of each treatment the history shows at most.
 const HISTORY_LIMIT: i64 = 200;
 
 pub async fn schedule_page(
@@ -59,14 +59,7 @@ pub async fn history_page(
     patient: Patient,
 ) -> Result<HttpResponse, AppError> {
     let t = patient.texts();
-    let caller = patient.0.caller();
-    let treatments = schedule::load(&state, caller.clone()).await?;
-    let mut answers = Vec::new();
-    for (treatment, _) in treatments.iter().rev() {
-        answers.extend(
-            checkins::answers(&state, caller.clone(), treatment.id.clone(), HISTORY_LIMIT).await?,
-        );
-    }
+    let answers = checkins::answers_of_patient(&state, patient.0.caller(), HISTORY_LIMIT).await?;
     let zone = patient.0.zone();
     let content = html! {
         h1 { (t.history) }

@@ -107,7 +107,11 @@ pub async fn save(
     match reminders::save(&state, patient.0.caller(), &asked).await {
         Ok(_) => show(&state, &patient, StatusCode::OK, Some((t.saved, true))).await,
         Err(error @ ApiError::Validation(_)) => {
-            let notice = format!("{}{}", t.check_form, super::checkin::field_messages(&error));
+            let notice = format!(
+                "{}{}",
+                t.check_form,
+                super::checkin::field_messages(&error, |f| f)
+            );
             show(
                 &state,
                 &patient,
