@@ -133,6 +133,13 @@ pub struct Settings {
     /// The VAPID private key (base64url); unset: generated once and kept
     /// in the database.
     pub vapid_private_key: Option<SecretString>,
+    /// Who push services may contact about this sender (RFC 8292 `sub`).
+    pub vapid_subject: String,
+    /// Where reminder e-mail goes out (`smtp://` or `smtps://`, perhaps with
+    /// credentials); unset: no e-mail.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of reminder e-mail.
+    pub smtp_from: String,
 }
 
 /// Where the settings come from: the process environment, or a map in tests.
@@ -224,6 +231,7 @@ impl Settings {
         if emergency_number.trim().is_empty() || emergency_number.len() > 20 {
             bail!("AFTERCARE_EMERGENCY_NUMBER must be a phone number of at most 20 characters");
         }
+        let public_url = public_url(source)?;
         let trusted_proxies =
             TrustedProxies::parse(&source.get("AFTERCARE_TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|error| anyhow::anyhow!("AFTERCARE_TRUSTED_PROXIES: {error}"))?;
@@ -267,7 +275,6 @@ impl Settings {
                 number(source, "AFTERCARE_WEBHOOK_POLL_MS", 1000)?,
             )?)),
             webhook_dispatch: flag(source, "AFTERCARE_WEBHOOK_DISPATCH", true)?,
-            public_url: public_url(source)?,
             event_keepalive: Duration::from_secs(u64::from(positive(
                 "AFTERCARE_EVENT_KEEPALIVE_SECONDS",
                 number(source, "AFTERCARE_EVENT_KEEPALIVE_SECONDS", 15)?,
@@ -307,7 +314,64 @@ impl Settings {
                 .get("AFTERCARE_VAPID_PRIVATE_KEY")
                 .filter(|key| !key.trim().is_empty())
                 .map(SecretString::from),
+            vapid_subject: vapid_subject(source, public_url.as_deref())?,
+            smtp_url: smtp_url(source, public_url.as_deref())?,
+            smtp_from: smtp_from(source)?,
+            public_url,
         })
+    }
+}
+
+/// AFTERCARE_VAPID_SUBJECT: a `mailto:` or https URL; unset, the public
+/// URL if it is https, else a mailto: of this host.
+fn vapid_subject(source: &dyn Source, public_url: Option<&str>) -> anyhow::Result<String> {
+    match source.get("AFTERCARE_VAPID_SUBJECT") {
+        Some(raw) => {
+            let raw = raw.trim();
+            if raw.starts_with("mailto:") && raw.contains('@') || raw.starts_with("https://") {
+                Ok(raw.to_owned())
+            } else {
+                bail!("AFTERCARE_VAPID_SUBJECT must be a mailto: address or an https URL")
+            }
+        }
+        None => Ok(match public_url {
+            Some(url) if url.starts_with("https://") => url.to_owned(),
+            _ => "mailto:admin@localhost".to_owned(),
+        }),
+    }
+}
+
+/// AFTERCARE_SMTP_URL: `smtp://` or `smtps://host[:port]`; e-mail links to
+/// the patient app, so it needs AFTERCARE_PUBLIC_URL.
+fn smtp_url(source: &dyn Source, public_url: Option<&str>) -> anyhow::Result<Option<SecretString>> {
+    let Some(raw) = source
+        .get("AFTERCARE_SMTP_URL")
+        .filter(|raw| !raw.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let parsed = url::Url::parse(raw.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+    if parsed.is_none() {
+        bail!("AFTERCARE_SMTP_URL must look like smtp://host:port or smtps://user:password@host");
+    }
+    if public_url.is_none() {
+        bail!("AFTERCARE_SMTP_URL needs AFTERCARE_PUBLIC_URL: reminder e-mail links to the patient app");
+    }
+    Ok(Some(SecretString::from(raw.trim().to_owned())))
+}
+
+/// AFTERCARE_SMTP_FROM: a mailbox, `Name <address>` or `address`.
+fn smtp_from(source: &dyn Source) -> anyhow::Result<String> {
+    let raw = source
+        .get("AFTERCARE_SMTP_FROM")
+        .unwrap_or_else(|| "aftercare <reminders@localhost>".to_owned());
+    match raw.trim().parse::<lettre::message::Mailbox>() {
+        Ok(_) => Ok(raw.trim().to_owned()),
+        Err(_) => bail!(
+            "AFTERCARE_SMTP_FROM must be an address like \"Clinic <reminders@clinic.example>\""
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Periodic work: the `missed_checkins` rule, snoozes that end, alerts
-//! that become overdue and sign-in failure counters that no longer count. Every replica may run it; it is idempotent, so
+//! that become overdue, reminders that came due and sign-in failure
+//! counters that no longer count. Every replica may run it; it is idempotent, so
 //! running it twice, or in two places, opens one alert and reports each
 //! overdue alert once.
 
@@ -108,18 +109,34 @@ pub async fn forget_stale_throttles(db: &Db, at: DateTime<Utc>) -> Result<usize,
     .await
 }
 
+/// How often the jobs run, and what they need to know of the settings.
+pub struct Every {
+    pub interval: Duration,
+    pub overdue_after: chrono::Duration,
+    /// Whether reminders go out by e-mail too.
+    pub email: bool,
+}
+
 /// Runs the periodic jobs until the process stops.
-pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliveries: Wakeup) {
+pub fn spawn(db: Db, every: Every, deliveries: Wakeup, reminders: Wakeup) {
     actix_web::rt::spawn(async move {
-        let mut ticker = actix_web::rt::time::interval(every);
+        let mut ticker = actix_web::rt::time::interval(every.interval);
         loop {
             ticker.tick().await;
             let at = crate::clock::now();
-            if let Err(error) = turn_alert_clock(&db, at, overdue_after).await {
+            if let Err(error) = turn_alert_clock(&db, at, every.overdue_after).await {
                 tracing::warn!(code = error.code(), "alert clock failed");
             }
             if let Err(error) = check_missed_checkins(&db, at).await {
                 tracing::warn!(code = error.code(), "periodic job failed");
+            }
+            match crate::reminders::queue_due(&db, at, every.email).await {
+                Ok(0) => {}
+                Ok(slots) => {
+                    tracing::info!(slots, "reminders queued");
+                    reminders.notify();
+                }
+                Err(error) => tracing::warn!(code = error.code(), "reminders not queued"),
             }
             if let Err(error) = standings::recount_due(&db, at).await {
                 tracing::warn!(code = error.code(), "worklist standings not counted");

@@ -39,6 +39,7 @@ pub mod error;
 pub mod jobs;
 pub mod middleware;
 pub mod push;
+pub mod reminders;
 pub mod routes;
 pub mod state;
 pub mod stream;
@@ -171,7 +172,9 @@ async fn ensure_admin(state: &AppState) -> anyhow::Result<()> {
 pub struct Application {
     port: u16,
     server: Server,
-    dispatcher: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+    /// The webhook dispatcher and the reminder sender, if this replica
+    /// runs them.
+    senders: Vec<(watch::Sender<bool>, JoinHandle<()>)>,
     events: std::sync::Arc<stream::EventHub>,
     /// Stops the event hub when dropped with the application.
     _stop_events: watch::Sender<bool>,
@@ -184,11 +187,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = prepare(settings).await?;
         ensure_admin(&state).await?;
+        let reminders = webhooks::Wakeup::default();
         jobs::spawn(
             state.db.clone(),
-            state.settings.job_interval,
-            chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
+            jobs::Every {
+                interval: state.settings.job_interval,
+                overdue_after: chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
+                email: state.settings.smtp_url.is_some(),
+            },
             state.deliveries.clone(),
+            reminders.clone(),
         );
         let (stop_events, events_stopped) = watch::channel(false);
         actix_web::rt::spawn(state.events.clone().run(
@@ -197,7 +205,8 @@ impl Application {
             state.settings.webhook_poll,
             events_stopped,
         ));
-        let dispatcher = if state.settings.webhook_dispatch {
+        let mut senders = Vec::new();
+        if state.settings.webhook_dispatch {
             let dispatcher = Dispatcher::new(
                 state.db.clone(),
                 &state.settings,
@@ -205,10 +214,17 @@ impl Application {
                 state.metrics.webhook_attempts.clone(),
             )?;
             let (stop, stopped) = watch::channel(false);
-            Some((stop, actix_web::rt::spawn(dispatcher.run(stopped))))
-        } else {
-            None
-        };
+            senders.push((stop, actix_web::rt::spawn(dispatcher.run(stopped))));
+            let sender = reminders::sender::Sender::new(
+                state.db.clone(),
+                &state.settings,
+                state.vapid.clone(),
+                &reminders,
+                state.metrics.reminder_attempts.clone(),
+            )?;
+            let (stop, stopped) = watch::channel(false);
+            senders.push((stop, actix_web::rt::spawn(sender.run(stopped))));
+        }
         let events = state.events.clone();
         let state = actix_web::web::Data::new(state);
         let metrics = actix_web::web::Data::from(state.metrics.clone());
@@ -254,7 +270,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            dispatcher,
+            senders,
             events,
             _stop_events: stop_events,
         })
@@ -270,8 +286,8 @@ impl Application {
     }
 
     /// Serves until stopped (by a signal or the handle); then the webhook
-    /// dispatcher finishes the deliveries it is sending and gives back the
-    /// rest of its leases.
+    /// dispatcher and the reminder sender finish what they are sending and
+    /// give back the rest of their leases.
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         // The server stops on these signals too; open event streams end at
         // once rather than holding the graceful shutdown.
@@ -281,9 +297,9 @@ impl Application {
             events.close();
         });
         let served = (&mut self.server).await;
-        if let Some((stop, dispatching)) = self.dispatcher.take() {
+        for (stop, sending) in std::mem::take(&mut self.senders) {
             let _ = stop.send(true);
-            let _ = dispatching.await;
+            let _ = sending.await;
         }
         served
     }

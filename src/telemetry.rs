@@ -114,6 +114,7 @@ pub struct Metrics {
     pub findings: prometheus::IntCounterVec,
     /// Webhook attempts, by what became of the delivery.
     pub webhook_attempts: prometheus::IntCounterVec,
+    pub reminder_attempts: prometheus::IntCounterVec,
     /// Alerts by status and level, read from the database at each scrape.
     pub alerts: prometheus::IntGaugeVec,
 }
@@ -151,6 +152,13 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let reminder_attempts = IntCounterVec::new(
+            Opts::new(
+                "aftercare_reminder_attempts_total",
+                "Reminder attempts, by channel and outcome (sent, failed, skipped, expired, dead)",
+            ),
+            &["channel", "outcome"],
+        )?;
         let alerts = IntGaugeVec::new(
             Opts::new("aftercare_alerts", "Alerts by status and level"),
             &["status", "level"],
@@ -160,6 +168,7 @@ impl Metrics {
         registry.register(Box::new(checkins.clone()))?;
         registry.register(Box::new(findings.clone()))?;
         registry.register(Box::new(webhook_attempts.clone()))?;
+        registry.register(Box::new(reminder_attempts.clone()))?;
         registry.register(Box::new(alerts.clone()))?;
         Ok(Self {
             registry,
@@ -168,6 +177,7 @@ impl Metrics {
             checkins,
             findings,
             webhook_attempts,
+            reminder_attempts,
             alerts,
         })
     }

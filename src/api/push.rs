@@ -13,7 +13,7 @@ use crate::clock::{now, utc};
 use crate::db::push_subscriptions::{self, Subscription};
 use crate::domain::accounts::Role;
 use crate::error::{ApiError, FieldErrors};
-use crate::push::subscription::{check_keys, host_allowed};
+use crate::push::subscription::{self, check_keys};
 use crate::state::AppState;
 use crate::webhooks::policy::Policy;
 
@@ -63,15 +63,8 @@ impl From<Subscription> for SubscriptionView {
 /// allowed push service, and an address the policy allows.
 pub async fn check_endpoint(state: &AppState, raw: &str) -> Result<url::Url, ApiError> {
     let policy = Policy::of(&state.settings);
-    let url = policy
-        .check_form(raw)
+    subscription::check_form(&policy, &state.settings.push_allowed_hosts, raw)
         .map_err(ApiError::PushEndpointNotAllowed)?;
-    let host = url.host_str().unwrap_or_default();
-    if !host_allowed(&state.settings.push_allowed_hosts, host) {
-        return Err(ApiError::PushEndpointNotAllowed(format!(
-            "{host} is not a push service this clinic allows"
-        )));
-    }
     policy
         .check(raw)
         .await

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod patients;
 mod pool;
 pub mod push_subscriptions;
+pub mod reminder_sends;
 pub mod reminders;
 pub mod schema;
 pub mod service_settings;

@@ -48,3 +48,26 @@ pub fn delete(conn: &mut DbConnection, user_id: &str, id: &str) -> Result<bool, 
     .execute(conn)?;
     Ok(deleted > 0)
 }
+
+/// The subscriptions of these users.
+pub fn of_users(
+    conn: &mut DbConnection,
+    user_ids: &[String],
+) -> Result<Vec<Subscription>, ApiError> {
+    Ok(push_subscriptions::table
+        .filter(push_subscriptions::user_id.eq_any(user_ids))
+        .select(Subscription::as_select())
+        .order((
+            push_subscriptions::created_at.asc(),
+            push_subscriptions::id.asc(),
+        ))
+        .load(conn)?)
+}
+
+/// Deletes subscriptions the push service says are gone.
+pub fn delete_gone(conn: &mut DbConnection, ids: &[String]) -> Result<usize, ApiError> {
+    Ok(
+        diesel::delete(push_subscriptions::table.filter(push_subscriptions::id.eq_any(ids)))
+            .execute(conn)?,
+    )
+}

@@ -246,6 +246,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminder_slots (treatment_id, day) {
+        treatment_id -> Text,
+        day -> Integer,
+        patient_id -> Text,
+        due_date -> Text,
+        queued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminder_sends (id) {
+        id -> Text,
+        treatment_id -> Text,
+        day -> Integer,
+        channel -> Text,
+        user_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        expires_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Text,
         at -> Timestamp,
@@ -333,6 +362,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(reminder_preferences -> users (user_id));
 diesel::joinable!(push_subscriptions -> users (user_id));
+diesel::joinable!(reminder_sends -> users (user_id));
 diesel::joinable!(treatments -> patients (patient_id));
 diesel::joinable!(checkins -> treatments (treatment_id));
 diesel::joinable!(checkin_symptoms -> checkins (checkin_id));
@@ -365,6 +395,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     reminder_preferences,
     push_subscriptions,
+    reminder_slots,
+    reminder_sends,
     audit_events,
     webhook_endpoints,
     webhook_deliveries,

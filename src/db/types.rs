@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 use crate::domain::accounts::Role;
 use crate::domain::alerts::Status;
 use crate::domain::deliveries::{DeliveryStatus, EndpointScope};
+use crate::domain::reminders::{Channel, SendStatus};
 use crate::domain::triage::{Level, Rule};
 
 /// `FromSql`/`ToSql` over `Text` for a type with `as_str` and `parse`.
@@ -39,4 +40,13 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(Level, Rule, Status, Role, DeliveryStatus, EndpointScope);
+stored_as_text!(
+    Level,
+    Rule,
+    Status,
+    Role,
+    DeliveryStatus,
+    EndpointScope,
+    Channel,
+    SendStatus,
+);

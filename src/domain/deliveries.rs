@@ -2,7 +2,7 @@
 //! delivery is tried again, and which events an endpoint may ask for.
 
 /// Events an endpoint may subscribe to.
-pub const EVENTS: [&str; 8] = [
+pub const EVENTS: [&str; 9] = [
     "alert.created",
     "alert.escalated",
     "alert.reopened",
@@ -10,6 +10,7 @@ pub const EVENTS: [&str; 8] = [
     "alert.overdue",
     "alert.acknowledged",
     "alert.resolved",
+    "checkin.due",
     "ping",
 ];
 

@@ -77,6 +77,45 @@ pub fn is_due(
     !slot.done && fires <= now && now < end_of_day(slot.due_date, zone) && chosen_at <= fires
 }
 
+codes! {
+    /// How a reminder reaches the patient (the clinic's `checkin.due`
+    /// webhook is a delivery of its own).
+    pub enum Channel {
+        WebPush => "web_push",
+        Email => "email",
+    }
+}
+
+impl Channel {
+    /// Seconds to wait after each failed attempt: a push service or a mail
+    /// server that is down for a while is tried again within the day (the
+    /// message expires at the end of the patient's local day anyway).
+    pub fn retry_schedule(self) -> &'static [u64] {
+        match self {
+            Self::WebPush => &[30, 120, 600, 1800, 3600],
+            Self::Email => &[60, 300, 1800, 3600],
+        }
+    }
+}
+
+codes! {
+    /// Where one reminder message stands.
+    pub enum SendStatus {
+        /// Not tried yet.
+        Pending => "pending",
+        /// Tried and failed; tried again at `next_attempt_at`.
+        Failed => "failed",
+        Sent => "sent",
+        /// Not sent: the day was done before it went out.
+        Skipped => "skipped",
+        /// Not sent: the patient's local day ended first.
+        Expired => "expired",
+        /// Given up: the retries are spent, or nothing would take it (no
+        /// subscription left, an address refused).
+        Dead => "dead",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::error::FieldErrors;
+use crate::webhooks::policy::Policy;
 
 /// The push services of the major browsers.
 pub const DEFAULT_ALLOWED_HOSTS: [&str; 5] = [
@@ -30,7 +31,21 @@ pub fn host_allowed(allowed: &[String], host: &str) -> bool {
         })
 }
 
-fn base64url(raw: &str) -> Option<Vec<u8>> {
+/// The form checks of an endpoint, on saving it and again before every
+/// send: the webhook URL policy, then the allowed hosts. (Names are
+/// resolved and their addresses checked by the caller or, when sending,
+/// by the client's resolver.)
+pub fn check_form(policy: &Policy, allowed: &[String], raw: &str) -> Result<url::Url, String> {
+    let url = policy.check_form(raw)?;
+    let host = url.host_str().unwrap_or_default();
+    if !host_allowed(allowed, host) {
+        return Err(format!("{host} is not a push service this clinic allows"));
+    }
+    Ok(url)
+}
+
+/// Reads a base64url key of a subscription (padding tolerated).
+pub fn base64url(raw: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')).ok()
 }
 

@@ -5,11 +5,25 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
+use p256::pkcs8::EncodePrivateKey;
 use p256::SecretKey;
+
+/// How long a signed VAPID token is valid: RFC 8292 allows at most 24 h.
+const TOKEN_LIFETIME_HOURS: i64 = 12;
 
 pub struct VapidKey {
     secret: SecretKey,
+    signing: EncodingKey,
+}
+
+#[derive(serde::Serialize)]
+struct Claims<'a> {
+    aud: &'a str,
+    exp: i64,
+    sub: &'a str,
 }
 
 impl VapidKey {
@@ -21,7 +35,11 @@ impl VapidKey {
             .map_err(|_| anyhow::anyhow!("the VAPID private key is not base64url"))?;
         let secret = SecretKey::from_slice(&bytes)
             .map_err(|_| anyhow::anyhow!("the VAPID private key is not a P-256 private key"))?;
-        Ok(Self { secret })
+        let der = secret
+            .to_pkcs8_der()
+            .map_err(|_| anyhow::anyhow!("the VAPID private key cannot be encoded"))?;
+        let signing = EncodingKey::from_ec_der(der.as_bytes());
+        Ok(Self { secret, signing })
     }
 
     /// A new private key, in the form `from_base64url` reads.
@@ -35,6 +53,26 @@ impl VapidKey {
     pub fn public_key(&self) -> String {
         let point = self.secret.public_key().to_encoded_point(false);
         URL_SAFE_NO_PAD.encode(point.as_bytes())
+    }
+
+    /// The `Authorization` header of a push request to `endpoint` (RFC
+    /// 8292): an ES256 token for the push service's origin, signed at
+    /// `at`, and the public key.
+    pub fn authorization(
+        &self,
+        endpoint: &url::Url,
+        subject: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, String> {
+        let audience = endpoint.origin().ascii_serialization();
+        let claims = Claims {
+            aud: &audience,
+            exp: (at + chrono::Duration::hours(TOKEN_LIFETIME_HOURS)).timestamp(),
+            sub: subject,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.signing)
+            .map_err(|error| format!("the VAPID token could not be signed: {error}"))?;
+        Ok(format!("vapid t={token}, k={}", self.public_key()))
     }
 }
 
@@ -58,6 +96,34 @@ mod tests {
             key.public_key(),
             VapidKey::from_base64url(&raw).unwrap().public_key()
         );
+    }
+
+    #[test]
+    fn the_authorization_is_a_token_for_the_push_service_origin_that_the_public_key_verifies() {
+        let key = VapidKey::from_base64url(&VapidKey::generate()).unwrap();
+        let endpoint = url::Url::parse("https://push.example.net:8443/send/abc?x=1").unwrap();
+        let at = chrono::Utc::now();
+        let header = key
+            .authorization(&endpoint, "mailto:clinic@example.org", at)
+            .unwrap();
+        let (token, public) = header
+            .strip_prefix("vapid t=")
+            .and_then(|rest| rest.split_once(", k="))
+            .unwrap();
+        assert_eq!(public, key.public_key());
+        let point = URL_SAFE_NO_PAD.decode(public).unwrap();
+        let (x, y) = (
+            URL_SAFE_NO_PAD.encode(&point[1..33]),
+            URL_SAFE_NO_PAD.encode(&point[33..]),
+        );
+        let verifying = jsonwebtoken::DecodingKey::from_ec_components(&x, &y).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::ES256);
+        validation.set_audience(&["https://push.example.net:8443"]);
+        let claims = jsonwebtoken::decode::<serde_json::Value>(token, &verifying, &validation)
+            .unwrap()
+            .claims;
+        assert_eq!(claims["sub"], "mailto:clinic@example.org");
+        assert!(claims["exp"].as_i64().unwrap() <= at.timestamp() + 24 * 3600);
         assert!(VapidKey::from_base64url("not a key").is_err());
         assert!(VapidKey::from_base64url(&URL_SAFE_NO_PAD.encode([0u8; 32])).is_err());
         assert_eq!(format!("{key:?}"), "VapidKey([REDACTED])");

@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use tokio::sync::watch;
 
-use super::policy::{CheckedResolver, Policy};
+use super::policy::Policy;
 use super::signing::signature_header;
 use super::{Listener, Wakeup};
 use crate::clock::now;
@@ -47,15 +47,10 @@ impl Dispatcher {
         attempts: prometheus::IntCounterVec,
     ) -> anyhow::Result<Self> {
         let policy = Policy::of(settings);
-        let client = reqwest::Client::builder()
-            .timeout(settings.webhook_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            // A proxy would resolve the receiver's name itself, out of the
-            // policy's sight.
-            .no_proxy()
-            .dns_resolver(std::sync::Arc::new(CheckedResolver(policy)))
-            .user_agent(concat!("aftercare-webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = policy.client(
+            settings.webhook_timeout,
+            concat!("aftercare-webhooks/", env!("CARGO_PKG_VERSION")),
+        )?;
         Ok(Self {
             db,
             client,

@@ -1,6 +1,6 @@
-//! Alert webhooks: Standard Webhooks signatures, the URL policy, the fan-out
-//! of outbox events to endpoints (in the alert's transaction) and the
-//! dispatcher that delivers them.
+//! Webhooks: Standard Webhooks signatures, the URL policy, the fan-out of
+//! events to endpoints (in the transaction that makes the event: an
+//! alert's, a reminder slot's) and the dispatcher that delivers them.
 
 pub mod dispatcher;
 pub mod policy;
@@ -72,9 +72,20 @@ pub fn fan_out(
     event: &Event<'_>,
     at: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
+    let endpoints = webhooks::enabled_endpoints(conn)?;
+    fan_out_to(conn, &endpoints, event, at)
+}
+
+/// `fan_out` to endpoints the caller loaded once for many events.
+pub fn fan_out_to(
+    conn: &mut DbConnection,
+    endpoints: &[webhooks::Endpoint],
+    event: &Event<'_>,
+    at: DateTime<Utc>,
+) -> Result<usize, ApiError> {
     let mut created = 0;
-    for endpoint in webhooks::enabled_endpoints(conn)? {
-        if !endpoint.wants(event.event_type) {
+    for endpoint in endpoints {
+        if !endpoint.enabled || !endpoint.wants(event.event_type) {
             continue;
         }
         let sees = endpoint.scope == EndpointScope::Clinic
@@ -82,7 +93,7 @@ pub fn fan_out(
         if !sees {
             continue;
         }
-        webhooks::insert_delivery(conn, &new_delivery(&endpoint, event, at))?;
+        webhooks::insert_delivery(conn, &new_delivery(endpoint, event, at))?;
         created += 1;
     }
     Ok(created)

@@ -164,6 +164,25 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// An HTTP client for receivers this policy checks: every address it
+    /// connects to passes the policy, redirects are not followed, and no
+    /// proxy (which would resolve names out of the policy's sight).
+    pub fn client(
+        self,
+        timeout: std::time::Duration,
+        agent: &str,
+    ) -> reqwest::Result<reqwest::Client> {
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(CheckedResolver(self)))
+            .user_agent(agent)
+            .build()
+    }
+}
+
 /// The delivery client's resolver: the addresses it connects to are the
 /// ones it has just checked.
 pub struct CheckedResolver(pub Policy);

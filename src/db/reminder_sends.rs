@@ -1,0 +1,292 @@
+//! The reminder outbox: the slots whose reminder came due and the message
+//! of each channel. A slot is recorded once (its primary key decides
+//! between replicas); messages are claimed with a lease, as webhook
+//! deliveries are: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, on SQLite
+//! inside the write turn.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::schema::{
+    patients, push_subscriptions, reminder_preferences, reminder_sends, reminder_slots, treatments,
+    users,
+};
+use super::DbConnection;
+use crate::domain::accounts::Role;
+use crate::domain::reminders::{Channel, SendStatus};
+use crate::error::ApiError;
+
+/// A treatment young enough to have a scheduled day left, with what
+/// decides when its patient is reminded.
+#[derive(Queryable, Debug)]
+pub struct Candidate {
+    pub treatment_id: String,
+    pub patient_id: String,
+    pub administered_at: NaiveDateTime,
+    pub timezone: String,
+    /// The patient's account, if they registered one.
+    pub user_id: Option<String>,
+    pub local_time: Option<String>,
+    pub web_push: Option<bool>,
+    pub email: Option<String>,
+    pub chosen_at: Option<NaiveDateTime>,
+}
+
+/// Every treatment given since `since`, with its patient's zone, account
+/// and reminder preferences.
+pub fn candidates(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+) -> Result<Vec<Candidate>, ApiError> {
+    Ok(treatments::table
+        .inner_join(patients::table)
+        .left_join(
+            users::table.on(users::patient_id
+                .eq(patients::id.nullable())
+                .and(users::role.eq(Role::Patient))),
+        )
+        .left_join(
+            reminder_preferences::table.on(reminder_preferences::user_id
+                .nullable()
+                .eq(users::id.nullable())),
+        )
+        .filter(treatments::administered_at.ge(since))
+        .select((
+            treatments::id,
+            treatments::patient_id,
+            treatments::administered_at,
+            patients::timezone,
+            users::id.nullable(),
+            reminder_preferences::local_time.nullable(),
+            reminder_preferences::web_push.nullable(),
+            reminder_preferences::email.nullable(),
+            reminder_preferences::chosen_at.nullable(),
+        ))
+        .load(conn)?)
+}
+
+/// The users with at least one push subscription.
+pub fn subscribed_users(conn: &mut DbConnection) -> Result<HashSet<String>, ApiError> {
+    Ok(push_subscriptions::table
+        .select(push_subscriptions::user_id)
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The slots of these treatments already recorded.
+pub fn recorded_slots(
+    conn: &mut DbConnection,
+    treatment_ids: &[String],
+) -> Result<HashSet<(String, i32)>, ApiError> {
+    Ok(reminder_slots::table
+        .filter(reminder_slots::treatment_id.eq_any(treatment_ids))
+        .select((reminder_slots::treatment_id, reminder_slots::day))
+        .load::<(String, i32)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+#[derive(Insertable, Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = reminder_slots)]
+pub struct ReminderSlot {
+    pub treatment_id: String,
+    pub day: i32,
+    pub patient_id: String,
+    /// The local date, YYYY-MM-DD.
+    pub due_date: String,
+    pub queued_at: NaiveDateTime,
+}
+
+/// Records the slot; false if it was recorded already (by this replica or
+/// another): then nothing more is queued for it.
+pub fn record_slot(conn: &mut DbConnection, slot: &ReminderSlot) -> Result<bool, ApiError> {
+    let insert = diesel::insert_into(reminder_slots::table).values(slot);
+    let inserted = match conn {
+        DbConnection::Postgres(pg) => insert.on_conflict_do_nothing().execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.on_conflict_do_nothing().execute(sqlite)?,
+    };
+    Ok(inserted == 1)
+}
+
+#[derive(Insertable, Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = reminder_sends)]
+pub struct Send {
+    pub id: String,
+    pub treatment_id: String,
+    pub day: i32,
+    pub channel: Channel,
+    pub user_id: String,
+    pub status: SendStatus,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub leased_until: Option<NaiveDateTime>,
+    pub lease_owner: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_send(conn: &mut DbConnection, send: &Send) -> Result<(), ApiError> {
+    diesel::insert_into(reminder_sends::table)
+        .values(send)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A claimed message with what its text needs.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub send: Send,
+    pub locale: String,
+    /// The address the patient asks reminders to go to now.
+    pub email: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
+    let due: i64 = reminder_sends::table
+        .filter(reminder_sends::status.eq_any([SendStatus::Pending, SendStatus::Failed]))
+        .filter(reminder_sends::next_attempt_at.le(now))
+        .filter(
+            reminder_sends::leased_until
+                .is_null()
+                .or(reminder_sends::leased_until.lt(now)),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(due > 0)
+}
+
+/// Leases up to `limit` due messages to `owner` until `until`, in the
+/// caller's transaction.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    owner: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Claimed>, ApiError> {
+    let ids: Vec<String> = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(
+            "UPDATE reminder_sends SET leased_until = $1, lease_owner = $2 \
+             WHERE id IN (SELECT id FROM reminder_sends \
+                 WHERE status IN ('pending', 'failed') AND next_attempt_at <= $3 \
+                   AND (leased_until IS NULL OR leased_until < $3) \
+                 ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING id",
+        )
+        .bind::<Timestamp, _>(until)
+        .bind::<Text, _>(owner)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<ClaimedId>(pg)?
+        .into_iter()
+        .map(|c| c.id)
+        .collect(),
+        DbConnection::Sqlite(_) => {
+            let due: Vec<String> = reminder_sends::table
+                .filter(reminder_sends::status.eq_any([SendStatus::Pending, SendStatus::Failed]))
+                .filter(reminder_sends::next_attempt_at.le(now))
+                .filter(
+                    reminder_sends::leased_until
+                        .is_null()
+                        .or(reminder_sends::leased_until.lt(now)),
+                )
+                .order(reminder_sends::next_attempt_at.asc())
+                .limit(limit)
+                .select(reminder_sends::id)
+                .load(conn)?;
+            diesel::update(reminder_sends::table.filter(reminder_sends::id.eq_any(&due)))
+                .set((
+                    reminder_sends::leased_until.eq(Some(until)),
+                    reminder_sends::lease_owner.eq(Some(owner)),
+                ))
+                .execute(conn)?;
+            due
+        }
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Send, String, Option<String>)> = reminder_sends::table
+        .inner_join(users::table.left_join(reminder_preferences::table))
+        .filter(reminder_sends::id.eq_any(&ids))
+        .select((
+            Send::as_select(),
+            users::locale,
+            reminder_preferences::email.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(send, locale, email)| Claimed {
+            send,
+            locale,
+            email,
+        })
+        .collect())
+}
+
+/// How an attempt ended.
+pub struct Outcome {
+    pub id: String,
+    pub status: SendStatus,
+    pub next_attempt_at: NaiveDateTime,
+    pub error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Records how each attempt ended, releasing the leases this owner still
+/// holds (one that expired and was taken by another is left to it).
+pub fn finish(conn: &mut DbConnection, owner: &str, outcomes: &[Outcome]) -> Result<(), ApiError> {
+    for outcome in outcomes {
+        diesel::update(
+            reminder_sends::table
+                .find(&outcome.id)
+                .filter(reminder_sends::lease_owner.eq(owner)),
+        )
+        .set((
+            reminder_sends::status.eq(outcome.status),
+            reminder_sends::attempts.eq(reminder_sends::attempts + 1),
+            reminder_sends::next_attempt_at.eq(outcome.next_attempt_at),
+            reminder_sends::last_error.eq(&outcome.error),
+            reminder_sends::sent_at.eq(outcome.sent_at),
+            reminder_sends::leased_until.eq(None::<NaiveDateTime>),
+            reminder_sends::lease_owner.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Gives back every lease this owner holds (at shutdown).
+pub fn release_leases(conn: &mut DbConnection, owner: &str) -> Result<usize, ApiError> {
+    Ok(
+        diesel::update(reminder_sends::table.filter(reminder_sends::lease_owner.eq(owner)))
+            .set((
+                reminder_sends::leased_until.eq(None::<NaiveDateTime>),
+                reminder_sends::lease_owner.eq(None::<String>),
+            ))
+            .execute(conn)?,
+    )
+}
+
+/// One treatment's reminder messages, oldest first (for tests and support).
+pub fn of_treatment(conn: &mut DbConnection, treatment_id: &str) -> Result<Vec<Send>, ApiError> {
+    Ok(reminder_sends::table
+        .filter(reminder_sends::treatment_id.eq(treatment_id.to_owned()))
+        .select(Send::as_select())
+        .order((reminder_sends::day.asc(), reminder_sends::channel.asc()))
+        .load(conn)?)
+}
