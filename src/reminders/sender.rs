@@ -171,11 +171,16 @@ impl Sender {
                 return Ok(attempted);
             }
             attempted += batch.len();
-            self.send_batch(batch, at).await?;
+            self.send_batch(batch, at, clock).await?;
         }
     }
 
-    async fn send_batch(&self, batch: Vec<Claimed>, at: DateTime<Utc>) -> Result<(), ApiError> {
+    async fn send_batch(
+        &self,
+        batch: Vec<Claimed>,
+        at: DateTime<Utc>,
+        clock: &(dyn Fn() -> DateTime<Utc> + Sync),
+    ) -> Result<(), ApiError> {
         let treatments: Vec<String> = batch.iter().map(|c| c.send.treatment_id.clone()).collect();
         let pushed: Vec<String> = batch
             .iter()
@@ -209,7 +214,7 @@ impl Sender {
             self.attempt(claimed, is_done, mine, at)
         });
         let results = join_all(attempts).await;
-        let finished = now();
+        let finished = clock();
         let mut gone = HashSet::new();
         let mut outcomes = Vec::with_capacity(results.len());
         for (claimed, result) in batch.iter().zip(results) {

@@ -60,8 +60,8 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-/// Starts a server on the database; returns its address and settings.
-pub async fn start(database: &str, extra: &[(&str, &str)]) -> (String, Settings) {
+/// The settings a test server on the database runs with.
+pub fn settings(database: &str, extra: &[(&str, &str)]) -> Settings {
     let mut env: HashMap<String, String> = [
         ("DATABASE_URL", database),
         ("AFTERCARE_BIND", "127.0.0.1:0"),
@@ -79,7 +79,12 @@ pub async fn start(database: &str, extra: &[(&str, &str)]) -> (String, Settings)
     for (k, v) in extra {
         env.insert((*k).to_owned(), (*v).to_owned());
     }
-    let settings = Settings::from_source(&env).unwrap();
+    Settings::from_source(&env).unwrap()
+}
+
+/// Starts a server on the database; returns its address and settings.
+pub async fn start(database: &str, extra: &[(&str, &str)]) -> (String, Settings) {
+    let settings = settings(database, extra);
     let application = Application::build(settings.clone()).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     actix_web::rt::spawn(application.run_until_stopped());
