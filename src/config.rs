@@ -140,6 +140,12 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     /// The sender of reminder e-mail.
     pub smtp_from: String,
+    /// Whether this replica queues the reminders that come due (every
+    /// replica may; off, the clinic sends none unless another does).
+    pub reminders: bool,
+    /// Reminder messages a second this replica sends at most, so that the
+    /// evening's reminders leave room for the check-ins they bring.
+    pub reminder_rate: u32,
 }
 
 /// Where the settings come from: the process environment, or a map in tests.
@@ -317,6 +323,11 @@ impl Settings {
             vapid_subject: vapid_subject(source, public_url.as_deref())?,
             smtp_url: smtp_url(source, public_url.as_deref())?,
             smtp_from: smtp_from(source)?,
+            reminders: flag(source, "AFTERCARE_REMINDERS", true)?,
+            reminder_rate: positive(
+                "AFTERCARE_REMINDER_RATE",
+                number(source, "AFTERCARE_REMINDER_RATE", 500)?,
+            )?,
             public_url,
         })
     }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 
 use crate::alerting::{self, workflow, AlertChange};
 use crate::clock::utc;
@@ -109,34 +109,18 @@ pub async fn forget_stale_throttles(db: &Db, at: DateTime<Utc>) -> Result<usize,
     .await
 }
 
-/// How often the jobs run, and what they need to know of the settings.
-pub struct Every {
-    pub interval: Duration,
-    pub overdue_after: chrono::Duration,
-    /// Whether reminders go out by e-mail too.
-    pub email: bool,
-}
-
 /// Runs the periodic jobs until the process stops.
-pub fn spawn(db: Db, every: Every, deliveries: Wakeup, reminders: Wakeup) {
+pub fn spawn(db: Db, every: Duration, overdue_after: chrono::Duration, deliveries: Wakeup) {
     actix_web::rt::spawn(async move {
-        let mut ticker = actix_web::rt::time::interval(every.interval);
+        let mut ticker = actix_web::rt::time::interval(every);
         loop {
             ticker.tick().await;
             let at = crate::clock::now();
-            if let Err(error) = turn_alert_clock(&db, at, every.overdue_after).await {
+            if let Err(error) = turn_alert_clock(&db, at, overdue_after).await {
                 tracing::warn!(code = error.code(), "alert clock failed");
             }
             if let Err(error) = check_missed_checkins(&db, at).await {
                 tracing::warn!(code = error.code(), "periodic job failed");
-            }
-            match crate::reminders::queue_due(&db, at, every.email).await {
-                Ok(0) => {}
-                Ok(slots) => {
-                    tracing::info!(slots, "reminders queued");
-                    reminders.notify();
-                }
-                Err(error) => tracing::warn!(code = error.code(), "reminders not queued"),
             }
             if let Err(error) = standings::recount_due(&db, at).await {
                 tracing::warn!(code = error.code(), "worklist standings not counted");
@@ -145,6 +129,31 @@ pub fn spawn(db: Db, every: Every, deliveries: Wakeup, reminders: Wakeup) {
                 tracing::warn!(code = error.code(), "stale throttle counters kept");
             }
             deliveries.notify();
+        }
+    });
+}
+
+/// Queues the reminders that came due at the start of every minute (a
+/// reminder time is a minute), and rings the sender, until the process
+/// stops; `email` says whether reminders go out by e-mail too.
+pub fn spawn_reminders(db: Db, email: bool, sender: Wakeup) {
+    actix_web::rt::spawn(async move {
+        loop {
+            let at = crate::clock::now();
+            match crate::reminders::queue_due(&db, at, email).await {
+                Ok(0) => {}
+                Ok(slots) => {
+                    tracing::info!(slots, "reminders queued");
+                    sender.notify();
+                }
+                Err(error) => tracing::warn!(code = error.code(), "reminders not queued"),
+            }
+            let next = at
+                .duration_trunc(chrono::Duration::minutes(1))
+                .unwrap_or(at)
+                + chrono::Duration::minutes(1);
+            let wait = (next - crate::clock::now()).to_std().unwrap_or_default();
+            actix_web::rt::time::sleep(wait).await;
         }
     });
 }

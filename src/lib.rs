@@ -187,17 +187,20 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = prepare(settings).await?;
         ensure_admin(&state).await?;
-        let reminders = webhooks::Wakeup::default();
         jobs::spawn(
             state.db.clone(),
-            jobs::Every {
-                interval: state.settings.job_interval,
-                overdue_after: chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
-                email: state.settings.smtp_url.is_some(),
-            },
+            state.settings.job_interval,
+            chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
             state.deliveries.clone(),
-            reminders.clone(),
         );
+        let reminders = webhooks::Wakeup::default();
+        if state.settings.reminders {
+            jobs::spawn_reminders(
+                state.db.clone(),
+                state.settings.smtp_url.is_some(),
+                reminders.clone(),
+            );
+        }
         let (stop_events, events_stopped) = watch::channel(false);
         actix_web::rt::spawn(state.events.clone().run(
             state.db.clone(),

@@ -28,7 +28,7 @@ pub mod web_sessions;
 pub mod webhooks;
 pub mod worklist;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -108,6 +108,8 @@ fn raw_url(url: &DatabaseUrl) -> String {
 struct Writer {
     turn: Mutex<()>,
     connection: DbPool,
+    /// Writers waiting for the turn that a background writer lets first.
+    waiting: AtomicUsize,
 }
 
 impl Db {
@@ -127,6 +129,7 @@ impl Db {
             true => Some(Arc::new(Writer {
                 turn: Mutex::new(()),
                 connection: pool::build(&raw, 1, checkout_timeout, &health)?,
+                waiting: AtomicUsize::new(0),
             })),
             false => None,
         };
@@ -224,10 +227,10 @@ impl Db {
     ) -> Result<T, ApiError> {
         match &self.writer {
             Some(writer) => {
-                let _turn = writer
-                    .turn
-                    .try_lock_for(self.checkout_timeout)
-                    .ok_or(ApiError::Unavailable)?;
+                writer.waiting.fetch_add(1, Ordering::AcqRel);
+                let turn = writer.turn.try_lock_for(self.checkout_timeout);
+                writer.waiting.fetch_sub(1, Ordering::AcqRel);
+                let _turn = turn.ok_or(ApiError::Unavailable)?;
                 let mut conn = self.checkout_from(&writer.connection)?;
                 transaction(&mut conn, work)
             }
@@ -236,6 +239,50 @@ impl Db {
                 transaction(&mut conn, work)
             }
         }
+    }
+
+    /// `transaction` for work nobody is waiting on (reminders going out):
+    /// on SQLite it takes the write turn only when no other writer waits
+    /// for it, so that a patient's check-in never queues behind a batch of
+    /// them. Keep such transactions short: one that has the turn is not
+    /// interrupted.
+    pub async fn background_transaction<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(writer) = self.writer.clone() else {
+            return self.transaction(work).await;
+        };
+        let started = Instant::now();
+        let mut work = work;
+        // Yields for as long as a foreground writer may wait, then queues
+        // like one: background work is slowed, never starved.
+        while started.elapsed() < self.checkout_timeout {
+            if writer.waiting.load(Ordering::Acquire) == 0 {
+                let (db, writer) = (self.clone(), writer.clone());
+                let attempt = actix_web::web::block(move || {
+                    let Some(turn) = writer.turn.try_lock() else {
+                        return Err(work);
+                    };
+                    if writer.waiting.load(Ordering::Acquire) > 0 {
+                        drop(turn);
+                        return Err(work);
+                    }
+                    Ok(db
+                        .checkout_from(&writer.connection)
+                        .and_then(|mut conn| transaction(&mut conn, work)))
+                })
+                .await
+                .map_err(ApiError::internal)?;
+                match attempt {
+                    Ok(result) => return result,
+                    Err(unrun) => work = unrun,
+                }
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        }
+        self.transaction(work).await
     }
 
     /// Applies pending migrations; safe to call from several replicas.

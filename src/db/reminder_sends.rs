@@ -21,7 +21,7 @@ use crate::error::ApiError;
 
 /// A treatment young enough to have a scheduled day left, with what
 /// decides when its patient is reminded.
-#[derive(Queryable, Debug)]
+#[derive(Queryable, Clone, Debug)]
 pub struct Candidate {
     pub treatment_id: String,
     pub patient_id: String,
@@ -154,8 +154,9 @@ struct ClaimedId {
     id: String,
 }
 
+/// Whether any message is due (one index probe, however many wait).
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
-    let due: i64 = reminder_sends::table
+    let due: Option<String> = reminder_sends::table
         .filter(reminder_sends::status.eq_any([SendStatus::Pending, SendStatus::Failed]))
         .filter(reminder_sends::next_attempt_at.le(now))
         .filter(
@@ -163,13 +164,16 @@ pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiE
                 .is_null()
                 .or(reminder_sends::leased_until.lt(now)),
         )
-        .count()
-        .get_result(conn)?;
-    Ok(due > 0)
+        .select(reminder_sends::id)
+        .first(conn)
+        .optional()?;
+    Ok(due.is_some())
 }
 
 /// Leases up to `limit` due messages to `owner` until `until`, in the
-/// caller's transaction.
+/// caller's transaction. In no particular order: every one is due, and
+/// sorting a whole clinic's evening reminders for each batch would cost
+/// more than sending them.
 pub fn claim_due(
     conn: &mut DbConnection,
     owner: &str,
@@ -183,7 +187,7 @@ pub fn claim_due(
              WHERE id IN (SELECT id FROM reminder_sends \
                  WHERE status IN ('pending', 'failed') AND next_attempt_at <= $3 \
                    AND (leased_until IS NULL OR leased_until < $3) \
-                 ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING id",
         )
         .bind::<Timestamp, _>(until)
@@ -203,7 +207,6 @@ pub fn claim_due(
                         .is_null()
                         .or(reminder_sends::leased_until.lt(now)),
                 )
-                .order(reminder_sends::next_attempt_at.asc())
                 .limit(limit)
                 .select(reminder_sends::id)
                 .load(conn)?;

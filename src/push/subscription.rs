@@ -68,6 +68,24 @@ mod tests {
     use super::*;
     use p256::elliptic_curve::sec1::ToEncodedPoint;
 
+    #[test]
+    fn endpoints_pass_the_webhook_url_policy_address_by_address() {
+        let strict = Policy::default();
+        for (raw, internal) in crate::webhooks::policy::SPECIAL_PURPOSE {
+            let host = if raw.contains(':') {
+                format!("[{raw}]")
+            } else {
+                (*raw).to_owned()
+            };
+            let endpoint = format!("https://{host}/push/1");
+            // Allowed by name (as the URL writes it): only the policy decides.
+            let named = url::Url::parse(&endpoint).unwrap();
+            let allowed = [named.host_str().unwrap().to_owned()];
+            let checked = check_form(&strict, &allowed, &endpoint);
+            assert_eq!(checked.is_err(), *internal, "{raw}: {checked:?}");
+        }
+    }
+
     fn hosts() -> Vec<String> {
         DEFAULT_ALLOWED_HOSTS
             .iter()

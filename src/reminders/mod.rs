@@ -34,7 +34,7 @@ pub const EVENT: &str = "checkin.due";
 const LOOKBACK_DAYS: i64 = 92;
 
 /// Slots recorded per transaction: short write turns beside check-ins.
-const CHUNK: usize = 200;
+const CHUNK: usize = 50;
 
 /// A slot whose reminder is due now, with the channels it goes out on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,7 +164,9 @@ pub async fn queue_due(db: &Db, at: DateTime<Utc>, email_on: bool) -> Result<usi
         if fresh.is_empty() {
             continue;
         }
-        recorded += db.transaction(move |conn| record(conn, &fresh, at)).await?;
+        recorded += db
+            .background_transaction(move |conn| record(conn, &fresh, at))
+            .await?;
     }
     Ok(recorded)
 }
@@ -349,6 +351,33 @@ mod tests {
         assert!(
             !found[0].web_push && !found[0].email,
             "the webhook event only"
+        );
+    }
+
+    #[test]
+    fn a_time_a_spring_forward_skips_is_due_from_the_first_valid_instant() {
+        // New York skips 02:00-03:00 on 14 March 2027: a 02:30 reminder
+        // fires at 03:00 EDT, 07:00 UTC.
+        let mut c = candidate("2027-03-12T15:00:00Z", Some("02:30"), None);
+        c.timezone = "America/New_York".into();
+        let due = |now: &str| due_slots(vec![c.clone()], &subscribed(), true, at(now));
+        assert!(due("2027-03-14T06:59:00Z").is_empty());
+        let found = due("2027-03-14T07:00:00Z");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].due_date.to_string(), "2027-03-14");
+        // A repeated time (01:30 on 7 November 2027) fires at the first one.
+        let mut c = candidate("2027-11-05T15:00:00Z", Some("01:30"), None);
+        c.timezone = "America/New_York".into();
+        assert!(due_slots(
+            vec![c.clone()],
+            &subscribed(),
+            true,
+            at("2027-11-07T05:29:00Z")
+        )
+        .is_empty());
+        assert_eq!(
+            due_slots(vec![c], &subscribed(), true, at("2027-11-07T05:30:00Z")).len(),
+            1
         );
     }
 

@@ -5,9 +5,10 @@
 //! message twice, and expire, so that a replica killed mid-send leaves
 //! nothing leased for ever.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
@@ -32,7 +33,7 @@ use crate::webhooks::policy::Policy;
 use crate::webhooks::{Listener, Wakeup};
 
 /// Messages claimed at once; they are sent concurrently.
-const BATCH: i64 = 64;
+const BATCH: i64 = 32;
 
 pub struct Sender {
     db: Db,
@@ -48,6 +49,10 @@ pub struct Sender {
     lease: chrono::Duration,
     poll: Duration,
     attempts: prometheus::IntCounterVec,
+    /// The time between batches at the reminder rate, and when the next
+    /// one may go.
+    pace: Duration,
+    next_batch: Cell<Instant>,
 }
 
 /// What one push service said of one subscription.
@@ -106,6 +111,8 @@ impl Sender {
             lease: chrono::Duration::from_std(settings.webhook_lease)?,
             poll: settings.webhook_poll,
             attempts,
+            pace: Duration::from_secs_f64(BATCH as f64 / f64::from(settings.reminder_rate.max(1))),
+            next_batch: Cell::new(Instant::now()),
         })
     }
 
@@ -147,6 +154,9 @@ impl Sender {
             if stop.is_some_and(|stop| *stop.borrow()) {
                 return Ok(attempted);
             }
+            // At most the reminder rate: the rest of the machine is the
+            // patients' (their check-ins come in as the reminders go out).
+            actix_web::rt::time::sleep_until(self.next_batch.get().into()).await;
             let (at, owner, lease) = (clock(), self.owner.clone(), self.lease);
             if !self
                 .db
@@ -157,7 +167,7 @@ impl Sender {
             }
             let batch = self
                 .db
-                .transaction(move |conn| {
+                .background_transaction(move |conn| {
                     reminder_sends::claim_due(
                         conn,
                         &owner,
@@ -171,6 +181,8 @@ impl Sender {
                 return Ok(attempted);
             }
             attempted += batch.len();
+            self.next_batch
+                .set(Instant::now().max(self.next_batch.get()) + self.pace);
             self.send_batch(batch, at, clock).await?;
         }
     }
@@ -235,7 +247,7 @@ impl Sender {
         let owner = self.owner.clone();
         let gone: Vec<String> = gone.into_iter().collect();
         self.db
-            .transaction(move |conn| {
+            .background_transaction(move |conn| {
                 reminder_sends::finish(conn, &owner, &outcomes)?;
                 if !gone.is_empty() {
                     push_subscriptions::delete_gone(conn, &gone)?;

@@ -203,65 +203,68 @@ impl Resolve for CheckedResolver {
     }
 }
 
+/// The IANA IPv4 and IPv6 special-purpose address registries, entry by
+/// entry (an address inside, and for the narrow ones the neighbours just
+/// outside), and the IPv6 forms that carry an IPv4 address: whether each
+/// is internal. Every outbound URL check is tested against it.
+#[cfg(test)]
+#[rustfmt::skip]
+pub const SPECIAL_PURPOSE: &[(&str, bool)] = &[
+    // IPv4 registry
+    ("0.0.0.0", true), ("0.1.2.3", true),                    // 0/8
+    ("10.0.0.1", true), ("10.255.255.255", true),            // 10/8
+    ("100.64.0.1", true), ("100.127.255.255", true),         // 100.64/10
+    ("100.63.255.255", false), ("100.128.0.0", false),
+    ("127.0.0.1", true), ("127.255.255.254", true),          // 127/8
+    ("169.254.169.254", true),                               // 169.254/16
+    ("172.16.0.1", true), ("172.31.255.255", true),          // 172.16/12
+    ("172.15.255.255", false), ("172.32.0.0", false),
+    ("192.0.0.8", true),                                     // 192.0.0/24
+    ("192.0.2.1", true),                                     // TEST-NET-1
+    ("192.88.99.1", true),                                   // 6to4 relay
+    ("192.168.1.1", true),                                   // 192.168/16
+    ("198.18.0.1", true), ("198.19.255.255", true),          // 198.18/15
+    ("198.17.255.255", false), ("198.20.0.0", false),
+    ("198.51.100.7", true), ("203.0.113.9", true),           // TEST-NET-2, -3
+    ("224.0.0.1", true), ("240.0.0.1", true), ("255.255.255.255", true),
+    ("93.184.216.34", false), ("8.8.8.8", false), ("1.1.1.1", false),
+    // IPv6 registry
+    ("::1", true), ("::", true),
+    ("::ffff:127.0.0.1", true), ("::ffff:10.0.0.1", true), ("::ffff:8.8.8.8", false),
+    ("::127.0.0.1", true), ("::8.8.8.8", false),             // IPv4-compatible
+    ("::ffff:0:7f00:1", true), ("::ffff:0:808:808", false),  // IPv4-translated
+    ("64:ff9b::7f00:1", true), ("64:ff9b::a9fe:a9fe", true), // NAT64 /96
+    ("64:ff9b::a00:1", true), ("64:ff9b::808:808", false),
+    ("64:ff9b:1::1", true), ("64:ff9b:1:ffff::8.8.8.8", true), // local-use NAT64 /48
+    ("100::1", true),                                        // discard-only
+    ("2001::1", true),                                       // Teredo, server 0.0.0.0
+    ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", false),         // Teredo, both public
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", true),          // Teredo client 192.0.2.45
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", true),          // Teredo client 127.0.0.1
+    ("2001:0:a00:1::", true),                                // Teredo server 10.0.0.1
+    ("2001:2::1", true),                                     // benchmarking
+    ("2001:10::1", true),                                    // ORCHID (deprecated)
+    ("2001:1::1", false), ("2001:1::2", false), ("2001:1::3", true),
+    ("2001:3::1", false), ("2001:4:112::1", false),
+    ("2001:20::1", false), ("2001:30::1", false),
+    ("2001:db8::1", true), ("3fff::1", true),                // documentation
+    ("2002:7f00:1::", true), ("2002:a9fe:a9fe::1", true),    // 6to4
+    ("2002:808:808::1", false),
+    ("2620:4f:8000::1", false),                              // AS112 delegation
+    ("5f00::1", true),                                       // SRv6
+    ("fc00::1", true), ("fd00::1", true),                    // unique local
+    ("fe80::1", true), ("febf::1", true), ("fec0::1", true), // link-, site-local
+    ("ff02::1", true),                                       // multicast
+    ("2606:4700:4700::1111", false), ("2a00:1450:4001::1", false),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The IANA IPv4 and IPv6 special-purpose address registries, entry by
-    /// entry (an address inside, and for the narrow ones the neighbours
-    /// just outside), and the IPv6 forms that carry an IPv4 address.
     #[test]
     fn the_policy_follows_the_special_purpose_registries() {
-        #[rustfmt::skip]
-        let table: &[(&str, bool)] = &[
-            // IPv4 registry
-            ("0.0.0.0", true), ("0.1.2.3", true),                    // 0/8
-            ("10.0.0.1", true), ("10.255.255.255", true),            // 10/8
-            ("100.64.0.1", true), ("100.127.255.255", true),         // 100.64/10
-            ("100.63.255.255", false), ("100.128.0.0", false),
-            ("127.0.0.1", true), ("127.255.255.254", true),          // 127/8
-            ("169.254.169.254", true),                               // 169.254/16
-            ("172.16.0.1", true), ("172.31.255.255", true),          // 172.16/12
-            ("172.15.255.255", false), ("172.32.0.0", false),
-            ("192.0.0.8", true),                                     // 192.0.0/24
-            ("192.0.2.1", true),                                     // TEST-NET-1
-            ("192.88.99.1", true),                                   // 6to4 relay
-            ("192.168.1.1", true),                                   // 192.168/16
-            ("198.18.0.1", true), ("198.19.255.255", true),          // 198.18/15
-            ("198.17.255.255", false), ("198.20.0.0", false),
-            ("198.51.100.7", true), ("203.0.113.9", true),           // TEST-NET-2, -3
-            ("224.0.0.1", true), ("240.0.0.1", true), ("255.255.255.255", true),
-            ("93.184.216.34", false), ("8.8.8.8", false), ("1.1.1.1", false),
-            // IPv6 registry
-            ("::1", true), ("::", true),
-            ("::ffff:127.0.0.1", true), ("::ffff:10.0.0.1", true), ("::ffff:8.8.8.8", false),
-            ("::127.0.0.1", true), ("::8.8.8.8", false),             // IPv4-compatible
-            ("::ffff:0:7f00:1", true), ("::ffff:0:808:808", false),  // IPv4-translated
-            ("64:ff9b::7f00:1", true), ("64:ff9b::a9fe:a9fe", true), // NAT64 /96
-            ("64:ff9b::a00:1", true), ("64:ff9b::808:808", false),
-            ("64:ff9b:1::1", true), ("64:ff9b:1:ffff::8.8.8.8", true), // local-use NAT64 /48
-            ("100::1", true),                                        // discard-only
-            ("2001::1", true),                                       // Teredo, server 0.0.0.0
-            ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", false),         // Teredo, both public
-            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", true),          // Teredo client 192.0.2.45
-            ("2001:0:4136:e378:8000:63bf:80ff:fffe", true),          // Teredo client 127.0.0.1
-            ("2001:0:a00:1::", true),                                // Teredo server 10.0.0.1
-            ("2001:2::1", true),                                     // benchmarking
-            ("2001:10::1", true),                                    // ORCHID (deprecated)
-            ("2001:1::1", false), ("2001:1::2", false), ("2001:1::3", true),
-            ("2001:3::1", false), ("2001:4:112::1", false),
-            ("2001:20::1", false), ("2001:30::1", false),
-            ("2001:db8::1", true), ("3fff::1", true),                // documentation
-            ("2002:7f00:1::", true), ("2002:a9fe:a9fe::1", true),    // 6to4
-            ("2002:808:808::1", false),
-            ("2620:4f:8000::1", false),                              // AS112 delegation
-            ("5f00::1", true),                                       // SRv6
-            ("fc00::1", true), ("fd00::1", true),                    // unique local
-            ("fe80::1", true), ("febf::1", true), ("fec0::1", true), // link-, site-local
-            ("ff02::1", true),                                       // multicast
-            ("2606:4700:4700::1111", false), ("2a00:1450:4001::1", false),
-        ];
-        for (raw, internal) in table {
+        for (raw, internal) in SPECIAL_PURPOSE {
             let ip: IpAddr = raw.parse().unwrap();
             assert_eq!(is_internal(ip), *internal, "{raw}");
         }

@@ -32,7 +32,7 @@ struct Due {
 }
 
 impl Due {
-    async fn new(dispatch: bool) -> Option<Self> {
+    async fn new(dispatch: bool, locale: &str) -> Option<Self> {
         let peers = Peers::start()?;
         let now = Utc::now();
         let zone: Tz = ["Asia/Tokyo", "Europe/London", "America/New_York"]
@@ -64,7 +64,8 @@ impl Due {
                 "AFTERCARE_VAPID_SUBJECT",
                 "mailto:care@clinic.test".to_owned(),
             ),
-            ("AFTERCARE_JOB_INTERVAL_SECONDS", "3600".to_owned()),
+            // The test queues them, at the times it names.
+            ("AFTERCARE_REMINDERS", "false".to_owned()),
             ("AFTERCARE_WEBHOOK_POLL_MS", "100".to_owned()),
             ("AFTERCARE_WEBHOOK_DISPATCH", dispatch.to_string()),
         ]
@@ -76,7 +77,7 @@ impl Due {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         let app = spawn_app_with(&pairs).await;
-        let clinic = Clinic::with(app, 50, zone.name(), "en").await;
+        let clinic = Clinic::with(app, 50, zone.name(), locale).await;
         let fire = (now - chrono::Duration::minutes(2))
             .duration_trunc(chrono::Duration::minutes(1))
             .unwrap();
@@ -170,7 +171,7 @@ fn at(when: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> + Sync {
 
 #[actix_web::test]
 async fn a_due_day_is_reminded_once_by_push_by_e_mail_and_by_webhook() {
-    let Some(due) = Due::new(true).await else {
+    let Some(due) = Due::new(true, "en").await else {
         return;
     };
     let app = &due.clinic.app;
@@ -263,7 +264,7 @@ async fn a_due_day_is_reminded_once_by_push_by_e_mail_and_by_webhook() {
 
 #[actix_web::test]
 async fn a_day_done_before_its_reminder_time_or_before_it_goes_out_is_not_reminded() {
-    let Some(due) = Due::new(false).await else {
+    let Some(due) = Due::new(false, "en").await else {
         return;
     };
     let db = due.db();
@@ -314,7 +315,7 @@ async fn a_day_done_before_its_reminder_time_or_before_it_goes_out_is_not_remind
 
 #[actix_web::test]
 async fn a_gone_subscription_is_removed_and_a_failing_push_service_is_tried_again() {
-    let Some(due) = Due::new(false).await else {
+    let Some(due) = Due::new(false, "en").await else {
         return;
     };
     let app = &due.clinic.app;
@@ -386,7 +387,7 @@ async fn a_gone_subscription_is_removed_and_a_failing_push_service_is_tried_agai
 #[actix_web::test]
 async fn an_endpoint_the_policy_no_longer_allows_is_not_called_and_a_day_that_ended_is_not_reminded(
 ) {
-    let Some(due) = Due::new(false).await else {
+    let Some(due) = Due::new(false, "en").await else {
         return;
     };
     let db = due.db();
@@ -448,7 +449,7 @@ async fn an_endpoint_the_policy_no_longer_allows_is_not_called_and_a_day_that_en
 
 #[actix_web::test]
 async fn replicas_and_a_restart_send_each_reminder_once() {
-    let Some(due) = Due::new(false).await else {
+    let Some(due) = Due::new(false, "ja").await else {
         return;
     };
     let (one, two) = (due.db(), due.db());
