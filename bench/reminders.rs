@@ -254,11 +254,25 @@ fn seed(
     Ok(reporters)
 }
 
+type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+
 /// A push service that takes everything: notes when each push arrived.
 struct PushService {
     url: String,
     received: Arc<AtomicUsize>,
-    arrivals: Arc<Mutex<HashMap<String, Instant>>>,
+    arrivals: Arrivals,
+}
+
+async fn take_push(
+    n: web::Path<String>,
+    _body: web::Bytes,
+    state: web::Data<(Arc<AtomicUsize>, Arrivals)>,
+) -> HttpResponse {
+    state.0.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut arrivals) = state.1.lock() {
+        arrivals.entry(n.into_inner()).or_insert_with(Instant::now);
+    }
+    HttpResponse::Created().finish()
 }
 
 impl PushService {
@@ -266,28 +280,14 @@ impl PushService {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let url = format!("http://127.0.0.1:{}/push", listener.local_addr()?.port());
         let received = Arc::new(AtomicUsize::new(0));
-        let arrivals: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+        let arrivals: Arrivals = Arc::default();
         let state = web::Data::new((received.clone(), arrivals.clone()));
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = HttpServer::new(move || {
-                    App::new().app_data(state.clone()).route(
-                        "/push/{n}",
-                        web::post().to(
-                            |n: web::Path<String>,
-                             _body: web::Bytes,
-                             state: web::Data<(
-                                Arc<AtomicUsize>,
-                                Arc<Mutex<HashMap<String, Instant>>>,
-                            )>| async move {
-                                state.0.fetch_add(1, Ordering::Relaxed);
-                                if let Ok(mut arrivals) = state.1.lock() {
-                                    arrivals.entry(n.into_inner()).or_insert_with(Instant::now);
-                                }
-                                HttpResponse::Created().finish()
-                            },
-                        ),
-                    )
+                    App::new()
+                        .app_data(state.clone())
+                        .route("/push/{n}", web::post().to(take_push))
                 })
                 .workers(1)
                 .listen(listener);

@@ -102,15 +102,40 @@ pub struct ReminderSlot {
     pub queued_at: NaiveDateTime,
 }
 
-/// Records the slot; false if it was recorded already (by this replica or
-/// another): then nothing more is queued for it.
-pub fn record_slot(conn: &mut DbConnection, slot: &ReminderSlot) -> Result<bool, ApiError> {
-    let insert = diesel::insert_into(reminder_slots::table).values(slot);
-    let inserted = match conn {
-        DbConnection::Postgres(pg) => insert.on_conflict_do_nothing().execute(pg)?,
-        DbConnection::Sqlite(sqlite) => insert.on_conflict_do_nothing().execute(sqlite)?,
+/// Records the slots in one statement; returns the (treatment, day) of
+/// those it recorded: a slot recorded already (by this replica or another)
+/// is left out, and nothing more is queued for it.
+pub fn record_slots(
+    conn: &mut DbConnection,
+    slots: &[ReminderSlot],
+) -> Result<HashSet<(String, i32)>, ApiError> {
+    if slots.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let recorded: Vec<(String, i32)> = match conn {
+        DbConnection::Postgres(pg) => diesel::insert_into(reminder_slots::table)
+            .values(slots)
+            .on_conflict_do_nothing()
+            .returning((reminder_slots::treatment_id, reminder_slots::day))
+            .get_results(pg)?,
+        // A statement a row: diesel would wrap SQLite's multi-row form in a
+        // transaction of its own, inside the caller's; in-process, a row
+        // costs little more.
+        DbConnection::Sqlite(sqlite) => {
+            let mut recorded = Vec::new();
+            for slot in slots {
+                let inserted = diesel::insert_into(reminder_slots::table)
+                    .values(slot)
+                    .on_conflict_do_nothing()
+                    .execute(sqlite)?;
+                if inserted == 1 {
+                    recorded.push((slot.treatment_id.clone(), slot.day));
+                }
+            }
+            recorded
+        }
     };
-    Ok(inserted == 1)
+    Ok(recorded.into_iter().collect())
 }
 
 #[derive(Insertable, Queryable, Selectable, Clone, Debug)]
@@ -132,10 +157,24 @@ pub struct Send {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-pub fn insert_send(conn: &mut DbConnection, send: &Send) -> Result<(), ApiError> {
-    diesel::insert_into(reminder_sends::table)
-        .values(send)
-        .execute(conn)?;
+pub fn insert_sends(conn: &mut DbConnection, sends: &[Send]) -> Result<(), ApiError> {
+    if sends.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Postgres(pg) => {
+            diesel::insert_into(reminder_sends::table)
+                .values(sends)
+                .execute(pg)?;
+        }
+        DbConnection::Sqlite(sqlite) => {
+            for send in sends {
+                diesel::insert_into(reminder_sends::table)
+                    .values(send)
+                    .execute(sqlite)?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -251,12 +290,26 @@ pub struct Outcome {
 }
 
 /// Records how each attempt ended, releasing the leases this owner still
-/// holds (one that expired and was taken by another is left to it).
+/// holds (one that expired and was taken by another is left to it): one
+/// statement for the attempts that ended alike (a batch mostly sent).
 pub fn finish(conn: &mut DbConnection, owner: &str, outcomes: &[Outcome]) -> Result<(), ApiError> {
+    let mut alike: Vec<(&Outcome, Vec<&str>)> = Vec::new();
     for outcome in outcomes {
+        let same = |(first, _): &&mut (&Outcome, Vec<&str>)| {
+            first.status == outcome.status
+                && first.next_attempt_at == outcome.next_attempt_at
+                && first.error == outcome.error
+                && first.sent_at == outcome.sent_at
+        };
+        match alike.iter_mut().find(same) {
+            Some((_, ids)) => ids.push(&outcome.id),
+            None => alike.push((outcome, vec![&outcome.id])),
+        }
+    }
+    for (outcome, ids) in alike {
         diesel::update(
             reminder_sends::table
-                .find(&outcome.id)
+                .filter(reminder_sends::id.eq_any(ids))
                 .filter(reminder_sends::lease_owner.eq(owner)),
         )
         .set((

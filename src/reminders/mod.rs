@@ -182,19 +182,23 @@ fn record(
         .into_iter()
         .filter(|endpoint| endpoint.wants(EVENT))
         .collect();
-    let mut recorded = 0;
-    for due in slots {
-        let slot = ReminderSlot {
+    let rows: Vec<ReminderSlot> = slots
+        .iter()
+        .map(|due| ReminderSlot {
             treatment_id: due.treatment_id.clone(),
             day: due.day,
             patient_id: due.patient_id.clone(),
             due_date: due.due_date.to_string(),
             queued_at: at.naive_utc(),
-        };
-        if !reminder_sends::record_slot(conn, &slot)? {
-            continue;
-        }
-        recorded += 1;
+        })
+        .collect();
+    let recorded = reminder_sends::record_slots(conn, &rows)?;
+    let mine: Vec<&Due> = slots
+        .iter()
+        .filter(|due| recorded.contains(&(due.treatment_id.clone(), due.day)))
+        .collect();
+    let mut sends = Vec::new();
+    for due in &mine {
         let channels = [
             (Channel::WebPush, due.web_push),
             (Channel::Email, due.email),
@@ -203,27 +207,27 @@ fn record(
             let (true, Some(user_id)) = (wanted, &due.user_id) else {
                 continue;
             };
-            reminder_sends::insert_send(
-                conn,
-                &Send {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    treatment_id: due.treatment_id.clone(),
-                    day: due.day,
-                    channel,
-                    user_id: user_id.clone(),
-                    status: SendStatus::Pending,
-                    attempts: 0,
-                    next_attempt_at: at.naive_utc(),
-                    expires_at: due.expires_at.naive_utc(),
-                    leased_until: None,
-                    lease_owner: None,
-                    last_error: None,
-                    created_at: at.naive_utc(),
-                    sent_at: None,
-                },
-            )?;
+            sends.push(Send {
+                id: uuid::Uuid::now_v7().to_string(),
+                treatment_id: due.treatment_id.clone(),
+                day: due.day,
+                channel,
+                user_id: user_id.clone(),
+                status: SendStatus::Pending,
+                attempts: 0,
+                next_attempt_at: at.naive_utc(),
+                expires_at: due.expires_at.naive_utc(),
+                leased_until: None,
+                lease_owner: None,
+                last_error: None,
+                created_at: at.naive_utc(),
+                sent_at: None,
+            });
         }
-        if !endpoints.is_empty() {
+    }
+    reminder_sends::insert_sends(conn, &sends)?;
+    if !endpoints.is_empty() {
+        for due in &mine {
             let payload = event_payload(due, at);
             webhooks::fan_out_to(
                 conn,
@@ -239,7 +243,7 @@ fn record(
             )?;
         }
     }
-    Ok(recorded)
+    Ok(mine.len())
 }
 
 #[cfg(test)]
