@@ -342,7 +342,6 @@ pub fn transaction<T>(
     }
 }
 
-/// Answers whether the database takes queries right now.
 /// Lets the current PostgreSQL transaction commit without waiting for its
 /// WAL flush. Only for transactions whose loss in a crash costs nothing but
 /// a new login (a login's refresh token), so that a flood of logins does not
@@ -355,6 +354,7 @@ pub fn relaxed_commit(conn: &mut DbConnection) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Answers whether the database takes queries right now.
 pub async fn ping(db: &Db) -> bool {
     db.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::from))
         .await
