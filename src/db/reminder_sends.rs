@@ -19,6 +19,8 @@ use crate::domain::accounts::Role;
 use crate::domain::reminders::{Channel, SendStatus};
 use crate::error::ApiError;
 
+type Backend = <DbConnection as Connection>::Backend;
+
 /// A treatment young enough to have a scheduled day left, with what
 /// decides when its patient is reminded.
 #[derive(Queryable, Clone, Debug)]
@@ -195,7 +197,14 @@ struct ClaimedId {
 
 /// Whether any message is due (one index probe, however many wait).
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiError> {
-    let due: Option<String> = reminder_sends::table
+    let due: Option<String> = due_ids(now).first(conn).optional()?;
+    Ok(due.is_some())
+}
+
+/// The ids of the messages waiting to be tried whose time has come and
+/// that no live lease holds (the PostgreSQL claim spells the same in SQL).
+fn due_ids(now: NaiveDateTime) -> reminder_sends::BoxedQuery<'static, Backend, Text> {
+    reminder_sends::table
         .filter(reminder_sends::status.eq_any([SendStatus::Pending, SendStatus::Failed]))
         .filter(reminder_sends::next_attempt_at.le(now))
         .filter(
@@ -204,9 +213,7 @@ pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, ApiE
                 .or(reminder_sends::leased_until.lt(now)),
         )
         .select(reminder_sends::id)
-        .first(conn)
-        .optional()?;
-    Ok(due.is_some())
+        .into_boxed()
 }
 
 /// Leases up to `limit` due messages to `owner` until `until`, in the
@@ -238,17 +245,7 @@ pub fn claim_due(
         .map(|c| c.id)
         .collect(),
         DbConnection::Sqlite(_) => {
-            let due: Vec<String> = reminder_sends::table
-                .filter(reminder_sends::status.eq_any([SendStatus::Pending, SendStatus::Failed]))
-                .filter(reminder_sends::next_attempt_at.le(now))
-                .filter(
-                    reminder_sends::leased_until
-                        .is_null()
-                        .or(reminder_sends::leased_until.lt(now)),
-                )
-                .limit(limit)
-                .select(reminder_sends::id)
-                .load(conn)?;
+            let due: Vec<String> = due_ids(now).limit(limit).load(conn)?;
             diesel::update(reminder_sends::table.filter(reminder_sends::id.eq_any(&due)))
                 .set((
                     reminder_sends::leased_until.eq(Some(until)),

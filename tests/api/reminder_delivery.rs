@@ -150,11 +150,24 @@ impl Due {
         .unwrap()
     }
 
+    /// The messages of the clinic's first treatment.
     fn sends(&self) -> Vec<reminder_sends::Send> {
-        let treatment = self.clinic.treatment_id.clone();
+        self.sends_of(&self.clinic.treatment_id)
+    }
+
+    fn sends_of(&self, treatment: &str) -> Vec<reminder_sends::Send> {
+        let treatment = treatment.to_owned();
         self.db()
-            .transaction_blocking(|conn| reminder_sends::of_treatment(conn, &treatment))
+            .transaction_blocking(move |conn| reminder_sends::of_treatment(conn, &treatment))
             .unwrap()
+    }
+
+    /// The status of each message of `treatment`, in the order stored.
+    fn statuses_of(&self, treatment: &str) -> Vec<String> {
+        self.sends_of(treatment)
+            .into_iter()
+            .map(|s| s.status.as_str().to_owned())
+            .collect()
     }
 
     fn statuses(&self) -> Vec<(String, String)> {
@@ -301,14 +314,7 @@ async fn a_day_done_before_its_reminder_time_or_before_it_goes_out_is_not_remind
     let sender = due.sender(&[]);
     let clock = at(due.fire + chrono::Duration::seconds(10));
     assert_eq!(sender.drain(&clock, None).await.unwrap(), 2);
-    let statuses: Vec<String> = due
-        .db()
-        .transaction_blocking(move |conn| reminder_sends::of_treatment(conn, &second))
-        .unwrap()
-        .into_iter()
-        .map(|s| s.status.as_str().to_owned())
-        .collect();
-    assert_eq!(statuses, ["skipped", "skipped"]);
+    assert_eq!(due.statuses_of(&second), ["skipped", "skipped"]);
     assert!(due.peers.pushes().await.is_empty());
     assert!(due.peers.mail().await.is_empty());
 }
@@ -427,22 +433,10 @@ async fn an_endpoint_the_policy_no_longer_allows_is_not_called_and_a_day_that_en
     )
     .await;
     assert_eq!(queue_due(&db, due.fire, true).await.unwrap(), 1);
-    let waiting = {
-        let second = second.clone();
-        due.db()
-            .transaction_blocking(move |conn| reminder_sends::of_treatment(conn, &second))
-            .unwrap()
-    };
+    let waiting = due.sends_of(&second);
     let ended = at(aftercare::clock::utc(waiting[0].expires_at));
     assert_eq!(due.sender(&[]).drain(&ended, None).await.unwrap(), 2);
-    let statuses: Vec<String> = due
-        .db()
-        .transaction_blocking(move |conn| reminder_sends::of_treatment(conn, &second))
-        .unwrap()
-        .into_iter()
-        .map(|s| s.status.as_str().to_owned())
-        .collect();
-    assert_eq!(statuses, ["expired", "expired"]);
+    assert_eq!(due.statuses_of(&second), ["expired", "expired"]);
     assert_eq!(due.peers.mail().await.len(), 1);
     assert!(due.peers.pushes().await.is_empty());
 }
