@@ -80,13 +80,14 @@ pub fn subscribed_users(conn: &mut DbConnection) -> Result<HashSet<String>, ApiE
         .collect())
 }
 
-/// The slots of these treatments already recorded.
-pub fn recorded_slots(
+/// The slots already recorded whose local date is one of `due_dates`
+/// (YYYY-MM-DD).
+pub fn recorded_on(
     conn: &mut DbConnection,
-    treatment_ids: &[String],
+    due_dates: &[String],
 ) -> Result<HashSet<(String, i32)>, ApiError> {
     Ok(reminder_slots::table
-        .filter(reminder_slots::treatment_id.eq_any(treatment_ids))
+        .filter(reminder_slots::due_date.eq_any(due_dates))
         .select((reminder_slots::treatment_id, reminder_slots::day))
         .load::<(String, i32)>(conn)?
         .into_iter()

@@ -141,22 +141,40 @@ pub async fn queue_due(db: &Db, at: DateTime<Utc>, email_on: bool) -> Result<usi
         })
         .await?;
     let due = due_slots(candidates, &subscribed, email_on, at);
+    if due.is_empty() {
+        return Ok(0);
+    }
+    // Once a clinic's evening is recorded, every minute until midnight
+    // finds the same slots due again: one read of the slots recorded for
+    // those dates tells them apart, and a minute with nothing new writes
+    // nothing.
+    let dates: Vec<String> = due
+        .iter()
+        .map(|d| d.due_date.to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let known = db
+        .run(move |conn| reminder_sends::recorded_on(conn, &dates))
+        .await?;
+    let due: Vec<Due> = due
+        .into_iter()
+        .filter(|d| !known.contains(&(d.treatment_id.clone(), d.day)))
+        .collect();
     let mut recorded = 0;
     for chunk in due.chunks(CHUNK) {
         let chunk = chunk.to_vec();
-        // A read first: a turn that finds everything recorded writes nothing.
+        // The day may have been done before its time came.
         let fresh = db
             .run(move |conn| {
                 let ids: Vec<String> = chunk.iter().map(|d| d.treatment_id.clone()).collect();
-                let known = reminder_sends::recorded_slots(conn, &ids)?;
                 let done = checkins::days_done(conn, &ids)?;
                 Ok(chunk
                     .into_iter()
                     .filter(|d| {
-                        !known.contains(&(d.treatment_id.clone(), d.day))
-                            && !done
-                                .get(&d.treatment_id)
-                                .is_some_and(|days| days.contains(&i64::from(d.day)))
+                        !done
+                            .get(&d.treatment_id)
+                            .is_some_and(|days| days.contains(&i64::from(d.day)))
                     })
                     .collect::<Vec<_>>())
             })

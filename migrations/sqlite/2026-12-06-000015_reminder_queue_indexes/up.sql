@@ -7,3 +7,7 @@
 DROP INDEX reminder_sends_due_idx;
 CREATE INDEX reminder_sends_waiting_idx ON reminder_sends (next_attempt_at)
     WHERE status IN ('pending', 'failed');
+
+-- Every minute the scheduler reads the slots already recorded for the
+-- local dates that are due, to tell them from the new ones.
+CREATE INDEX reminder_slots_due_date_idx ON reminder_slots (due_date);
