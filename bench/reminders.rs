@@ -145,8 +145,9 @@ macro_rules! insert_all {
 }
 
 /// The clinic: `due` patients whose reminder is at `fire`, and
-/// `reporters` whose reminder is hours later; returns the reporters'
-/// (e-mail, treatment).
+/// `reporters` who turned reminders off (any other time of theirs would
+/// fall due too whenever it crossed their local midnight); returns the
+/// reporters' (e-mail, treatment).
 fn seed(
     conn: &mut DbConnection,
     args: &Args,
@@ -181,7 +182,6 @@ fn seed(
         let zone_name = ZONES[n % ZONES.len()];
         let zone: Tz = zone_name.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
         let due = n < args.patients;
-        let at = if due { fire } else { fire + Span::hours(3) };
         let id = |kind: &str| {
             uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{kind}{n}").as_bytes())
                 .to_string()
@@ -226,8 +226,8 @@ fn seed(
         });
         preference_rows.push(PreferenceRow {
             user_id: user.clone(),
-            local_time: at.with_timezone(&zone).format("%H:%M").to_string(),
-            web_push: true,
+            local_time: fire.with_timezone(&zone).format("%H:%M").to_string(),
+            web_push: due,
             email: None,
             chosen_at: (fire - Span::days(30)).naive_utc(),
         });
