@@ -251,6 +251,14 @@ async fn a_due_day_is_reminded_once_by_push_by_e_mail_and_by_webhook() {
     assert_eq!(data["treatment_id"], due.clinic.treatment_id.as_str());
     let day = data["day"].as_i64().unwrap();
     assert!((1..=3).contains(&day), "{day}");
+    // Each later minute's scheduler tells this slot from new ones by its
+    // local date (the read that keeps a recorded evening cheap).
+    let due_date = data["due_date"].as_str().unwrap().to_owned();
+    let known = db
+        .transaction_blocking(move |conn| reminder_sends::recorded_on(conn, &[due_date]))
+        .unwrap();
+    let slot = (due.clinic.treatment_id.clone(), i32::try_from(day).unwrap());
+    assert!(known.contains(&slot), "{known:?}");
     assert_eq!(
         data.as_object().unwrap().keys().collect::<Vec<_>>(),
         ["day", "due_date", "patient_id", "treatment_id"]
