@@ -5,7 +5,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::EncodePrivateKey;
@@ -14,9 +17,29 @@ use p256::SecretKey;
 /// How long a signed VAPID token is valid: RFC 8292 allows at most 24 h.
 const TOKEN_LIFETIME_HOURS: i64 = 12;
 
+/// A token is signed again once it has less than this left, so that none
+/// expires on its way to the push service.
+const TOKEN_RENEWAL_HOURS: i64 = 1;
+
 pub struct VapidKey {
     secret: SecretKey,
     signing: EncodingKey,
+    /// The last token signed for each push service origin and subject:
+    /// an evening's reminders go to a handful of origins, and one ES256
+    /// signature per message would cost as much CPU as the encryption.
+    tokens: Mutex<HashMap<(String, String), Token>>,
+}
+
+struct Token {
+    header: String,
+    signed_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+impl Token {
+    fn serves(&self, at: DateTime<Utc>) -> bool {
+        self.signed_at <= at && at + Duration::hours(TOKEN_RENEWAL_HOURS) < self.expires_at
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -39,7 +62,11 @@ impl VapidKey {
             .to_pkcs8_der()
             .map_err(|_| anyhow::anyhow!("the VAPID private key cannot be encoded"))?;
         let signing = EncodingKey::from_ec_der(der.as_bytes());
-        Ok(Self { secret, signing })
+        Ok(Self {
+            secret,
+            signing,
+            tokens: Mutex::new(HashMap::new()),
+        })
     }
 
     /// A new private key, in the form `from_base64url` reads.
@@ -56,23 +83,45 @@ impl VapidKey {
     }
 
     /// The `Authorization` header of a push request to `endpoint` (RFC
-    /// 8292): an ES256 token for the push service's origin, signed at
-    /// `at`, and the public key.
+    /// 8292): an ES256 token for the push service's origin, valid at `at`
+    /// (signed then, or reused while it has an hour left), and the public
+    /// key.
     pub fn authorization(
         &self,
         endpoint: &url::Url,
         subject: &str,
         at: DateTime<Utc>,
     ) -> Result<String, String> {
-        let audience = endpoint.origin().ascii_serialization();
+        let key = (endpoint.origin().ascii_serialization(), subject.to_owned());
+        if let Some(token) = self.cached().get(&key).filter(|token| token.serves(at)) {
+            return Ok(token.header.clone());
+        }
+        let expires_at = at + Duration::hours(TOKEN_LIFETIME_HOURS);
         let claims = Claims {
-            aud: &audience,
-            exp: (at + chrono::Duration::hours(TOKEN_LIFETIME_HOURS)).timestamp(),
+            aud: &key.0,
+            exp: expires_at.timestamp(),
             sub: subject,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.signing)
             .map_err(|error| format!("the VAPID token could not be signed: {error}"))?;
-        Ok(format!("vapid t={token}, k={}", self.public_key()))
+        let header = format!("vapid t={token}, k={}", self.public_key());
+        self.cached().insert(
+            key,
+            Token {
+                header: header.clone(),
+                signed_at: at,
+                expires_at,
+            },
+        );
+        Ok(header)
+    }
+
+    fn cached(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Token>> {
+        // A poisoned cache holds only whole tokens: insertion cannot fail
+        // half-way.
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -127,5 +176,53 @@ mod tests {
         assert!(VapidKey::from_base64url("not a key").is_err());
         assert!(VapidKey::from_base64url(&URL_SAFE_NO_PAD.encode([0u8; 32])).is_err());
         assert_eq!(format!("{key:?}"), "VapidKey([REDACTED])");
+    }
+
+    #[test]
+    fn a_token_is_reused_for_its_origin_until_an_hour_before_it_expires() {
+        let key = VapidKey::from_base64url(&VapidKey::generate()).unwrap();
+        let endpoint = |raw: &str| url::Url::parse(raw).unwrap();
+        let subject = "mailto:clinic@example.org";
+        let at = chrono::Utc::now();
+        let first = key
+            .authorization(&endpoint("https://push.example.net/a"), subject, at)
+            .unwrap();
+        let later = |offset: Duration, url: &str, subject: &str| {
+            key.authorization(&endpoint(url), subject, at + offset)
+                .unwrap()
+        };
+        let same_origin = later(Duration::hours(10), "https://push.example.net/b", subject);
+        assert_eq!(same_origin, first);
+        assert_ne!(
+            later(Duration::minutes(1), "https://push.example.com/a", subject),
+            first,
+            "another origin is another audience"
+        );
+        assert_ne!(
+            later(
+                Duration::minutes(1),
+                "https://push.example.net/a",
+                "mailto:x@example.org"
+            ),
+            first
+        );
+        let set_back = later(
+            Duration::seconds(-30),
+            "https://push.example.net/c",
+            subject,
+        );
+        assert_ne!(
+            set_back, first,
+            "a clock set back gets a token signed at its own time"
+        );
+        assert_eq!(
+            later(Duration::hours(10), "https://push.example.net/a", subject),
+            set_back
+        );
+        assert_ne!(
+            later(Duration::hours(11), "https://push.example.net/a", subject),
+            set_back,
+            "a token with less than an hour left is signed again"
+        );
     }
 }

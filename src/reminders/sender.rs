@@ -158,10 +158,14 @@ impl Sender {
             // patients' (their check-ins come in as the reminders go out).
             actix_web::rt::time::sleep_until(self.next_batch.get().into()).await;
             let (at, owner, lease) = (clock(), self.owner.clone(), self.lease);
-            if !self
-                .db
-                .run(move |conn| reminder_sends::any_due(conn, at.naive_utc()))
-                .await?
+            // On SQLite a claim waits for the write turn, so an idle poll
+            // looks first; PostgreSQL's claim is one statement that finds
+            // nothing as cheaply as the look would.
+            if !self.db.is_postgres()
+                && !self
+                    .db
+                    .run(move |conn| reminder_sends::any_due(conn, at.naive_utc()))
+                    .await?
             {
                 return Ok(attempted);
             }
