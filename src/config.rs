@@ -3,6 +3,8 @@
 //! Every variable has a default that runs the service on a fresh machine;
 //! a value that is set but invalid stops the start with a message naming it.
 
+pub mod media;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -146,6 +148,10 @@ pub struct Settings {
     /// Reminder messages a second this replica sends at most, so that the
     /// evening's reminders leave room for the check-ins they bring.
     pub reminder_rate: u32,
+    /// Where photos are kept (`AFTERCARE_MEDIA_STORE`).
+    pub media_store: media::Location,
+    /// How an S3-compatible media store is reached.
+    pub s3: media::S3Access,
 }
 
 /// Where the settings come from: the process environment, or a map in tests.
@@ -238,6 +244,7 @@ impl Settings {
             bail!("AFTERCARE_EMERGENCY_NUMBER must be a phone number of at most 20 characters");
         }
         let public_url = public_url(source)?;
+        let media_store = media_store(source, &database_url)?;
         let trusted_proxies =
             TrustedProxies::parse(&source.get("AFTERCARE_TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|error| anyhow::anyhow!("AFTERCARE_TRUSTED_PROXIES: {error}"))?;
@@ -328,9 +335,35 @@ impl Settings {
                 "AFTERCARE_REMINDER_RATE",
                 number(source, "AFTERCARE_REMINDER_RATE", 500)?,
             )?,
+            media_store,
+            s3: media::S3Access {
+                endpoint: source.get("AWS_ENDPOINT_URL"),
+                region: source.get("AWS_REGION"),
+                access_key_id: source.get("AWS_ACCESS_KEY_ID"),
+                secret_access_key: source.get("AWS_SECRET_ACCESS_KEY").map(SecretString::from),
+            },
             public_url,
         })
     }
+}
+
+/// AFTERCARE_MEDIA_STORE: `file://PATH` or `s3://bucket/prefix`; unset, a
+/// directory beside the SQLite file (`aftercare.db` -> `aftercare-media`).
+fn media_store(source: &dyn Source, database: &DatabaseUrl) -> anyhow::Result<media::Location> {
+    use media::Location;
+    if let Some(raw) = source.get("AFTERCARE_MEDIA_STORE") {
+        return Location::parse(raw.trim()).map_err(anyhow::Error::msg);
+    }
+    Ok(Location::Directory(match database {
+        DatabaseUrl::Sqlite(path) => {
+            let path = std::path::Path::new(path);
+            let stem = path
+                .file_stem()
+                .map_or("aftercare".into(), |stem| stem.to_string_lossy());
+            path.with_file_name(format!("{stem}-media"))
+        }
+        DatabaseUrl::Postgres(_) => std::path::PathBuf::from("aftercare-media"),
+    }))
 }
 
 /// AFTERCARE_VAPID_SUBJECT: a `mailto:` or https URL; unset, the public

@@ -99,6 +99,9 @@ codes! {
     PatientAlreadyRegistered => "patient_already_registered",
     PayloadTooLarge => "payload_too_large",
     UnsupportedMediaType => "unsupported_media_type",
+    InvalidImage => "invalid_image",
+    ImageTooLarge => "image_too_large",
+    TooManyPhotos => "too_many_photos",
     Validation => "validation_failed",
     Contraindicated => "contraindicated",
     IdempotencyConflict => "idempotency_conflict",
@@ -157,6 +160,17 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
+    /// A photo in a format not accepted, or sent as something else.
+    #[error("{0}; photos are accepted as JPEG, PNG or WebP")]
+    UnsupportedImage(String),
+    #[error("{0}")]
+    InvalidImage(String),
+    #[error("the image is {width} x {height} pixels; at most 40 megapixels are accepted")]
+    ImageTooLarge { width: u32, height: u32 },
+    #[error("this check-in already has {0} photos, the most it may have")]
+    TooManyPhotos(usize),
+    #[error("this Idempotency-Key was already used with another photo")]
+    PhotoKeyReused,
     #[error("some fields are invalid")]
     Validation(FieldErrors),
     #[error("the screening shows contraindications; give an override_reason to record the treatment anyway")]
@@ -220,7 +234,11 @@ impl ApiError {
             Self::EmailTaken => Code::EmailTaken,
             Self::PatientAlreadyRegistered => Code::PatientAlreadyRegistered,
             Self::PayloadTooLarge(_) => Code::PayloadTooLarge,
-            Self::UnsupportedMediaType => Code::UnsupportedMediaType,
+            Self::UnsupportedMediaType | Self::UnsupportedImage(_) => Code::UnsupportedMediaType,
+            Self::InvalidImage(_) => Code::InvalidImage,
+            Self::ImageTooLarge { .. } => Code::ImageTooLarge,
+            Self::TooManyPhotos(_) => Code::TooManyPhotos,
+            Self::PhotoKeyReused => Code::IdempotencyConflict,
             Self::Validation(_) => Code::Validation,
             Self::Contraindicated(_) => Code::Contraindicated,
             Self::IdempotencyConflict => Code::IdempotencyConflict,
@@ -300,6 +318,8 @@ impl ResponseError for ApiError {
             Self::EmailTaken
             | Self::PatientAlreadyRegistered
             | Self::IdempotencyConflict
+            | Self::PhotoKeyReused
+            | Self::TooManyPhotos(_)
             | Self::AlertResolved
             | Self::AcknowledgeFirst
             | Self::LastPhysician
@@ -307,8 +327,12 @@ impl ResponseError for ApiError {
             | Self::WebhookDisabled => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::UnsupportedImage(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::Validation(_)
+            | Self::InvalidImage(_)
+            | Self::ImageTooLarge { .. }
             | Self::Contraindicated(_)
             | Self::WebhookUrlNotAllowed(_)
             | Self::PushEndpointNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,

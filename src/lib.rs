@@ -14,6 +14,7 @@
 //! auth                     passwords, tokens, sessions, throttles, cursor keys, access checks
 //! alerting, jobs           findings -> alert changes -> outbox events; periodic work
 //! webhooks                 the outbox's deliveries and the one outbound URL policy
+//! photos, push, reminders  images in and out of the media store; Web Push; reminders
 //! stream                   the live event stream's hub: new outbox events for open streams
 //! db                       connections, schema, one module per aggregate (no rules)
 //! domain                   pure decisions: symptoms, triage, schedule, guidance
@@ -38,6 +39,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod middleware;
+pub mod photos;
 pub mod push;
 pub mod reminders;
 pub mod routes;
@@ -119,8 +121,11 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     };
     let vapid = push::vapid::VapidKey::from_base64url(&vapid)
         .map_err(|error| anyhow::anyhow!("AFTERCARE_VAPID_PRIVATE_KEY: {error}"))?;
+    let media = photos::store::MediaStore::open(&settings.media_store, &settings.s3)?;
     Ok(AppState {
         vapid: std::sync::Arc::new(vapid),
+        media,
+        workshop: photos::Workshop::default(),
         reads: auth::read_log::ReadLog::start(&db)?,
         db,
         tokens,

@@ -25,6 +25,10 @@ pub struct AppState {
     pub registrations: crate::auth::throttle::RegistrationGate,
     /// The Web Push (VAPID) key every replica signs with.
     pub vapid: std::sync::Arc<crate::push::vapid::VapidKey>,
+    /// Where photos are kept.
+    pub media: crate::photos::store::MediaStore,
+    /// Where uploads wait their turn to be processed.
+    pub workshop: crate::photos::Workshop,
 }
 
 impl AppState {

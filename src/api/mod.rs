@@ -14,6 +14,7 @@ pub mod me;
 pub mod ops;
 pub mod paging;
 pub mod patients;
+pub mod photos;
 pub mod push;
 pub mod reminders;
 pub mod schedule;

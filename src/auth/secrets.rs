@@ -40,7 +40,12 @@ pub fn normalize_invite_code(raw: &str) -> String {
 /// Hex SHA-256; the secrets hashed here carry enough entropy that a fast
 /// hash is safe.
 pub fn sha256_hex(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
+    sha256_hex_bytes(value.as_bytes())
+}
+
+/// Hex SHA-256 of bytes (a photo's content hash).
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()

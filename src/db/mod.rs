@@ -10,6 +10,7 @@ pub mod findings;
 pub mod invites;
 pub mod outbox;
 pub mod patients;
+pub mod photos;
 mod pool;
 pub mod push_subscriptions;
 pub mod reminder_sends;

@@ -246,6 +246,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    photos (id) {
+        id -> Text,
+        checkin_id -> Text,
+        patient_id -> Text,
+        uploaded_by -> Text,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        thumb_width -> Integer,
+        thumb_height -> Integer,
+        upload_sha256 -> Text,
+        sha256 -> Text,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     reminder_slots (treatment_id, day) {
         treatment_id -> Text,
         day -> Integer,
@@ -367,6 +386,7 @@ diesel::joinable!(treatments -> patients (patient_id));
 diesel::joinable!(checkins -> treatments (treatment_id));
 diesel::joinable!(checkin_symptoms -> checkins (checkin_id));
 diesel::joinable!(findings -> checkins (checkin_id));
+diesel::joinable!(photos -> checkins (checkin_id));
 diesel::joinable!(alerts -> treatments (treatment_id));
 diesel::joinable!(treatment_standings -> treatments (treatment_id));
 diesel::joinable!(treatment_standings -> patients (patient_id));
@@ -395,6 +415,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     reminder_preferences,
     push_subscriptions,
+    photos,
     reminder_slots,
     reminder_sends,
     audit_events,

@@ -17,7 +17,10 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database: DatabaseUrl,
-    _sqlite_dir: Option<tempfile::TempDir>,
+    /// AFTERCARE_MEDIA_STORE of the service (replicas share it).
+    pub media_store: String,
+    /// The SQLite file and the media directory, removed with the app.
+    _dir: Option<std::sync::Arc<tempfile::TempDir>>,
     pg_admin: Option<(String, String)>,
 }
 
@@ -103,12 +106,15 @@ impl TestApp {
     /// Another replica of the service on the same database: a client of it
     /// that leaves the database to this one.
     pub async fn replica(&self, extra: &[(&str, &str)]) -> TestApp {
-        let (address, _) = start(&self.database_url(), extra).await;
+        let mut extra = extra.to_vec();
+        extra.push(("AFTERCARE_MEDIA_STORE", &self.media_store));
+        let (address, _) = start(&self.database_url(), &extra).await;
         TestApp {
             address,
             client: self.client.clone(),
             database: self.database.clone(),
-            _sqlite_dir: None,
+            media_store: self.media_store.clone(),
+            _dir: self._dir.clone(),
             pg_admin: None,
         }
     }
@@ -119,7 +125,8 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
-    let (database, sqlite_dir, pg_admin) = match postgres_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database, pg_admin) = match postgres_url() {
         Some(url) => {
             let name = format!("aftercare_test_{}", uuid::Uuid::new_v4().simple());
             let mut admin = PgConnection::establish(&url).unwrap_or_else(|e| {
@@ -128,15 +135,28 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut admin)
                 .unwrap();
-            (with_database(&url, &name), None, Some((url, name)))
+            (with_database(&url, &name), Some((url, name)))
         }
         None => {
-            let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("aftercare.db");
-            (format!("sqlite://{}", path.display()), Some(dir), None)
+            (format!("sqlite://{}", path.display()), None)
         }
     };
-    let (address, settings) = start(&database, extra).await;
+    let mut extra = extra.to_vec();
+    let media = format!("file://{}", dir.path().join("media").display());
+    if !extra
+        .iter()
+        .any(|(name, _)| *name == "AFTERCARE_MEDIA_STORE")
+    {
+        extra.push(("AFTERCARE_MEDIA_STORE", &media));
+    }
+    let media_store = extra
+        .iter()
+        .rev()
+        .find(|(name, _)| *name == "AFTERCARE_MEDIA_STORE")
+        .map(|(_, value)| (*value).to_owned())
+        .unwrap_or_default();
+    let (address, settings) = start(&database, &extra).await;
     TestApp {
         address,
         client: reqwest::Client::builder()
@@ -144,7 +164,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .build()
             .unwrap(),
         database: settings.database_url,
-        _sqlite_dir: sqlite_dir,
+        media_store,
+        _dir: Some(std::sync::Arc::new(dir)),
         pg_admin,
     }
 }

@@ -21,6 +21,7 @@ mod page_access;
 mod patient_app;
 mod patients;
 mod peers;
+mod photos;
 mod plans;
 mod push;
 mod receiver;
