@@ -21,6 +21,7 @@ mod page_access;
 mod patient_app;
 mod patients;
 mod peers;
+mod photo_store;
 mod photos;
 mod plans;
 mod push;

@@ -7,7 +7,8 @@
 use image::{ImageEncoder, Rgb, RgbImage};
 use serde_json::json;
 
-use crate::helpers::{spawn_app, Clinic, Reply, TestApp};
+use crate::helpers::{Clinic, Reply, TestApp};
+use crate::photo_store::{stores, Store};
 
 /// A JPEG of `width` x `height`, left half red and right half blue.
 pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
@@ -244,7 +245,13 @@ pub async fn fetch(
 
 #[actix_web::test]
 async fn a_camera_photo_is_kept_upright_in_srgb_without_metadata_and_at_most_2048_px() {
-    let clinic = Clinic::new(48).await;
+    for store in stores() {
+        a_camera_photo_is_kept_in(&store).await;
+    }
+}
+
+async fn a_camera_photo_is_kept_in(store: &Store) {
+    let clinic = Clinic::with(store.app(false).await, 48, "Asia/Tokyo", "ja").await;
     let checkin_id = checkin(&clinic).await;
     let sent = camera_jpeg(3000, 2000);
     let reply = upload(
@@ -353,6 +360,12 @@ async fn a_camera_photo_is_kept_upright_in_srgb_without_metadata_and_at_most_204
         clinic.app.count("SELECT COUNT(*) AS n FROM photos WHERE length(upload_sha256) = 64 AND length(sha256) = 64"),
         1
     );
+    assert_eq!(
+        store.objects(&clinic.app).await,
+        [format!("photos/{id}.jpg"), format!("photos/{id}.thumb.jpg")],
+        "{}",
+        store.name()
+    );
 }
 
 #[actix_web::test]
@@ -406,7 +419,13 @@ async fn png_and_webp_are_accepted_and_transparency_becomes_white() {
 
 #[actix_web::test]
 async fn every_bad_upload_of_the_contract_is_refused_and_nothing_is_stored() {
-    let clinic = Clinic::new(48).await;
+    for store in stores() {
+        every_bad_upload_is_refused_by(&store).await;
+    }
+}
+
+async fn every_bad_upload_is_refused_by(store: &Store) {
+    let clinic = Clinic::with(store.app(false).await, 48, "Asia/Tokyo", "ja").await;
     let checkin_id = checkin(&clinic).await;
     let app = &clinic.app;
     let mut truncated = jpeg(800, 600);
@@ -525,25 +544,12 @@ async fn every_bad_upload_of_the_contract_is_refused_and_nothing_is_stored() {
         );
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM photos"), 0);
-    let media = app.media_store.strip_prefix("file://").unwrap().to_owned();
-    let files = walk(std::path::Path::new(&media));
-    assert!(files.is_empty(), "nothing stored: {files:?}");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flat_map(|entry| {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
+    let objects = store.objects(app).await;
+    assert!(
+        objects.is_empty(),
+        "{}: nothing stored: {objects:?}",
+        store.name()
+    );
 }
 
 #[actix_web::test]
@@ -799,48 +805,48 @@ async fn only_who_may_see_the_check_in_sees_its_photos_and_each_look_is_audited(
 
 #[actix_web::test]
 async fn a_failed_store_write_leaves_no_row_and_no_object() {
-    let app = spawn_app().await;
-    let clinic = Clinic::with(app, 48, "Asia/Tokyo", "ja").await;
-    let checkin_id = checkin(&clinic).await;
-    // The store's photos directory is a file: every write fails.
-    let media = clinic
-        .app
-        .media_store
-        .strip_prefix("file://")
-        .unwrap()
-        .to_owned();
-    std::fs::create_dir_all(&media).unwrap();
-    std::fs::write(std::path::Path::new(&media).join("photos"), b"in the way").unwrap();
-    let reply = upload(
-        &clinic.app,
-        &clinic.patient,
-        &checkin_id,
-        "image/jpeg",
-        jpeg(100, 80),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (reply.status, reply.code()),
-        (503, "service_unavailable"),
-        "{:?}",
-        reply.body
-    );
-    assert_eq!(clinic.app.count("SELECT COUNT(*) AS n FROM photos"), 0);
-    std::fs::remove_file(std::path::Path::new(&media).join("photos")).unwrap();
-    let reply = upload(
-        &clinic.app,
-        &clinic.patient,
-        &checkin_id,
-        "image/jpeg",
-        jpeg(100, 80),
-        None,
-    )
-    .await;
-    assert_eq!(
-        reply.status, 201,
-        "the same upload goes through once the store works"
-    );
-    let files = walk(std::path::Path::new(&media));
-    assert_eq!(files.len(), 2, "the image and its thumbnail: {files:?}");
+    for store in stores() {
+        let clinic = Clinic::with(store.app(true).await, 48, "Asia/Tokyo", "ja").await;
+        let checkin_id = checkin(&clinic).await;
+        let app = &clinic.app;
+        let reply = upload(
+            app,
+            &clinic.patient,
+            &checkin_id,
+            "image/jpeg",
+            jpeg(100, 80),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (503, "service_unavailable"),
+            "{}: {:?}",
+            store.name(),
+            reply.body
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM photos"), 0);
+        assert!(store.objects(app).await.is_empty(), "{}", store.name());
+        if let Store::Local = store {
+            store.mend(app);
+            let reply = upload(
+                app,
+                &clinic.patient,
+                &checkin_id,
+                "image/jpeg",
+                jpeg(100, 80),
+                None,
+            )
+            .await;
+            assert_eq!(
+                reply.status, 201,
+                "the same upload goes through once the store works"
+            );
+            assert_eq!(
+                store.objects(app).await.len(),
+                2,
+                "the image and its thumbnail"
+            );
+        }
+    }
 }
