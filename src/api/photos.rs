@@ -7,17 +7,18 @@
 //! is read. The object is written before its row is committed, so that a
 //! row never points at a missing object; a failed commit removes it again.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::SubsecRound;
+use chrono::{DateTime, SubsecRound, Utc};
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::auth::access::can_see_patient;
 use crate::auth::audit::{self, Action};
-use crate::auth::extractor::AppCaller;
+use crate::auth::extractor::{AppCaller, ReadCaller};
 use crate::auth::{secrets, AuthUser};
 use crate::clock::{now, utc};
 use crate::db::photos::{self, key_of, Photo};
@@ -36,19 +37,49 @@ const FORM_OVERHEAD: usize = 64 * 1024;
 /// What every stored image is.
 const STORED_TYPE: &str = "image/jpeg";
 
-/// A photo as the API shows it.
-pub fn view(photo: &Photo) -> Value {
-    json!({
-        "id": photo.id,
-        "checkin_id": photo.checkin_id,
-        "content_type": photo.content_type,
-        "width": photo.width,
-        "height": photo.height,
-        "bytes": photo.bytes,
-        "created_at": utc(photo.created_at),
-        "url": format!("/v1/photos/{}", photo.id),
-        "thumbnail_url": format!("/v1/photos/{}?size=thumb", photo.id),
-    })
+/// A photo as the API shows it, wherever it is listed.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct PhotoView {
+    pub id: String,
+    pub checkin_id: String,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+    pub created_at: DateTime<Utc>,
+    pub url: String,
+    pub thumbnail_url: String,
+}
+
+impl From<&Photo> for PhotoView {
+    fn from(photo: &Photo) -> Self {
+        Self {
+            id: photo.id.clone(),
+            checkin_id: photo.checkin_id.clone(),
+            content_type: photo.content_type.clone(),
+            width: photo.width,
+            height: photo.height,
+            bytes: photo.bytes,
+            created_at: utc(photo.created_at),
+            url: format!("/v1/photos/{}", photo.id),
+            thumbnail_url: format!("/v1/photos/{}?size=thumb", photo.id),
+        }
+    }
+}
+
+/// The photos of these check-ins by check-in, oldest first: one query.
+pub fn by_checkin(
+    conn: &mut DbConnection,
+    checkin_ids: &[String],
+) -> Result<HashMap<String, Vec<PhotoView>>, ApiError> {
+    let mut found: HashMap<String, Vec<PhotoView>> = HashMap::new();
+    for photo in photos::of_checkins(conn, checkin_ids)? {
+        found
+            .entry(photo.checkin_id.clone())
+            .or_default()
+            .push(PhotoView::from(&photo));
+    }
+    Ok(found)
 }
 
 #[tracing::instrument(skip_all, fields(checkin_id = %path))]
@@ -135,7 +166,7 @@ pub async fn upload(
     match committed {
         Ok(Ok(())) => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/v1/photos/{}", photo.id)))
-            .json(view(&photo))),
+            .json(PhotoView::from(&photo))),
         // The same photo arrived twice at once: the other one is kept.
         Ok(Err(earlier)) => {
             forget(&state, &photo.id).await;
@@ -154,7 +185,7 @@ fn repeated(earlier: Photo, upload_sha256: &str) -> Result<HttpResponse, ApiErro
     if earlier.upload_sha256 != upload_sha256 {
         return Err(ApiError::PhotoKeyReused);
     }
-    Ok(HttpResponse::Ok().json(view(&earlier)))
+    Ok(HttpResponse::Ok().json(PhotoView::from(&earlier)))
 }
 
 fn dimension(pixels: u32) -> i32 {
@@ -361,7 +392,7 @@ impl SizeQuery {
 #[tracing::instrument(skip_all, fields(photo_id = %path))]
 pub async fn get(
     state: web::Data<AppState>,
-    user: AuthUser,
+    ReadCaller(user): ReadCaller,
     path: web::Path<uuid::Uuid>,
     query: web::Query<SizeQuery>,
 ) -> Result<HttpResponse, ApiError> {

@@ -1,7 +1,7 @@
 //! `GET /v1/patients/{patient_id}/timeline`: per treatment and per day since
 //! it, the check-ins, the highest severity of each symptom, the worst
-//! vitals and the alerts the day's reports fed; a recovery chart in one
-//! request.
+//! vitals, the photos and the alerts the day's reports fed; a recovery
+//! chart in one request.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,6 +9,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
+use super::photos::{self, PhotoView};
 use super::treatments::{view, TreatmentView};
 use super::views::PatientView;
 use crate::alerting::AlertChange;
@@ -39,6 +40,8 @@ struct Day {
     symptoms: BTreeMap<String, i32>,
     vitals: Vitals,
     alerts: Vec<AlertChange>,
+    /// The photos of the day's check-ins, in the order of the check-ins.
+    photos: Vec<PhotoView>,
 }
 
 impl Day {
@@ -50,6 +53,7 @@ impl Day {
             symptoms: BTreeMap::new(),
             vitals: Vitals::default(),
             alerts: Vec::new(),
+            photos: Vec::new(),
         }
     }
 }
@@ -73,12 +77,14 @@ struct Days {
 }
 
 impl Days {
-    /// Folds the check-ins, their symptoms and the alert evidence into days.
+    /// Folds the check-ins, their symptoms and photos and the alert
+    /// evidence into days.
     fn build(
         given: &[Treatment],
         zone: chrono_tz::Tz,
         checkins: Vec<rows::CheckinVitals>,
         symptoms: Vec<(String, String, i32)>,
+        mut photos: HashMap<String, Vec<PhotoView>>,
         evidence: Vec<(Alert, chrono::NaiveDateTime)>,
     ) -> Self {
         let first_dates: HashMap<String, NaiveDate> = given
@@ -99,6 +105,9 @@ impl Days {
             vitals.glucose_mg_dl_min = lower(vitals.glucose_mg_dl_min, c.glucose_mg_dl);
             vitals.systolic_bp_min = lower(vitals.systolic_bp_min, c.systolic_bp);
             vitals.temperature_c_max = higher(vitals.temperature_c_max, c.temperature_c);
+            entry
+                .photos
+                .extend(photos.remove(&c.id).into_iter().flatten());
         }
         for (checkin_id, symptom, severity) in symptoms {
             if let Some((treatment_id, day)) = checkin_day.get(&checkin_id) {
@@ -181,8 +190,10 @@ pub async fn load(
             let ids: Vec<String> = given.iter().map(|t| t.id.clone()).collect();
             let checkins = rows::checkins_of(conn, &ids)?;
             let symptoms = rows::symptoms_of(conn, &ids, 1)?;
+            let checkin_ids: Vec<String> = checkins.iter().map(|c| c.id.clone()).collect();
+            let photos = photos::by_checkin(conn, &checkin_ids)?;
             let evidence = rows::alert_evidence_of(conn, &ids)?;
-            let mut days = Days::build(&given, zone, checkins, symptoms, evidence);
+            let mut days = Days::build(&given, zone, checkins, symptoms, photos, evidence);
             let treatments_out = given
                 .into_iter()
                 .map(|treatment| TreatmentDays {

@@ -159,11 +159,45 @@ impl FromRequest for AppCaller {
                 return Err(ApiError::Forbidden);
             }
             let mut user = session.caller();
-            user.request_id = req
-                .extensions()
-                .get::<tracing_actix_web::RequestId>()
-                .map(ToString::to_string);
+            user.request_id = request_id(&req);
             Ok(AppCaller(user))
         })
     }
+}
+
+/// The caller of the `GET` routes a browser page loads directly (photos in
+/// an `img`): a bearer token as anywhere else, or a dashboard or patient
+/// app session cookie. Reads only, so no CSRF token; the cookie is
+/// SameSite=Strict, so another site's page cannot send it.
+pub struct ReadCaller(pub AuthUser);
+
+impl FromRequest for ReadCaller {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            let user = AuthUser::from_request(req, payload);
+            return Box::pin(async move { Ok(ReadCaller(user.await?)) });
+        }
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+            let session = web_session::Session::of(&state, &req)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            let mut user = session.caller();
+            user.request_id = request_id(&req);
+            Ok(ReadCaller(user))
+        })
+    }
+}
+
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(ToString::to_string)
 }

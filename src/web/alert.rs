@@ -9,6 +9,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::photos::thumbnails;
 use super::session::{check_csrf, Staff};
 use super::texts::Texts;
 use super::worklist::{level_badge, local_time};
@@ -116,6 +117,7 @@ fn render(t: &Texts, staff: &Staff, shown: &Shown, notice: Option<&str>) -> Mark
                     (level_badge(t, &text(&item["level"]))) " "
                     time { (local_time(&item["observed_at"], zone)) } ": "
                     (item["reasons"].as_array().map(|r| r.iter().map(text).collect::<Vec<_>>().join("; ")).unwrap_or_default())
+                    (thumbnails(t, &item["photos"], &local_time(&item["observed_at"], zone)))
                 }
             }
         }

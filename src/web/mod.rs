@@ -10,6 +10,7 @@ pub mod assets;
 pub mod chart;
 pub mod login;
 pub mod patient;
+pub mod photos;
 pub mod session;
 pub mod stats;
 pub mod texts;

@@ -8,6 +8,7 @@ use maud::{html, Markup, PreEscaped};
 use serde_json::Value;
 
 use super::chart::symptoms_by_day;
+use super::photos::thumbnails;
 use super::session::Csrf;
 use super::session::{check_csrf, own_origin, Staff};
 use super::texts::Texts;
@@ -88,6 +89,12 @@ fn render(
                                 }
                             }
                         }
+                    }
+                }
+                @if days.iter().any(|day| day["photos"].as_array().is_some_and(|p| !p.is_empty())) {
+                    h3 { (t.photos) }
+                    @for day in &days {
+                        (thumbnails(t, &day["photos"], &format!("{} {}", t.day, day["day"].as_i64().unwrap_or_default())))
                     }
                 }
             }

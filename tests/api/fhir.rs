@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::photos;
 
 fn of_type<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
     bundle["entry"]
@@ -56,11 +57,22 @@ fn validate(document: &Value) -> Option<(bool, String)> {
 #[actix_web::test]
 async fn the_export_is_a_valid_fhir_r4_bundle_of_the_patients_record() {
     let clinic = Clinic::new(30).await;
-    clinic
+    let first = clinic
         .report(1, json!({"symptoms": {"redness": 1, "headache": 0}, "note": "slight redness",
                           "vitals": {"glucose": {"value": 5.4, "unit": "mmol/L"}, "systolic_bp": 121, "temperature_c": 37.1},
                           "impact": {"missed_normal_activities": false, "missed_work": false, "medical_care": "none"}}))
         .await;
+    let first_id = first.body["checkin"]["id"].as_str().unwrap().to_owned();
+    let photo = photos::upload(
+        &clinic.app,
+        &clinic.patient,
+        &first_id,
+        "image/jpeg",
+        photos::jpeg(640, 480),
+        None,
+    )
+    .await;
+    assert_eq!(photo.status, 201, "{:?}", photo.body);
     let urgent = clinic
         .report(25, json!({"symptoms": {"headache": 4}}))
         .await;
@@ -116,6 +128,22 @@ async fn the_export_is_a_valid_fhir_r4_bundle_of_the_patients_record() {
     );
     assert_eq!(event["outcome"]["coding"][0]["code"], "resolved");
     assert_eq!(event["severity"]["coding"][0]["code"], "moderate");
+    let media = of_type(bundle, "Media");
+    assert_eq!(media.len(), 1);
+    assert_eq!(media[0]["id"], photo.body["id"]);
+    assert_eq!(media[0]["status"], "completed");
+    assert_eq!(media[0]["type"]["coding"][0]["code"], "image");
+    assert_eq!(
+        media[0]["partOf"][0]["reference"],
+        format!("urn:uuid:{first_id}")
+    );
+    assert_eq!(
+        (media[0]["width"].as_i64(), media[0]["height"].as_i64()),
+        (Some(640), Some(480))
+    );
+    assert_eq!(media[0]["content"]["contentType"], "image/jpeg");
+    assert_eq!(media[0]["content"]["size"], photo.body["bytes"]);
+    assert_eq!(media[0]["content"]["url"], photo.body["url"]);
     let procedure = of_type(bundle, "Procedure")[0];
     assert_eq!(procedure["bodySite"][0]["text"], "face");
     // Every reference points at a resource of the bundle.

@@ -22,6 +22,7 @@ mod patient_app;
 mod patients;
 mod peers;
 mod photo_store;
+mod photo_views;
 mod photos;
 mod plans;
 mod push;

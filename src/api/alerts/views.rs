@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::api::photos::{self, PhotoView};
 use crate::clock::utc;
 use crate::db::alert_queries::{self, Evidence, HistoryEntry};
 use crate::db::alerts::Alert;
@@ -28,6 +29,8 @@ pub struct EvidenceView {
     /// the finding.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     superseded: bool,
+    /// The check-in's photos, oldest first.
+    photos: Vec<PhotoView>,
 }
 
 #[derive(Serialize, Debug)]
@@ -82,7 +85,7 @@ impl From<HistoryEntry> for HistoryView {
     }
 }
 
-fn evidence_view(e: Evidence) -> EvidenceView {
+fn evidence_view(e: Evidence, photos: Vec<PhotoView>) -> EvidenceView {
     EvidenceView {
         checkin_id: e.checkin_id,
         observed_at: utc(e.observed_at),
@@ -90,6 +93,7 @@ fn evidence_view(e: Evidence) -> EvidenceView {
         reasons: serde_json::from_str(&e.reasons).unwrap_or_default(),
         retriaged: e.retriaged,
         superseded: e.superseded,
+        photos,
     }
 }
 
@@ -120,18 +124,31 @@ pub fn alert_view(alert: Alert, evidence: Vec<EvidenceView>) -> AlertView {
     }
 }
 
-/// The views of these alerts, each with its evidence.
+/// The views of these alerts, each with its evidence and the evidence's
+/// photos.
 pub fn with_evidence(
     conn: &mut DbConnection,
     rows: Vec<Alert>,
 ) -> Result<Vec<AlertView>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|a| a.id.clone()).collect();
+    let evidence = alert_queries::evidence_for(conn, &ids)?;
+    let checkin_ids: Vec<String> = evidence
+        .iter()
+        .filter_map(|e| e.checkin_id.clone())
+        .collect();
+    let photos = photos::by_checkin(conn, &checkin_ids)?;
     let mut by_alert: HashMap<String, Vec<EvidenceView>> = HashMap::new();
-    for e in alert_queries::evidence_for(conn, &ids)? {
+    for e in evidence {
+        let shown = e
+            .checkin_id
+            .as_ref()
+            .and_then(|id| photos.get(id))
+            .cloned()
+            .unwrap_or_default();
         by_alert
             .entry(e.alert_id.clone())
             .or_default()
-            .push(evidence_view(e));
+            .push(evidence_view(e, shown));
     }
     Ok(rows
         .into_iter()

@@ -12,6 +12,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
 use super::paging::{audited_page, PageQuery};
+use super::photos::{self, PhotoView};
 use super::Body;
 use crate::auth::access::{self, treatment_for};
 use crate::auth::extractor::AppCaller;
@@ -50,19 +51,26 @@ pub async fn list(
         .run(move |conn| {
             let (treatment, _) = treatment_for(conn, &user, &treatment_id)?;
             let rows = checkins::list(conn, &treatment.id, after, limit + 1)?;
+            let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
+            let mut photos = photos::by_checkin(conn, &ids)?;
             let page = audited_page(&user, now(), rows, limit, |c| {
                 query.cursor(c.observed_at, &c.id)
             });
-            Ok(page.map(|page| page.map(list_item)))
+            Ok(page.map(|page| {
+                page.map(|row| {
+                    let shown = photos.remove(&row.id).unwrap_or_default();
+                    list_item(row, shown)
+                })
+            }))
         })
         .await?;
     Ok(HttpResponse::Ok().json(state.reads.audit(body).await?))
 }
 
 /// A stored check-in as the list shows it: the check-in object of its
-/// answer, with its triage level and current findings (the answer is
-/// rewritten when the check-in is triaged again).
-fn list_item(row: checkins::Checkin) -> Value {
+/// answer, with its triage level, current findings (the answer is
+/// rewritten when the check-in is triaged again) and photos.
+fn list_item(row: checkins::Checkin, photos: Vec<PhotoView>) -> Value {
     let mut answer = serde_json::from_str::<Value>(&row.response).unwrap_or(Value::Null);
     let findings = answer["triage"]["findings"].take();
     let mut item = answer["checkin"].take();
@@ -72,14 +80,18 @@ fn list_item(row: checkins::Checkin) -> Value {
             Value::from(row.triage_level.as_str()),
         );
         fields.insert("findings".to_owned(), findings);
+        fields.insert(
+            "photos".to_owned(),
+            serde_json::to_value(photos).unwrap_or_default(),
+        );
     }
     item
 }
 
 /// The stored answers (check-in, triage, guidance) of the calling
-/// patient's check-ins, newest treatment first and newest first within it
-/// (the first `limit` of each treatment), for the patient app's history;
-/// one read, audited like the list.
+/// patient's check-ins with their photos, newest treatment first and
+/// newest first within it (the first `limit` of each treatment), for the
+/// patient app's history; one read, audited like the list.
 pub async fn answers_of_patient(
     state: &AppState,
     user: AuthUser,
@@ -97,11 +109,23 @@ pub async fn answers_of_patient(
                 rows.extend(of_treatment);
             }
             let shown = i64::try_from(rows.len()).map_err(ApiError::internal)?;
+            let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
+            let mut photos = photos::by_checkin(conn, &ids)?;
             let page = audited_page(&user, now(), rows, shown, |row| row.id.clone());
             Ok(page.map(|page| {
                 page.items
                     .into_iter()
-                    .map(|row| serde_json::from_str(&row.response).unwrap_or(Value::Null))
+                    .map(|row| {
+                        let mut answer = serde_json::from_str(&row.response).unwrap_or(Value::Null);
+                        if let Value::Object(checkin) = &mut answer["checkin"] {
+                            let shown = photos.remove(&row.id).unwrap_or_default();
+                            checkin.insert(
+                                "photos".to_owned(),
+                                serde_json::to_value(shown).unwrap_or_default(),
+                            );
+                        }
+                        answer
+                    })
                     .collect()
             }))
         })

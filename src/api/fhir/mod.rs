@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::auth::audit;
 use crate::auth::{access, AuthUser};
 use crate::clock::now;
-use crate::db::{alert_queries, checkins, timeline, treatments};
+use crate::db::{alert_queries, checkins, photos, timeline, treatments};
 use crate::domain::alerts::Status;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -41,6 +41,7 @@ pub async fn bundle_of(
     patient_id: String,
 ) -> Result<serde_json::Value, ApiError> {
     let at = now();
+    let base = state.settings.public_url.clone();
     let bundle = state
         .db
         .run(move |conn| {
@@ -56,6 +57,7 @@ pub async fn bundle_of(
                     .push((symptom, severity));
             }
             let alerts = alert_queries::for_treatments(conn, &ids, &Status::ALL)?;
+            let photos = photos::of_patient(conn, &patient.id)?;
             let mut entries = vec![entry(resources::patient(&patient))];
             entries.extend(given.iter().map(|t| entry(resources::procedure(t))));
             for c in &reports {
@@ -63,6 +65,11 @@ pub async fn bundle_of(
                 entries.push(entry(resources::questionnaire_response(c, &symptoms)));
                 entries.extend(resources::observations(c).into_iter().map(entry));
             }
+            entries.extend(
+                photos
+                    .iter()
+                    .map(|p| entry(resources::media(p, base.as_deref()))),
+            );
             entries.extend(alerts.iter().map(|a| entry(resources::adverse_event(a))));
             let touched = [(patient.id.as_str(), "fhir_export", patient.id.as_str())];
             Ok(audit::read(&user, &touched, at, ()).map(|()| {

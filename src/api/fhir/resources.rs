@@ -1,6 +1,6 @@
 //! FHIR R4 resources built from stored rows: Patient, Procedure,
-//! QuestionnaireResponse, Observation (vital signs, UCUM units) and
-//! AdverseEvent. Resources refer to each other by their bundle `fullUrl`
+//! QuestionnaireResponse, Observation (vital signs, UCUM units), Media
+//! (photos) and AdverseEvent. Resources refer to each other by their bundle `fullUrl`
 //! (`urn:uuid:<id>`).
 
 use serde_json::{json, Value};
@@ -9,6 +9,7 @@ use crate::clock::utc;
 use crate::db::alerts::Alert;
 use crate::db::checkins::Checkin;
 use crate::db::patients::Patient;
+use crate::db::photos::Photo;
 use crate::db::treatments::Treatment;
 use crate::domain::alerts::Outcome;
 
@@ -108,6 +109,41 @@ pub fn questionnaire_response(c: &Checkin, symptoms: &[(String, i32)]) -> Value 
         "authored": utc(c.observed_at),
         "author": user(&c.recorded_by),
         "item": items
+    })
+}
+
+/// A photo of the treated site, part of its check-in's
+/// QuestionnaireResponse; the image is at `GET /v1/photos/{id}`, under
+/// `base` (the service's public address) when it is known.
+pub fn media(photo: &Photo, base: Option<&str>) -> Value {
+    let url = format!(
+        "{}/v1/photos/{}",
+        base.unwrap_or_default().trim_end_matches('/'),
+        photo.id
+    );
+    json!({
+        "resourceType": "Media",
+        "id": photo.id,
+        "status": "completed",
+        "type": { "coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/media-type",
+            "code": "image",
+            "display": "Image"
+        }] },
+        "subject": reference(&photo.patient_id),
+        "partOf": [reference(&photo.checkin_id)],
+        "createdDateTime": utc(photo.created_at),
+        "issued": utc(photo.created_at),
+        "operator": user(&photo.uploaded_by),
+        "width": photo.width,
+        "height": photo.height,
+        "content": {
+            "contentType": photo.content_type,
+            "url": url,
+            "size": photo.bytes,
+            "title": "Photo of the treated site",
+            "creation": utc(photo.created_at)
+        }
     })
 }
 

@@ -26,6 +26,8 @@ pub const EN: Texts = Texts {
     alert: "Alert",
     evidence: "Evidence",
     history: "History",
+    photos: "Photos",
+    photo: "Photo",
     acknowledge: "Acknowledge",
     snooze: "Snooze",
     snooze_for: "For",

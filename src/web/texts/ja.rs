@@ -26,6 +26,8 @@ pub const JA: Texts = Texts {
     alert: "アラート",
     evidence: "根拠",
     history: "履歴",
+    photos: "写真",
+    photo: "写真",
     acknowledge: "確認済みにする",
     snooze: "保留",
     snooze_for: "期間",

@@ -35,6 +35,8 @@ pub struct Texts {
     pub alert: &'static str,
     pub evidence: &'static str,
     pub history: &'static str,
+    pub photos: &'static str,
+    pub photo: &'static str,
     pub acknowledge: &'static str,
     pub snooze: &'static str,
     pub snooze_for: &'static str,
