@@ -4,7 +4,7 @@
 // cached; check-ins wait in IndexedDB (static/app.js), not here.
 "use strict";
 
-const CACHE = "aftercare-app-v2";
+const CACHE = "aftercare-app-v3";
 const SHELL = [
   "/static/app.css",
   "/static/app.js",

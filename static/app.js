@@ -167,20 +167,37 @@ function aftercareApp() {
     return flushing;
   }
 
-  // Answered items leave the outbox; one the server refused for good (4xx)
-  // too, told on the page; a failure of the server (5xx) waits again.
+  // Answered items leave the outbox once their photos are sent too; one
+  // the server refused for good (4xx) too, told on the page; a failure of
+  // the server (5xx) or of the connection waits again.
   function settle(items, results) {
     const answers = new Map();
+    const byId = new Map(items.map(function (item) { return [item.client_id, item]; }));
     let left = 0;
     let refused = 0;
+    let photosRefused = [];
+    // The guidance first (an emergency cannot wait for photos to upload).
+    results.forEach(function (result) { answers.set(result.client_id, result); });
+    shownAnswer(answers);
     const done = results.map(function (result) {
-      answers.set(result.client_id, result);
-      if (result.status < 300 || (result.status >= 400 && result.status < 500)) {
-        refused += result.status >= 400 ? 1 : 0;
+      if (result.status >= 400 && result.status < 500) {
+        refused += 1;
         return forget(result.client_id);
       }
-      left += 1;
-      return Promise.resolve();
+      if (result.status >= 300) {
+        left += 1;
+        return Promise.resolve();
+      }
+      const item = byId.get(result.client_id);
+      const checkin = result.body && result.body.checkin;
+      return sendPhotos(item, checkin && checkin.id).then(function (outcome) {
+        photosRefused = photosRefused.concat(outcome.refused);
+        if (outcome.pending.length > 0) {
+          left += 1;
+          return keep(Object.assign({}, item, { photos: outcome.pending }));
+        }
+        return forget(result.client_id);
+      });
     });
     left += Math.max(0, items.length - results.length);
     return Promise.all(done).then(function () {
@@ -189,12 +206,47 @@ function aftercareApp() {
       } else if (refused > 0) {
         tell(line.dataset.refused + " " + results.filter(function (r) { return r.status >= 400; })
           .map(function (r) { return (r.body && r.body.detail) || r.status; }).join("; "));
+      } else if (photosRefused.length > 0) {
+        tell(line.dataset.photoRefused + " " + photosRefused.join("; "));
       } else {
         tell(line.dataset.sent);
       }
-      shownAnswer(answers);
       return answers;
     });
+  }
+
+  // The item's photos, one after another (a phone's uplink is narrow),
+  // each under its own id as Idempotency-Key so that a resend is stored
+  // once; answers the photos still to send and the refusals.
+  function sendPhotos(item, checkinId) {
+    const outcome = { pending: [], refused: [] };
+    const photos = (item && item.photos) || [];
+    if (!checkinId) {
+      return Promise.resolve(outcome);
+    }
+    return photos.reduce(function (chain, photo) {
+      return chain.then(function () {
+        return fetch("/v1/checkins/" + encodeURIComponent(checkinId) + "/photos", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": photo.type, "X-CSRF-Token": csrf, "Idempotency-Key": photo.id },
+          body: photo.blob,
+        }).then(function (response) {
+          const final = response.status >= 400 && response.status < 500 &&
+            [401, 403, 408, 429].indexOf(response.status) < 0;
+          if (response.ok) {
+            return null;
+          }
+          if (!final) {
+            outcome.pending.push(photo);
+            return null;
+          }
+          return response.json().catch(function () { return {}; }).then(function (problem) {
+            outcome.refused.push(photo.name + ": " + (problem.detail || response.status));
+          });
+        }, function () { outcome.pending.push(photo); });
+      });
+    }, Promise.resolve()).then(function () { return outcome; });
   }
 
   const form = document.getElementById("checkin");
@@ -341,10 +393,65 @@ function aftercareApp() {
       unit.addEventListener("change", function () { localStorage.setItem("aftercare.glucose_unit", unit.value); });
     }
 
+    // Photos chosen for the report, kept with it in the outbox (IndexedDB
+    // keeps the files) until the server has both.
+    const photoField = document.getElementById("photo-field");
+    let chosen = [];
+    const showChosen = photoField ? choosePhotos(photoField) : function () {};
+    function choosePhotos(field) {
+      const input = document.getElementById("photo");
+      const list = document.getElementById("photo-list");
+      const error = document.getElementById("photo-error");
+      const max = Number(field.dataset.max);
+      const maxBytes = Number(field.dataset.maxBytes);
+      field.hidden = false;
+      function show() {
+        list.replaceChildren();
+        chosen.forEach(function (photo, index) {
+          const row = element("li");
+          const remove = element("button", "link", field.dataset.remove);
+          remove.type = "button";
+          remove.setAttribute("aria-label", field.dataset.remove + " " + photo.name);
+          remove.addEventListener("click", function () {
+            chosen.splice(index, 1);
+            show();
+            input.focus();
+          });
+          row.append(element("span", "", photo.name), remove);
+          list.append(row);
+        });
+        list.hidden = chosen.length === 0;
+        input.disabled = chosen.length >= max;
+      }
+      input.addEventListener("change", function () {
+        error.hidden = true;
+        Array.from(input.files || []).forEach(function (file) {
+          if (chosen.length >= max) {
+            return;
+          }
+          if (file.size > maxBytes || !/^image\//.test(file.type)) {
+            error.textContent = field.dataset.refused + " " + file.name;
+            error.hidden = false;
+            return;
+          }
+          chosen.push({ id: newId(), name: file.name, type: file.type, blob: file });
+        });
+        input.value = "";
+        show();
+      });
+      show();
+      return show;
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       const body = report();
-      const item = { client_id: body.client_id, user: user, treatment_id: form.dataset.treatment, body: body };
+      const item = {
+        client_id: body.client_id, user: user, treatment_id: form.dataset.treatment, body: body,
+        photos: chosen,
+      };
+      chosen = [];
+      showChosen();
       shown = item.client_id;
       // After a send already on its way, so that this one goes too.
       (flushing || Promise.resolve()).then(function () { return keep(item); }).then(flush).then(function (answers) {

@@ -94,12 +94,20 @@ pub async fn upload(
     let checkin_id = path.into_inner().to_string();
     let key = idempotency_key(&req)?;
     let kind = body_kind(&req)?;
-    let (caller, checkin) = (user.clone(), checkin_id.clone());
+    let (caller, checkin, key_sent) = (user.clone(), checkin_id.clone(), key.clone());
     let patient_id = state
         .db
         .run(move |conn| {
             let patient_id = checkin_patient(conn, &caller, &checkin)?;
-            room_left(conn, &checkin)?;
+            // A retry of a photo kept under its key is answered below, even
+            // when the check-in has no room left.
+            let retried = match key_sent.as_deref() {
+                Some(key) => photos::by_key(conn, &checkin, key)?.is_some(),
+                None => false,
+            };
+            if !retried {
+                room_left(conn, &checkin)?;
+            }
             Ok(patient_id)
         })
         .await?;

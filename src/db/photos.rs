@@ -127,6 +127,20 @@ pub fn count_of_checkin(conn: &mut DbConnection, checkin_id: &str) -> Result<i64
         .get_result(conn)?)
 }
 
+/// The photo sent to the check-in under this idempotency key, if any.
+pub fn by_key(
+    conn: &mut DbConnection,
+    checkin_id: &str,
+    idempotency_key: &str,
+) -> Result<Option<Photo>, ApiError> {
+    Ok(photos::table
+        .filter(photos::checkin_id.eq(checkin_id))
+        .filter(photos::idempotency_key.eq(idempotency_key))
+        .select(Photo::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// The photo this upload repeats: the one sent under the same
 /// idempotency key, else the same bytes sent to the check-in before.
 pub fn earlier(
@@ -135,20 +149,15 @@ pub fn earlier(
     idempotency_key: Option<&str>,
     upload_sha256: &str,
 ) -> Result<Option<Photo>, ApiError> {
-    let of_checkin = photos::table
-        .filter(photos::checkin_id.eq(checkin_id))
-        .select(Photo::as_select());
     if let Some(key) = idempotency_key {
-        let by_key = of_checkin
-            .filter(photos::idempotency_key.eq(key))
-            .first(conn)
-            .optional()?;
-        if by_key.is_some() {
-            return Ok(by_key);
+        if let Some(photo) = by_key(conn, checkin_id, key)? {
+            return Ok(Some(photo));
         }
     }
-    Ok(of_checkin
+    Ok(photos::table
+        .filter(photos::checkin_id.eq(checkin_id))
         .filter(photos::upload_sha256.eq(upload_sha256))
+        .select(Photo::as_select())
         .first(conn)
         .optional()?)
 }

@@ -117,7 +117,7 @@ fn render(t: &Texts, staff: &Staff, shown: &Shown, notice: Option<&str>) -> Mark
                     (level_badge(t, &text(&item["level"]))) " "
                     time { (local_time(&item["observed_at"], zone)) } ": "
                     (item["reasons"].as_array().map(|r| r.iter().map(text).collect::<Vec<_>>().join("; ")).unwrap_or_default())
-                    (thumbnails(t, &item["photos"], &local_time(&item["observed_at"], zone)))
+                    (thumbnails(&item["photos"], (t.photos, t.photo), &local_time(&item["observed_at"], zone)))
                 }
             }
         }

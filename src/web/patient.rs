@@ -93,8 +93,10 @@ fn render(
                 }
                 @if days.iter().any(|day| day["photos"].as_array().is_some_and(|p| !p.is_empty())) {
                     h3 { (t.photos) }
-                    @for day in &days {
-                        (thumbnails(t, &day["photos"], &format!("{} {}", t.day, day["day"].as_i64().unwrap_or_default())))
+                    @for day in days.iter().filter(|day| day["photos"].as_array().is_some_and(|p| !p.is_empty())) {
+                        @let named = format!("{} {}", t.day, day["day"].as_i64().unwrap_or_default());
+                        h4 { (named) " (" (text(&day["date"])) ")" }
+                        (thumbnails(&day["photos"], (t.photos, t.photo), &named))
                     }
                 }
             }

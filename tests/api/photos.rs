@@ -701,6 +701,21 @@ async fn a_check_in_takes_four_photos_and_retries_are_answered_with_the_first() 
         fifth.body
     );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM photos"), 4);
+    // A retry under its key is still answered once the check-in is full
+    // (the device did not hear the first answer).
+    let retried = upload(
+        app,
+        &clinic.patient,
+        &checkin_id,
+        "image/jpeg",
+        jpeg_coloured(10),
+        Some("photo-1"),
+    )
+    .await;
+    assert_eq!(
+        (retried.status, &retried.body["id"]),
+        (200, &first.body["id"])
+    );
     let bad_key = upload(
         app,
         &clinic.patient,

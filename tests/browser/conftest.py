@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+import struct
 import subprocess
 import tempfile
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -56,6 +58,16 @@ class Api:
             text = error.read().decode()
             return error.code, json.loads(text) if text else {}
 
+    def upload(self, path: str, token: str, content_type: str, data: bytes) -> tuple[int, dict]:
+        request = urllib.request.Request(self.base + path, data=data, method="POST")
+        request.add_header("content-type", content_type)
+        request.add_header("authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read().decode())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read().decode() or "{}")
+
     def token(self, email: str, password: str) -> str:
         status, body = self.call("POST", "/v1/auth/login", body={"email": email, "password": password})
         assert status == 200, body
@@ -70,6 +82,7 @@ class Clinic:
     patients: dict[str, str] = field(default_factory=dict)
     treatments: dict[str, str] = field(default_factory=dict)
     patient_tokens: dict[str, str] = field(default_factory=dict)
+    alerts: dict[str, str] = field(default_factory=dict)
 
     def check_in(self, name: str, symptoms: dict[str, int], hours_after: int = 30) -> dict:
         client_id = f"{name}-{time.time_ns()}"
@@ -79,6 +92,22 @@ class Clinic:
         )
         assert status == 201, body
         return body
+
+    def add_photo(self, name: str, checkin_id: str, rgb: tuple[int, int, int]) -> dict:
+        status, body = self.api.upload(f"/v1/checkins/{checkin_id}/photos", self.patient_tokens[name],
+                                       "image/png", png(480, 360, rgb))
+        assert status == 201, body
+        return body
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain-coloured PNG, made without an imaging library."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
 
 
 def make_patient(api: Api, physician: str, clinic: Clinic, name: str, email: str, hours_ago: int) -> None:
@@ -109,7 +138,7 @@ def service() -> str:
                AFTERCARE_BIND=f"127.0.0.1:{port}", AFTERCARE_ADMIN_EMAIL=ADMIN_EMAIL,
                AFTERCARE_ADMIN_PASSWORD=ADMIN_PASSWORD, AFTERCARE_LOG="warn",
                AFTERCARE_WEBHOOK_POLL_MS="200", AFTERCARE_WEBHOOK_ALLOW_HTTP="true",
-               AFTERCARE_WEBHOOK_ALLOW_PRIVATE="true")
+               AFTERCARE_WEBHOOK_ALLOW_PRIVATE="true", AFTERCARE_MEDIA_STORE=f"file://{work}/media")
     log = open(Path(work) / "server.log", "w")
     server = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -140,8 +169,11 @@ def clinic(service: str) -> Clinic:
     make_patient(api, physician, world, "Tanaka Yui", "yui@browser.example", 30)
     make_patient(api, physician, world, "Suzuki Ken", "ken@browser.example", 50)
     make_patient(api, physician, world, HOSTILE, "hostile@browser.example", 20)
-    world.check_in("Tanaka Yui", {"redness": 2, "swelling": 1})
-    world.check_in("Suzuki Ken", {"headache": 4})
+    redness = world.check_in("Tanaka Yui", {"redness": 2, "swelling": 1})
+    world.add_photo("Tanaka Yui", redness["checkin"]["id"], (200, 60, 60))
+    headache = world.check_in("Suzuki Ken", {"headache": 4})
+    world.add_photo("Suzuki Ken", headache["checkin"]["id"], (180, 90, 70))
+    world.alerts["Suzuki Ken"] = headache["alerts"][0]["id"]
     world.check_in(HOSTILE, {"redness": 1})
     return world
 

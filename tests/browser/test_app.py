@@ -5,11 +5,13 @@ schedule and history, installability, accessibility and 200% text."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
@@ -156,6 +158,56 @@ def test_a_report_made_offline_waits_and_is_sent_once_when_the_connection_return
     assert len(stored(clinic, treatment)) == 1
 
 
+CANVAS_JPEG = """() => { const c = document.createElement('canvas'); c.width = 640; c.height = 480;
+    const g = c.getContext('2d'); g.fillStyle = '#c44'; g.fillRect(0, 0, 640, 480);
+    return c.toDataURL('image/jpeg', 0.9).split(',')[1]; }"""
+
+
+def test_a_photo_added_offline_is_sent_after_its_report_and_shown_in_the_history(
+        browser: Browser, service: str, clinic: Clinic) -> None:
+    page, treatment = signed_up(browser, service, clinic)
+    photo = base64.b64decode(page.evaluate(CANVAS_JPEG))
+    add = page.get_by_label("Add a photo")
+    expect(add).to_be_visible()
+    assert add.get_attribute("capture") == "environment"
+    chosen = page.get_by_role("list", name="Photos to send")
+    add.set_input_files(files=[{"name": "wound.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    add.set_input_files(files=[{"name": "second.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    expect(chosen.get_by_role("listitem")).to_have_count(2)
+    page.get_by_role("button", name="Remove second.jpg").click()
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+    expect(chosen).to_contain_text("wound.jpg")
+    # Not an image: refused on the device, before anything is sent.
+    add.set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}])
+    expect(page.get_by_role("alert").filter(has_text="This photo cannot be sent: notes.txt")).to_be_visible()
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
+
+    page.context.set_offline(True)
+    page.get_by_role("radiogroup", name="Redness", exact=True).get_by_role("radio", name="Moderate", exact=True).check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status").filter(has_text="Waiting to be sent (1)")).to_be_visible()
+    kept = page.evaluate("""() => new Promise(resolve => {
+        const open = indexedDB.open('aftercare', 1);
+        open.onsuccess = () => { const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+                                 all.onsuccess = () => resolve(all.result.map(i => i.photos.map(p => p.name))); };
+    })""")
+    assert kept == [["wound.jpg"]], kept
+    assert stored(clinic, treatment) == []
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("status").filter(has_text="Everything you reported has been sent.")).to_be_visible(timeout=10000)
+    items = stored(clinic, treatment)
+    assert len(items) == 1 and items[0]["symptoms"] == {"redness": 2}, items
+    photos = items[0]["photos"]
+    assert [(p["width"], p["height"], p["content_type"]) for p in photos] == [(640, 480, "image/jpeg")], photos
+
+    page.goto("/app/history")
+    thumbnail = page.get_by_role("list", name="Photos").get_by_role("img", name=re.compile(r"^Photo 1 · Day"))
+    expect(thumbnail).to_be_visible()
+    assert thumbnail.evaluate("img => img.decode().then(() => img.naturalWidth)") == 256
+
+
 # Chromium's "Slow 4G" network profile (DevTools): 562.5 ms latency,
 # 1.44 Mbit/s down, 675 kbit/s up.
 SLOW_4G = {"offline": False, "latency": 562.5, "downloadThroughput": 180000, "uploadThroughput": 84375}
@@ -196,7 +248,10 @@ def test_schedule_history_and_the_language_switch(browser: Browser, service: str
     expect(page.get_by_role("heading", name="Your report was received.")).to_be_visible()
     page.get_by_role("link", name="Schedule").click()
     table = page.get_by_role("table")
-    expect(table.get_by_role("row").nth(1)).to_contain_text("Done")
+    # Today's row, whichever day since the treatment it is (the patient's
+    # day may have turned at Tokyo's midnight since the treatment).
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
+    expect(table.get_by_role("row").filter(has_text=today)).to_contain_text("Done")
     expect(table.get_by_role("row").last).to_contain_text("Upcoming")
     page.get_by_role("link", name="History").click()
     expect(page.get_by_text("Itching: Mild")).to_be_visible()

@@ -102,6 +102,23 @@ def test_the_patient_page_draws_the_symptoms_by_day(browser: Browser, service: s
     expect(page.get_by_role("img", name="Symptoms by day").first).to_be_visible()
 
 
+def test_the_evidence_shows_its_photo_which_opens_full_size(browser: Browser, service: str, clinic: Clinic) -> None:
+    page = signed_in(browser, service, clinic)
+    page.goto(f"/dashboard/alerts/{clinic.alerts['Suzuki Ken']}")
+    photos = page.get_by_role("list", name="Photos")
+    thumbnail = photos.get_by_role("img", name=re.compile(r"^Photo 1 · "))
+    expect(thumbnail).to_be_visible()
+    # Loaded with the page's cookie: the 256 px thumbnail of a 480x360 photo.
+    assert thumbnail.evaluate("img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])") == [256, 192]
+    photos.get_by_role("link", name=re.compile(r"^Photo 1 · ")).click()
+    expect(page).to_have_url(re.compile(r"/v1/photos/[0-9a-f-]+$"))
+    full = page.evaluate("() => { const img = document.querySelector('img'); "
+                         "return img.decode().then(() => [img.naturalWidth, img.naturalHeight]); }")
+    assert full == [480, 360]
+    page.goto(f"/dashboard/patients/{clinic.patients['Tanaka Yui']}")
+    expect(page.get_by_role("img", name=re.compile(r"^Photo 1 · Day \d+$"))).to_be_visible()
+
+
 def test_a_treatment_is_recorded_from_the_patient_page(browser: Browser, service: str, clinic: Clinic) -> None:
     page = signed_in(browser, service, clinic)
     page.get_by_role("link", name="Suzuki Ken").click()

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::texts::AppTexts;
 use super::{layout, AppError, Patient};
 use crate::api::checkins::{record_checkin, request::RawCheckin};
+use crate::api::photos::{MAX_BYTES, MAX_PER_CHECKIN};
 use crate::api::schedule::{self, Item};
 use crate::clock::{now, utc};
 use crate::db::treatments::Treatment;
@@ -134,6 +135,17 @@ fn form(t: &AppTexts, csrf: &str, treatment: &Treatment, notice: Option<&str>) -
             }
             label for="note" { (t.note) }
             textarea #note name="note" maxlength="2000" {}
+            // Photos travel with script only (static/app.js keeps them with
+            // the report until both are sent), so the field shows then.
+            div #photo-field.photos hidden data-max=(MAX_PER_CHECKIN) data-max-bytes=(MAX_BYTES)
+                data-refused=(t.photo_refused) data-remove=(t.remove_photo) {
+                label for="photo" { (t.add_photo) }
+                p #photo-hint.hint { (t.photo_hint) }
+                input #photo type="file" accept="image/jpeg,image/png,image/webp" capture="environment"
+                    aria-describedby="photo-hint";
+                p #photo-error.error role="alert" hidden {}
+                ul #photo-list aria-label=(t.photos_chosen) {}
+            }
             button.send type="submit" { (t.send) }
         }
     }

@@ -192,7 +192,8 @@ pub fn layout(t: &AppTexts, session: &Session, title: &str, here: &str, content:
                 }
                 p #queue role="status" aria-live="polite" hidden
                     data-waiting=(t.waiting) data-sending=(t.sending) data-sent=(t.all_sent)
-                    data-sign-in=(t.sign_in_to_send) data-refused=(t.not_accepted) {}
+                    data-sign-in=(t.sign_in_to_send) data-refused=(t.not_accepted)
+                    data-photo-refused=(t.photo_refused) {}
                 main id="main" { (content) }
             }
         }

@@ -12,6 +12,7 @@ use crate::api::schedule;
 use crate::clock::utc;
 use crate::state::AppState;
 use crate::web::page;
+use crate::web::photos::thumbnails;
 use crate::web::worklist::local_time;
 
 /// Check-ins of each treatment the history shows at most.
@@ -78,6 +79,7 @@ pub async fn history_page(
                     .collect();
                 p { @if reported.is_empty() { (t.nothing_reported) } @else { (reported.join(" · ")) } }
                 (past_guidance(answer))
+                (thumbnails(&checkin["photos"], (t.photos, t.photo), &format!("{} {}", t.day_n, checkin["day"])))
             }
         }
     };
