@@ -75,13 +75,19 @@ pub fn process(upload: &[u8]) -> Result<Processed, Refused> {
     if let Some(icc) = icc {
         to_srgb(&mut rgb, &icc);
     }
-    let thumb = DynamicImage::ImageRgb8(rgb.clone())
-        .resize(
-            THUMB_SIDE,
-            THUMB_SIDE,
-            image::imageops::FilterType::Triangle,
-        )
-        .into_rgb8();
+    // A picture smaller than a thumbnail is its own thumbnail (never
+    // enlarged).
+    let thumb = if rgb.width().max(rgb.height()) > THUMB_SIDE {
+        DynamicImage::ImageRgb8(rgb.clone())
+            .resize(
+                THUMB_SIDE,
+                THUMB_SIDE,
+                image::imageops::FilterType::Triangle,
+            )
+            .into_rgb8()
+    } else {
+        rgb.clone()
+    };
     Ok(Processed {
         full: encode(&rgb, QUALITY)?,
         thumb: encode(&thumb, THUMB_QUALITY)?,
@@ -243,4 +249,154 @@ fn encode(rgb: &RgbImage, quality: u8) -> Result<Encoded, Refused> {
         width: rgb.width(),
         height: rgb.height(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use image::codecs::png::PngEncoder;
+    use image::codecs::webp::WebPEncoder;
+    use image::{ImageEncoder, Rgb};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A picture of `width` x `height` in `format`, a gradient so that
+    /// mutations land on varied bytes.
+    fn picture(format: Format, width: u32, height: u32) -> Vec<u8> {
+        let rgb = RgbImage::from_fn(width, height, |x, y| {
+            Rgb([
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x + y) % 256) as u8,
+            ])
+        });
+        let mut bytes = Vec::new();
+        match format {
+            Format::Jpeg => JpegEncoder::new_with_quality(&mut bytes, 90)
+                .encode_image(&rgb)
+                .unwrap(),
+            Format::Png => PngEncoder::new(&mut bytes)
+                .write_image(rgb.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+                .unwrap(),
+            Format::WebP => WebPEncoder::new_lossless(&mut bytes)
+                .encode(rgb.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+                .unwrap(),
+        }
+        bytes
+    }
+
+    fn format() -> impl Strategy<Value = Format> {
+        prop_oneof![Just(Format::Jpeg), Just(Format::Png), Just(Format::WebP)]
+    }
+
+    /// What every kept image is, whatever was sent: a baseline JPEG with
+    /// no segment but the coder's own (no EXIF, XMP, ICC or comment), at
+    /// most 2048 px, with a thumbnail of at most 256 px.
+    fn assert_kept(processed: &Processed) {
+        for (encoded, side) in [(&processed.full, MAX_SIDE), (&processed.thumb, THUMB_SIDE)] {
+            assert!(encoded.bytes.starts_with(&[0xFF, 0xD8]));
+            assert!(encoded.width.max(encoded.height) <= side);
+            assert!(encoded.width > 0 && encoded.height > 0);
+            let mut at = 2;
+            while let (Some(0xFF), Some(&marker)) =
+                (encoded.bytes.get(at), encoded.bytes.get(at + 1))
+            {
+                if marker == 0xDA {
+                    break;
+                }
+                assert!(
+                    !matches!(marker, 0xE1..=0xEF | 0xFE),
+                    "a metadata segment {marker:#x} was kept"
+                );
+                let length = &encoded.bytes[at + 2..at + 4];
+                at += 2 + usize::from(u16::from_be_bytes([length[0], length[1]]));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_bytes_are_refused_or_kept_without_a_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+        ) {
+            if let Ok(processed) = process(&bytes) {
+                assert_kept(&processed);
+            }
+        }
+
+        #[test]
+        fn a_damaged_picture_is_refused_or_kept_without_a_panic(
+            format in format(),
+            (width, height) in (1u32..96, 1u32..96),
+            damage in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            truncate in any::<bool>(),
+        ) {
+            let mut bytes = picture(format, width, height);
+            for (at, value) in damage {
+                let at = at.index(bytes.len());
+                bytes[at] = value;
+            }
+            if truncate {
+                bytes.truncate(cut.index(bytes.len()));
+            }
+            if let Ok(processed) = process(&bytes) {
+                assert_kept(&processed);
+            }
+        }
+
+        #[test]
+        fn a_whole_picture_keeps_its_size_and_its_thumbnail_its_shape(
+            format in format(),
+            (width, height) in (1u32..400, 1u32..400),
+        ) {
+            let processed = process(&picture(format, width, height)).unwrap();
+            assert_kept(&processed);
+            prop_assert_eq!((processed.full.width, processed.full.height), (width, height));
+            let thumb = &processed.thumb;
+            if width.max(height) <= THUMB_SIDE {
+                prop_assert_eq!((thumb.width, thumb.height), (width, height));
+            } else {
+                // The longest side is 256; the other keeps the ratio, to a pixel.
+                prop_assert_eq!(thumb.width.max(thumb.height), THUMB_SIDE);
+                let kept = f64::from(thumb.width) / f64::from(thumb.height);
+                let sent = f64::from(width) / f64::from(height);
+                let one_pixel = 1.0 / f64::from(thumb.width.min(thumb.height)) * kept.max(1.0);
+                prop_assert!((kept - sent).abs() <= one_pixel * 1.5, "{kept} vs {sent}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_that_claims_a_gigapixel_is_refused_before_decoding() {
+        // A PNG header for 50,000 x 50,000 pixels and nothing else.
+        let mut png = picture(Format::Png, 1, 1);
+        png[16..20].copy_from_slice(&50_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&50_000u32.to_be_bytes());
+        let crc = crc_of(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(
+            process(&png).unwrap_err(),
+            Refused::TooLarge(50_000, 50_000)
+        );
+    }
+
+    /// PNG's chunk CRC (ISO 3309), bit by bit: the test's own, so as not
+    /// to trust the decoder's.
+    fn crc_of(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    0xEDB8_8320 ^ (crc >> 1)
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
 }
