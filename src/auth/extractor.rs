@@ -140,13 +140,7 @@ impl FromRequest for AppCaller {
         }
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-            let session = web_session::Session::of(&state, &req)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
+            let (state, session) = browser_session(&req).await?;
             let given = req
                 .headers()
                 .get(web_session::CSRF_HEADER)
@@ -158,9 +152,7 @@ impl FromRequest for AppCaller {
             if session.user.role != Role::Patient {
                 return Err(ApiError::Forbidden);
             }
-            let mut user = session.caller();
-            user.request_id = request_id(&req);
-            Ok(AppCaller(user))
+            Ok(AppCaller(caller_of(&session, &req)))
         })
     }
 }
@@ -182,18 +174,31 @@ impl FromRequest for ReadCaller {
         }
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-            let session = web_session::Session::of(&state, &req)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            let mut user = session.caller();
-            user.request_id = request_id(&req);
-            Ok(ReadCaller(user))
+            let (_, session) = browser_session(&req).await?;
+            Ok(ReadCaller(caller_of(&session, &req)))
         })
     }
+}
+
+/// The request's signed-in browser session (401 without one).
+async fn browser_session(
+    req: &HttpRequest,
+) -> Result<(web::Data<AppState>, web_session::Session), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+    let session = web_session::Session::of(&state, req)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok((state, session))
+}
+
+/// The session's user as a caller of the API, with the request's id.
+fn caller_of(session: &web_session::Session, req: &HttpRequest) -> AuthUser {
+    let mut user = session.caller();
+    user.request_id = request_id(req);
+    user
 }
 
 fn request_id(req: &HttpRequest) -> Option<String> {
