@@ -275,7 +275,8 @@ async fn the_cookie_reaches_check_in_and_sync_only_with_the_csrf_token() {
 #[actix_web::test]
 async fn schedule_and_history_show_the_patients_own_days_and_guidance() {
     let clinic = Clinic::new(50).await;
-    clinic.report(1, json!({"symptoms": {"redness": 1}})).await;
+    // Reported when treated: day 0 whatever the hour in Tokyo.
+    clinic.report(0, json!({"symptoms": {"redness": 1}})).await;
     let mut browser = Browser::new(&clinic.app);
     browser.app_sign_in("yui@example.jp", PASSWORD).await;
 
