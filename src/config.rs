@@ -333,7 +333,7 @@ impl Settings {
             reminders: flag(source, "AFTERCARE_REMINDERS", true)?,
             reminder_rate: positive(
                 "AFTERCARE_REMINDER_RATE",
-                number(source, "AFTERCARE_REMINDER_RATE", 500)?,
+                number(source, "AFTERCARE_REMINDER_RATE", 400)?,
             )?,
             media_store,
             s3: media::S3Access {
