@@ -91,9 +91,10 @@ fn render(
                         }
                     }
                 }
-                @if days.iter().any(|day| day["photos"].as_array().is_some_and(|p| !p.is_empty())) {
+                @let photo_days: Vec<&Value> = days.iter().filter(|day| has_photos(day)).collect();
+                @if !photo_days.is_empty() {
                     h3 { (t.photos) }
-                    @for day in days.iter().filter(|day| day["photos"].as_array().is_some_and(|p| !p.is_empty())) {
+                    @for day in photo_days {
                         @let named = format!("{} {}", t.day, day["day"].as_i64().unwrap_or_default());
                         h4 { (named) " (" (text(&day["date"])) ")" }
                         (thumbnails(&day["photos"], (t.photos, t.photo), &named))
@@ -102,6 +103,13 @@ fn render(
             }
         }
     }
+}
+
+/// Whether a timeline day has photos.
+fn has_photos(day: &Value) -> bool {
+    day["photos"]
+        .as_array()
+        .is_some_and(|photos| !photos.is_empty())
 }
 
 const KINDS: [&str; 3] = ["injection", "iv_drip", "iv_push"];
