@@ -5,8 +5,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
-    alerts, audit, auth, care_team, checkins, events, fhir, me, ops, patients, photos, push,
-    reminders, schedule, stats, symptoms, timeline, treatments, users, webhooks, worklist,
+    alerts, audit, auth, care_team, caregivers, checkins, events, fhir, me, ops, patients, photos,
+    push, reminders, schedule, stats, symptoms, timeline, treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
 use crate::web as web_pages;
@@ -50,6 +50,8 @@ routes! {
     "/v1/checkins/{checkin_id}/photos" => { post: photos::upload },
     "/v1/photos/{photo_id}" => { get: photos::get },
     "/v1/me/schedule" => { get: schedule::mine },
+    "/v1/me/caregivers" => { get: caregivers::list, post: caregivers::invite },
+    "/v1/me/caregivers/{user_id}" => { delete: caregivers::revoke },
     "/v1/me/reminders" => { get: reminders::get, put: reminders::put },
     "/v1/push/public-key" => { get: push::public_key },
     "/v1/me/push-subscriptions" => { get: push::list, post: push::subscribe },

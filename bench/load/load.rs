@@ -363,6 +363,7 @@ fn rows_of(answer: &Value, patient_id: &str, recorded_by: &str) -> anyhow::Resul
             medical_care: None,
             note: None,
             recorded_by: recorded_by.to_owned(),
+            recorded_by_role: checkin["recorded_by_role"].as_str().map(str::to_owned),
             triage_level: answer["triage"]["level"]
                 .as_str()
                 .and_then(Level::parse)

@@ -619,6 +619,7 @@ impl Clinic {
                     medical_care: (care != MedicalCare::None).then(|| care.as_str().to_owned()),
                     note: None,
                     recorded_by: t.physician_id.clone(),
+                    recorded_by_role: Some("physician".to_owned()),
                     triage_level: result.level,
                     response: answer.to_string(),
                     present_symptoms: checkins::present_symptoms(

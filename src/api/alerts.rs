@@ -105,8 +105,11 @@ impl AlertQuery {
 fn scope_of(user: &AuthUser) -> Scope<'_> {
     match user.role {
         Role::Admin => Scope::All,
-        Role::Physician => Scope::CareTeamOf(&user.id),
+        Role::Physician | Role::Nurse => Scope::CareTeamOf(&user.id),
         Role::Patient => Scope::Only(user.patient_id.as_deref().unwrap_or_default()),
+        // Caregivers report; alerts are not theirs to read (`list`
+        // refuses them first).
+        Role::Caregiver => Scope::Only(""),
     }
 }
 
@@ -118,6 +121,7 @@ pub async fn list(
     query: web::Query<AlertQuery>,
     paging: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
+    user.require(&[Role::Patient, Role::Physician, Role::Nurse, Role::Admin])?;
     let filter = query.filter(request.query_string())?;
     let (limit, after) = (paging.limit()?, paging.after_ranked()?);
     let at = now();
@@ -261,7 +265,7 @@ async fn act(state: &AppState, user: AuthUser, asked: Asked) -> Result<AlertView
             // Seeing an alert is not treating the patient: the care team
             // acts on it, and an admin, so that no alert is left with
             // nobody who may act on it.
-            user.require(&[Role::Physician, Role::Admin])?;
+            user.require(&[Role::Physician, Role::Nurse, Role::Admin])?;
             let mut current = None;
             let current_version = match &asked.precondition {
                 Precondition::None | Precondition::Any => true,

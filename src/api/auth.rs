@@ -1,4 +1,5 @@
-//! Login, refresh, logout and invite-based registration.
+//! Login, refresh, logout and invite-based registration (of patients,
+//! and of caregivers with a code their patient gave them).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
@@ -9,7 +10,7 @@ use super::Body;
 use crate::auth::throttle::Attempt;
 use crate::auth::{password, secrets};
 use crate::clock::now;
-use crate::db::{invites, patients, tokens, users, DbConnection};
+use crate::db::{caregivers, invites, patients, tokens, users, DbConnection};
 use crate::domain::accounts::{self, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
@@ -224,6 +225,9 @@ pub struct RegisterRequest {
     pub invite_code: String,
     pub email: String,
     pub password: String,
+    /// A caregiver's name as the patient's care team sees it (their
+    /// relationship if not given); a patient's comes from their record.
+    pub display_name: Option<String>,
 }
 
 /// How long a refused registration waits for its answer. A made-up invite
@@ -274,6 +278,12 @@ where
             .ok();
         let _ = accounts::check_password(&body.password, &[&body.email])
             .map_err(|m| errors.add("password", m));
+        let display_name = match body.display_name.as_deref() {
+            None => None,
+            Some(name) => accounts::normalize_display_name(name)
+                .map_err(|m| errors.add("display_name", m))
+                .ok(),
+        };
         let code = secrets::normalize_invite_code(&body.invite_code);
         if code.is_empty() {
             errors.add("invite_code", "is required");
@@ -289,7 +299,9 @@ where
             .db
             .run(move |conn| {
                 attempt.check(conn, at.naive_utc())?;
-                if invites::redeemable(conn, &lookup, at.naive_utc())? {
+                if invites::redeemable(conn, &lookup, at.naive_utc())?
+                    || caregivers::redeemable(conn, &lookup, at.naive_utc())?
+                {
                     Ok(())
                 } else {
                     attempt.failed(conn, at.naive_utc())?;
@@ -303,28 +315,42 @@ where
             .transaction(move |conn| {
                 // Redeemed for real here: a concurrent registration with the
                 // same code may have taken it while this one hashed.
-                let patient_id = invites::redeem(conn, &code_hash, at.naive_utc())?
-                    .ok_or(ApiError::InvalidInvite)?;
-                if users::find_by_patient(conn, &patient_id)?.is_some() {
-                    return Err(ApiError::InvalidInvite);
-                }
-                let patient = patients::find(conn, &patient_id)?.ok_or(ApiError::InvalidInvite)?;
                 let id = uuid::Uuid::new_v4().to_string();
-                users::insert(
-                    conn,
-                    &users::NewUser {
-                        id: &id,
-                        email: &email,
-                        password_hash: &password_hash,
-                        role: Role::Patient,
-                        display_name: &patient.display_name,
-                        patient_id: Some(&patient.id),
-                        timezone: &patient.timezone,
-                        locale: &patient.locale,
-                        created_at: at.naive_utc(),
-                        updated_at: at.naive_utc(),
-                    },
-                )?;
+                let new_user =
+                    |conn: &mut DbConnection, role, name: &str, patient: &patients::Patient| {
+                        users::insert(
+                            conn,
+                            &users::NewUser {
+                                id: &id,
+                                email: &email,
+                                password_hash: &password_hash,
+                                role,
+                                display_name: name,
+                                patient_id: (role == Role::Patient).then_some(patient.id.as_str()),
+                                timezone: &patient.timezone,
+                                locale: &patient.locale,
+                                created_at: at.naive_utc(),
+                                updated_at: at.naive_utc(),
+                            },
+                        )
+                    };
+                if let Some(patient_id) = invites::redeem(conn, &code_hash, at.naive_utc())? {
+                    if users::find_by_patient(conn, &patient_id)?.is_some() {
+                        return Err(ApiError::InvalidInvite);
+                    }
+                    let patient =
+                        patients::find(conn, &patient_id)?.ok_or(ApiError::InvalidInvite)?;
+                    new_user(conn, Role::Patient, &patient.display_name, &patient)?;
+                } else {
+                    let (patient_id, relationship) =
+                        caregivers::redeem(conn, &code_hash, at.naive_utc())?
+                            .ok_or(ApiError::InvalidInvite)?;
+                    let patient =
+                        patients::find(conn, &patient_id)?.ok_or(ApiError::InvalidInvite)?;
+                    let name = display_name.unwrap_or_else(|| relationship.clone());
+                    new_user(conn, Role::Caregiver, &name, &patient)?;
+                    caregivers::link(conn, &patient_id, &id, &relationship, at.naive_utc())?;
+                }
                 let user = users::find(conn, &id)?.ok_or(ApiError::NotFound)?;
                 then(conn, user, at)
             })

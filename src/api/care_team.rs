@@ -1,5 +1,6 @@
-//! Adding and removing physicians on a patient's care team. Admins and the
-//! team's own physicians manage it; the last physician stays.
+//! Adding and removing physicians and nurses on a patient's care team.
+//! Admins and the team's own physicians manage it; the last physician
+//! stays.
 
 use actix_web::{web, HttpResponse};
 
@@ -17,23 +18,24 @@ pub struct MemberPath {
     physician_id: uuid::Uuid,
 }
 
-/// Whether the caller may change this patient's team, and the physician is
-/// one: patients may not (their own team is not theirs to change), staff
-/// who cannot see the patient, or a member who is no physician, get 404.
+/// Whether the caller may change this patient's team, and the member is
+/// care-team staff (a physician or a nurse), whose account it answers.
+/// Patients and caregivers may not (their own team is not theirs to
+/// change), nor staff who cannot see the patient, and a member who is no
+/// such staff is unknown: 404. Nurses see the patient but do not choose
+/// its team: 403.
 fn may_manage(
     conn: &mut DbConnection,
     user: &AuthUser,
     patient_id: &str,
-    physician_id: &str,
-) -> Result<(), ApiError> {
-    if user.role == Role::Patient {
+    member_id: &str,
+) -> Result<users::User, ApiError> {
+    if matches!(user.role, Role::Patient | Role::Caregiver) {
         return Err(ApiError::NotFound);
     }
     access::patient_for(conn, user, patient_id)?;
-    if !users::is_physician(conn, physician_id)? {
-        return Err(ApiError::NotFound);
-    }
-    Ok(())
+    user.require(&[Role::Physician, Role::Admin])?;
+    users::care_team_staff(conn, member_id)?.ok_or(ApiError::NotFound)
 }
 
 #[tracing::instrument(skip_all, fields(patient_id = %path.patient_id))]
@@ -46,7 +48,11 @@ pub async fn add(
     state
         .db
         .transaction(move |conn| {
-            may_manage(conn, &user, &patient_id, &physician_id)?;
+            let member = may_manage(conn, &user, &patient_id, &physician_id)?;
+            // A deactivated account joins no team; it may still be removed.
+            if member.deactivated_at.is_some() {
+                return Err(ApiError::NotFound);
+            }
             care_team::add(
                 conn,
                 &patient_id,
@@ -76,8 +82,8 @@ pub async fn remove(
     state
         .db
         .transaction(move |conn| {
-            may_manage(conn, &user, &patient_id, &physician_id)?;
-            match care_team::remove(conn, &patient_id, &physician_id)? {
+            let member = may_manage(conn, &user, &patient_id, &physician_id)?;
+            match care_team::remove(conn, &patient_id, &physician_id, member.role)? {
                 care_team::Removed::Removed => {}
                 care_team::Removed::NotMember => return Ok(()),
                 care_team::Removed::LastPhysician => return Err(ApiError::LastPhysician),

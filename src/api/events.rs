@@ -34,7 +34,9 @@ pub async fn stream(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let signed = Caller::of(&req, &state).await?;
-    signed.user.require(&[Role::Physician, Role::Admin])?;
+    signed
+        .user
+        .require(&[Role::Physician, Role::Nurse, Role::Admin])?;
     // Subscribed before the starting position is read: nothing after it
     // can pass unseen.
     let live = state.events.subscribe();

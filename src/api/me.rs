@@ -8,18 +8,25 @@ use super::Body;
 use crate::auth::audit::{self, Action};
 use crate::auth::AuthUser;
 use crate::clock::now;
-use crate::db::{patients, users};
-use crate::domain::accounts::{self, Locale};
+use crate::db::{caregivers, patients, users};
+use crate::domain::accounts::{self, Locale, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
 
 #[tracing::instrument(skip_all)]
 pub async fn get(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let found = state
+    let view = state
         .db
-        .run(move |conn| users::find(conn, &user.id)?.ok_or(ApiError::InvalidToken))
+        .run(move |conn| {
+            let found = users::find(conn, &user.id)?.ok_or(ApiError::InvalidToken)?;
+            let mut view = UserView::from(found);
+            if user.role == Role::Caregiver {
+                view.caregiver_of = Some(caregivers::patients_of(conn, &user.id)?);
+            }
+            Ok(view)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(UserView::from(found)))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod care_team;
+pub mod caregivers;
 pub mod checkins;
 pub mod events;
 pub mod fhir;

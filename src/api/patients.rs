@@ -147,10 +147,11 @@ pub async fn list(
         .run(move |conn| {
             let scope = match user.role {
                 Role::Admin => patients::Scope::All,
-                Role::Physician => patients::Scope::CareTeamOf(&user.id),
+                Role::Physician | Role::Nurse => patients::Scope::CareTeamOf(&user.id),
                 Role::Patient => {
                     patients::Scope::Only(user.patient_id.as_deref().unwrap_or_default())
                 }
+                Role::Caregiver => return Err(ApiError::Forbidden),
             };
             let rows = patients::list(conn, scope, after, limit + 1)?;
             let page = audited_page(&user, now(), rows, limit, |p| {
@@ -211,10 +212,12 @@ pub async fn issue_invite(
     state
         .db
         .transaction(move |conn| {
-            if user.role == Role::Patient {
+            if matches!(user.role, Role::Patient | Role::Caregiver) {
                 return Err(ApiError::NotFound);
             }
             access::patient_for(conn, &user, &patient_id)?;
+            // Nurses see the patient but do not enrol them.
+            user.require(&[Role::Physician, Role::Admin])?;
             if users::find_by_patient(conn, &patient_id)?.is_some() {
                 return Err(ApiError::PatientAlreadyRegistered);
             }

@@ -16,7 +16,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use crate::auth::access::can_see_patient;
+use crate::auth::access::{can_see_patient, may_report_for};
 use crate::auth::audit::{self, Action};
 use crate::auth::extractor::{AppCaller, ReadCaller};
 use crate::auth::{secrets, AuthUser};
@@ -90,7 +90,7 @@ pub async fn upload(
     path: web::Path<uuid::Uuid>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Patient, Role::Physician])?;
+    user.require(&[Role::Patient, Role::Caregiver, Role::Physician, Role::Nurse])?;
     let checkin_id = path.into_inner().to_string();
     let key = idempotency_key(&req)?;
     let kind = body_kind(&req)?;
@@ -200,14 +200,14 @@ fn dimension(pixels: u32) -> i32 {
     i32::try_from(pixels).unwrap_or(i32::MAX)
 }
 
-/// The check-in's patient, if the caller may see them; else 404.
+/// The check-in's patient, if the caller may report for them; else 404.
 fn checkin_patient(
     conn: &mut DbConnection,
     user: &AuthUser,
     checkin_id: &str,
 ) -> Result<String, ApiError> {
     let patient_id = photos::patient_of_checkin(conn, checkin_id)?.ok_or(ApiError::NotFound)?;
-    if !can_see_patient(conn, user, &patient_id)? {
+    if !may_report_for(conn, user, &patient_id)? {
         return Err(ApiError::NotFound);
     }
     Ok(patient_id)
@@ -408,6 +408,20 @@ pub async fn get(
     image_response(&state, user, path.into_inner().to_string(), thumb).await
 }
 
+/// Whether the caller may see the photo: whoever may see its patient, and
+/// a caregiver whose link stands the photos of the check-ins they recorded.
+fn may_see_photo(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    photo: &photos::Photo,
+) -> Result<bool, ApiError> {
+    if user.role != Role::Caregiver {
+        return can_see_patient(conn, user, &photo.patient_id);
+    }
+    Ok(may_report_for(conn, user, &photo.patient_id)?
+        && photos::recorder_of_checkin(conn, &photo.checkin_id)?.as_deref() == Some(&user.id))
+}
+
 /// The stored image (or its thumbnail) for a caller who may see its
 /// check-in, audited as read; 404 for anyone else. The dashboard and the
 /// patient app show photos through this too.
@@ -421,7 +435,7 @@ pub async fn image_response(
         .db
         .run(move |conn| {
             let photo = photos::find(conn, &photo_id)?.ok_or(ApiError::NotFound)?;
-            if !can_see_patient(conn, &user, &photo.patient_id)? {
+            if !may_see_photo(conn, &user, &photo)? {
                 return Ok(Err(audit::denied(
                     &user,
                     &[(&photo.patient_id, "photo", &photo.id)],

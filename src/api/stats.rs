@@ -65,7 +65,7 @@ pub async fn symptoms(
 
 /// The cohort's counts by day since treatment, as the query asks.
 pub async fn load(state: &AppState, user: AuthUser, query: StatsQuery) -> Result<Stats, ApiError> {
-    user.require(&[Role::Physician, Role::Admin])?;
+    user.require(&[Role::Physician, Role::Nurse, Role::Admin])?;
     let to = query.to.unwrap_or_else(|| now().date_naive());
     let from = query.from.unwrap_or(to - Duration::days(DEFAULT_DAYS));
     if from > to {
@@ -87,7 +87,7 @@ pub async fn load(state: &AppState, user: AuthUser, query: StatsQuery) -> Result
         from: from.and_time(chrono::NaiveTime::MIN),
         until: until.and_time(chrono::NaiveTime::MIN),
         kinds,
-        physician_id: (user.role == Role::Physician).then(|| user.id.clone()),
+        physician_id: user.role.is_care_team().then(|| user.id.clone()),
     };
     let kind = query.kind.clone().filter(|k| !k.is_empty());
     let body = state

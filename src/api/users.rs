@@ -40,9 +40,9 @@ impl TryFrom<CreateUser> for NewStaff {
         let _ = accounts::check_password(&body.password, &[&body.email, &body.display_name])
             .map_err(|m| errors.add("password", m));
         let role = match body.role.parse::<Role>() {
-            Ok(role @ (Role::Physician | Role::Admin)) => Some(role),
+            Ok(role) if Role::STAFF.contains(&role) => Some(role),
             _ => {
-                errors.add("role", "must be physician or admin");
+                errors.add("role", "must be physician, nurse or admin");
                 None
             }
         };

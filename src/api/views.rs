@@ -17,6 +17,9 @@ pub struct UserView {
     pub patient_id: Option<String>,
     pub timezone: String,
     pub locale: String,
+    /// A caregiver's patients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caregiver_of: Option<Vec<String>>,
 }
 
 impl From<User> for UserView {
@@ -29,6 +32,7 @@ impl From<User> for UserView {
             patient_id: user.patient_id,
             timezone: user.timezone,
             locale: user.locale,
+            caregiver_of: None,
         }
     }
 }

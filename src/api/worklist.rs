@@ -149,7 +149,7 @@ pub async fn load(
     user: AuthUser,
     query: PageQuery,
 ) -> Result<Page<Row>, ApiError> {
-    user.require(&[Role::Physician])?;
+    user.require(&[Role::Physician, Role::Nurse])?;
     let limit = query.limit()?;
     let after: Option<Standing> = query.position()?;
     let at = now();

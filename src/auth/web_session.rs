@@ -29,8 +29,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub fn session_length(role: Role) -> Duration {
     match role {
-        Role::Patient => Duration::days(PATIENT_SESSION_DAYS),
-        Role::Physician | Role::Admin => Duration::hours(STAFF_SESSION_HOURS),
+        Role::Patient | Role::Caregiver => Duration::days(PATIENT_SESSION_DAYS),
+        Role::Physician | Role::Nurse | Role::Admin => Duration::hours(STAFF_SESSION_HOURS),
     }
 }
 
@@ -210,7 +210,7 @@ impl Session {
     }
 
     pub fn is_staff(&self) -> bool {
-        matches!(self.user.role, Role::Physician | Role::Admin)
+        self.user.role.is_staff()
     }
 
     /// Ends the session at once.

@@ -1,10 +1,11 @@
-//! Which physicians look after which patients.
+//! Which physicians and nurses look after which patients.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{care_team_members, patients};
+use super::schema::{care_team_members, patients, users};
 use super::DbConnection;
+use crate::domain::accounts::Role;
 use crate::error::ApiError;
 
 pub fn is_member(
@@ -61,14 +62,15 @@ pub enum Removed {
     LastPhysician,
 }
 
-/// Removes the physician unless they are the team's last. The patient's row
-/// is locked on PostgreSQL first, so that two removals of the last two
-/// physicians take turns and the second sees one left (SQLite's writers
-/// take turns already).
+/// Removes the member unless they are the team's last physician (nurses
+/// do not count). The patient's row is locked on PostgreSQL first, so that
+/// two removals of the last two physicians take turns and the second sees
+/// one left (SQLite's writers take turns already).
 pub fn remove(
     conn: &mut DbConnection,
     patient_id: &str,
     physician_id: &str,
+    role: Role,
 ) -> Result<Removed, ApiError> {
     if let DbConnection::Postgres(pg) = conn {
         patients::table
@@ -81,12 +83,16 @@ pub fn remove(
     if !is_member(conn, patient_id, physician_id)? {
         return Ok(Removed::NotMember);
     }
-    let members: i64 = care_team_members::table
-        .filter(care_team_members::patient_id.eq(patient_id))
-        .count()
-        .get_result(conn)?;
-    if members <= 1 {
-        return Ok(Removed::LastPhysician);
+    if role == Role::Physician {
+        let physicians: i64 = care_team_members::table
+            .inner_join(users::table.on(users::id.eq(care_team_members::physician_id)))
+            .filter(care_team_members::patient_id.eq(patient_id))
+            .filter(users::role.eq(Role::Physician))
+            .count()
+            .get_result(conn)?;
+        if physicians <= 1 {
+            return Ok(Removed::LastPhysician);
+        }
     }
     diesel::delete(
         care_team_members::table

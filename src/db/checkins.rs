@@ -41,6 +41,9 @@ pub struct Checkin {
     pub response: String,
     /// The symptoms reported above 0, as `present_symptoms` spells them.
     pub present_symptoms: String,
+    /// The role of whoever recorded it (`None` only for rows older than
+    /// the column whose recorder is gone).
+    pub recorded_by_role: Option<String>,
 }
 
 impl Checkin {

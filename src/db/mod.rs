@@ -5,6 +5,7 @@ pub mod alert_queries;
 pub mod alerts;
 pub mod audit;
 pub mod care_team;
+pub mod caregivers;
 pub mod checkins;
 pub mod findings;
 pub mod invites;

@@ -55,6 +55,18 @@ pub fn patient_of_checkin(
         .optional()?)
 }
 
+/// Who recorded the check-in, or None if there is no such check-in.
+pub fn recorder_of_checkin(
+    conn: &mut DbConnection,
+    checkin_id: &str,
+) -> Result<Option<String>, ApiError> {
+    Ok(checkins::table
+        .find(checkin_id)
+        .select(checkins::recorded_by)
+        .first(conn)
+        .optional()?)
+}
+
 /// Holds the check-in's row until the transaction ends, so that two
 /// uploads to it at once count each other (SQLite's transactions already
 /// take turns).

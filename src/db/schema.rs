@@ -24,6 +24,7 @@ diesel::table! {
         locale -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -122,6 +123,29 @@ diesel::table! {
         triage_level -> Text,
         response -> Text,
         present_symptoms -> Text,
+        recorded_by_role -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    caregiver_invites (id) {
+        id -> Text,
+        patient_id -> Text,
+        relationship -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    caregivers (patient_id, user_id) {
+        patient_id -> Text,
+        user_id -> Text,
+        relationship -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -376,6 +400,8 @@ diesel::table! {
 
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(care_team_members -> patients (patient_id));
+diesel::joinable!(caregivers -> users (user_id));
+diesel::joinable!(caregiver_invites -> patients (patient_id));
 diesel::joinable!(invites -> patients (patient_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
@@ -422,6 +448,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     webhook_attempts,
+    caregivers,
+    caregiver_invites,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(checkins::day, checkin_symptoms::symptom);

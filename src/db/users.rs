@@ -1,4 +1,4 @@
-//! Accounts of patients, physicians and admins.
+//! Accounts of patients, caregivers, physicians, nurses and admins.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -21,6 +21,7 @@ pub struct User {
     pub locale: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub deactivated_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -105,6 +106,8 @@ pub fn find_by_patient(
         .optional()?)
 }
 
-pub fn is_physician(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
-    Ok(find(conn, id)?.is_some_and(|user| user.role == Role::Physician))
+/// The account, if `id` is one that may be on a care team (a physician or
+/// a nurse, active or deactivated).
+pub fn care_team_staff(conn: &mut DbConnection, id: &str) -> Result<Option<User>, ApiError> {
+    Ok(find(conn, id)?.filter(|user| user.role.is_care_team()))
 }

@@ -10,9 +10,27 @@ codes! {
     #[serde(rename_all = "snake_case")]
     pub enum Role {
         Patient => "patient",
+        Caregiver => "caregiver",
         Physician => "physician",
+        Nurse => "nurse",
         Admin => "admin",
     }
+}
+
+impl Role {
+    /// Physicians and nurses: they see the patients of the care teams they
+    /// are on, and act on their alerts.
+    pub fn is_care_team(self) -> bool {
+        matches!(self, Self::Physician | Self::Nurse)
+    }
+
+    /// Everyone who signs in to the dashboard.
+    pub fn is_staff(self) -> bool {
+        self.is_care_team() || self == Self::Admin
+    }
+
+    /// The roles an admin may give a new staff account.
+    pub const STAFF: [Self; 3] = [Self::Physician, Self::Nurse, Self::Admin];
 }
 
 impl FromStr for Role {

@@ -58,6 +58,7 @@ fn staff_form(t: &Texts, staff: &Staff, message: Option<&str>, created: Option<&
             label for="staff-role" { (t.role) }
             select #staff-role name="role" {
                 option value="physician" { (t.physician_role) }
+                option value="nurse" { (t.nurse_role) }
                 option value="admin" { (t.admin_role) }
             }
             label for="staff-locale" { (t.language) }

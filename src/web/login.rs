@@ -7,7 +7,6 @@ use maud::html;
 use super::session::{self, Refused, Session, Staff};
 use super::texts::{texts, Texts};
 use super::{bare, locale_of, page, see_other, PageError};
-use crate::domain::accounts::Role;
 use crate::state::AppState;
 
 fn form(t: &Texts, csrf: &str, email: &str, error: Option<&str>) -> maud::Markup {
@@ -41,7 +40,8 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 }
 
 /// A wrong email or password stays on the form with one error that does
-/// not say which was wrong; patients are refused (the app is theirs).
+/// not say which was wrong; patients and caregivers are refused (the app
+/// is theirs).
 pub async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -49,7 +49,7 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, PageError> {
     let t = texts(locale_of(None, &req));
     let refused = match session::check_sign_in(&state, &req, &form_data).await? {
-        Ok(user) if user.role != Role::Patient => {
+        Ok(user) if user.role.is_staff() => {
             return session::signed_in(&state, &req, &user, "/dashboard/").await;
         }
         Ok(_) | Err(Refused::Credentials) => Refused::Credentials,

@@ -16,6 +16,7 @@ use super::worklist::{level_badge, local_time};
 use super::{layout, page, text, texts_of, PageError};
 use crate::api::treatments::{self, CreateTreatment, ScreeningBody};
 use crate::api::{patients, timeline};
+use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -40,7 +41,7 @@ fn render(
         h1 { (text(&patient["display_name"])) }
         p { a href={ "/dashboard/patients/" (id) "/fhir" } download { (t.fhir_export) } }
         @if let Some(notice) = notice { p.notice role="alert" { (notice) } }
-        section.invite {
+        @if staff.0.user.role != Role::Nurse { section.invite {
             form method="post" action={ "/dashboard/patients/" (id) "/invite" } {
                 input type="hidden" name="csrf" value=(staff.0.csrf);
                 button type="submit" { (t.new_invite) }
@@ -56,8 +57,8 @@ fn render(
                     }
                 }
             }
-        }
-        (treatment_form(t, staff, &id))
+        } }
+        @if staff.0.user.role == Role::Physician { (treatment_form(t, staff, &id)) }
         @for (index, entry) in timeline["treatments"].as_array().into_iter().flatten().enumerate() {
             @let treatment = &entry["treatment"];
             @let days = entry["days"].as_array().cloned().unwrap_or_default();

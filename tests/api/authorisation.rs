@@ -1,7 +1,8 @@
-//! The authorisation matrix: every route that takes a patient, treatment or
-//! alert id, called as the patient, another patient, a care-team physician,
-//! another physician, an admin and anonymously. Each answer is the expected
-//! one, and no other patient's data appears in any body a stranger gets.
+//! The authorisation matrix: every route that takes a patient, treatment,
+//! check-in, photo or alert id, called as the patient, their caregiver,
+//! another patient, a care-team physician, a care-team nurse, another
+//! physician, an admin and anonymously. Each answer is the expected one,
+//! and no other patient's data appears in any body a stranger gets.
 
 use chrono::{Duration, Utc};
 use reqwest::Method;
@@ -12,8 +13,10 @@ use crate::helpers::*;
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Caller {
     Patient,
+    Caregiver,
     OtherPatient,
     CareTeam,
+    Nurse,
     OtherPhysician,
     Admin,
     Anonymous,
@@ -21,10 +24,12 @@ enum Caller {
 
 use Caller::*;
 
-const CALLERS: [Caller; 6] = [
+const CALLERS: [Caller; 8] = [
     Patient,
+    Caregiver,
     OtherPatient,
     CareTeam,
+    Nurse,
     OtherPhysician,
     Admin,
     Anonymous,
@@ -36,6 +41,7 @@ struct World {
     /// Ids and names of patient A's data that strangers must never see.
     secrets: Vec<String>,
     alert_id: String,
+    caregiver_id: String,
     spare_physician: String,
 }
 
@@ -56,6 +62,20 @@ async fn world() -> World {
     let alert_id = urgent.body["alerts"][0]["id"].as_str().unwrap().to_owned();
     let checkin_id = urgent.body["checkin"]["id"].as_str().unwrap().to_owned();
     let app = &clinic.app;
+    let (caregiver_id, caregiver) = app
+        .caregiver(&clinic.patient, "mother", "mother@example.jp")
+        .await;
+    let (nurse_id, nurse) = app.nurse("Nurse Ito").await;
+    let admin = app.admin_token().await;
+    let added = app
+        .call(
+            Method::PUT,
+            &format!("/v1/patients/{}/care-team/{nurse_id}", clinic.patient_id),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(added.status, 204, "{:?}", added.body);
     let (_, other_physician) = app.physician("Dr Other").await;
     let (other_patient_id, code) = app.patient(&other_physician, "Other Patient").await;
     let other_patient = app.register(&code, "other@example.jp").await["access_token"]
@@ -64,12 +84,13 @@ async fn world() -> World {
         .to_owned();
     Clinic::give(app, &other_physician, &other_patient_id, 10).await;
     let (spare_physician, _) = app.physician("Dr Spare").await;
-    let admin = app.admin_token().await;
     World {
         tokens: vec![
             (Patient, Some(clinic.patient.clone())),
+            (Caregiver, Some(caregiver)),
             (OtherPatient, Some(other_patient)),
             (CareTeam, Some(clinic.physician.clone())),
+            (Nurse, Some(nurse)),
             (OtherPhysician, Some(other_physician)),
             (Admin, Some(admin)),
             (Anonymous, None),
@@ -82,6 +103,7 @@ async fn world() -> World {
             "Tanaka Yui".to_owned(),
         ],
         alert_id,
+        caregiver_id,
         spare_physician,
         clinic,
     }
@@ -89,11 +111,12 @@ async fn world() -> World {
 
 /// (method, path, body, expected status per caller in CALLERS order).
 #[rustfmt::skip]
-fn matrix(w: &World) -> Vec<(Method, String, Option<Value>, [u16; 6])> {
+fn matrix(w: &World) -> Vec<(Method, String, Option<Value>, [u16; 8])> {
     let p = &w.clinic.patient_id;
     let t = &w.clinic.treatment_id;
     let a = &w.alert_id;
     let d = &w.spare_physician;
+    let g = &w.caregiver_id;
     let checkin =
         || Some(json!({"client_id": uuid::Uuid::new_v4().to_string(), "symptoms": {"redness": 1}}));
     let treatment = Some(
@@ -102,23 +125,30 @@ fn matrix(w: &World) -> Vec<(Method, String, Option<Value>, [u16; 6])> {
     );
     let snooze = Some(json!({"until": Utc::now() + Duration::hours(1), "reason": "calling back"}));
     let resolve = Some(json!({"outcome": "recovered", "note": "settled"}));
-    //  order:                                          patient, other patient, care team, other physician, admin, anonymous
+    let nobody = uuid::Uuid::new_v4();
+    //  order:                                          patient, caregiver, other patient, care team, nurse, other physician, admin, anonymous
     vec![
-        (Method::GET, format!("/v1/patients/{p}"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::POST, format!("/v1/patients/{p}/invite"), Some(json!({})), [404, 404, 409, 404, 409, 401]),
-        (Method::PUT, format!("/v1/patients/{p}/care-team/{d}"), None, [404, 404, 204, 404, 204, 401]),
-        (Method::DELETE, format!("/v1/patients/{p}/care-team/{d}"), None, [404, 404, 204, 404, 204, 401]),
-        (Method::GET, format!("/v1/patients/{p}/treatments"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::POST, format!("/v1/patients/{p}/treatments"), treatment, [403, 403, 201, 404, 403, 401]),
-        (Method::GET, format!("/v1/treatments/{t}"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::GET, format!("/v1/treatments/{t}/checkins"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::POST, format!("/v1/treatments/{t}/checkins"), checkin(), [201, 404, 201, 404, 403, 401]),
-        (Method::GET, format!("/v1/patients/{p}/timeline"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::GET, format!("/v1/patients/{p}/fhir"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::GET, format!("/v1/alerts/{a}"), None, [200, 404, 200, 404, 200, 401]),
-        (Method::POST, format!("/v1/alerts/{a}/acknowledge"), Some(json!({})), [403, 404, 200, 404, 200, 401]),
-        (Method::POST, format!("/v1/alerts/{a}/snooze"), snooze, [403, 404, 200, 404, 200, 401]),
-        (Method::POST, format!("/v1/alerts/{a}/resolve"), resolve, [403, 404, 200, 404, 409, 401]),
+        (Method::GET, format!("/v1/patients/{p}"), None, [200, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/patients/{p}/invite"), Some(json!({})), [404, 404, 404, 409, 403, 404, 409, 401]),
+        (Method::PUT, format!("/v1/patients/{p}/care-team/{d}"), None, [404, 404, 404, 204, 403, 404, 204, 401]),
+        (Method::DELETE, format!("/v1/patients/{p}/care-team/{d}"), None, [404, 404, 404, 204, 403, 404, 204, 401]),
+        (Method::GET, format!("/v1/patients/{p}/treatments"), None, [200, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/patients/{p}/treatments"), treatment, [403, 403, 403, 201, 403, 404, 403, 401]),
+        (Method::GET, format!("/v1/treatments/{t}"), None, [200, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::GET, format!("/v1/treatments/{t}/checkins"), None, [200, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/treatments/{t}/checkins"), checkin(), [201, 201, 404, 201, 201, 404, 403, 401]),
+        (Method::GET, format!("/v1/me/schedule?patient_id={p}"), None, [200, 200, 404, 403, 403, 403, 403, 401]),
+        (Method::GET, format!("/v1/patients/{p}/timeline"), None, [200, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::GET, format!("/v1/patients/{p}/fhir"), None, [200, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::GET, format!("/v1/alerts/{a}"), None, [200, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/acknowledge"), Some(json!({})), [403, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/snooze"), snooze, [403, 404, 404, 200, 200, 404, 200, 401]),
+        (Method::POST, format!("/v1/alerts/{a}/resolve"), resolve, [403, 404, 404, 200, 409, 404, 409, 401]),
+        (Method::GET, "/v1/me/caregivers".to_owned(), None, [200, 403, 200, 403, 403, 403, 403, 401]),
+        (Method::DELETE, format!("/v1/me/caregivers/{nobody}"), None, [404, 403, 404, 403, 403, 403, 403, 401]),
+        // Last: the patient revokes the caregiver, whose next request fails.
+        (Method::DELETE, format!("/v1/me/caregivers/{g}"), None, [204, 403, 404, 403, 403, 403, 403, 401]),
+        (Method::POST, format!("/v1/treatments/{t}/checkins"), checkin(), [201, 404, 404, 201, 201, 404, 403, 401]),
     ]
 }
 
@@ -224,8 +254,8 @@ async fn the_event_stream_answers_each_caller_as_expected() {
     use std::time::Duration;
     let w = world().await;
     let app = &w.clinic.app;
-    //  order:     patient, other patient, care team, other physician, admin, anonymous
-    let expected = [403, 403, 200, 200, 200, 401];
+    //  order:     patient, caregiver, other patient, care team, nurse, other physician, admin, anonymous
+    let expected = [403, 403, 403, 200, 200, 200, 200, 401];
     let mut streams = Vec::new();
     for (caller, want) in CALLERS.iter().zip(expected) {
         match EventStream::open(app, w.token(*caller).as_deref(), None).await {

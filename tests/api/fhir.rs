@@ -77,6 +77,19 @@ async fn the_export_is_a_valid_fhir_r4_bundle_of_the_patients_record() {
         .report(25, json!({"symptoms": {"headache": 4}}))
         .await;
     let alert = urgent.body["alerts"][0]["id"].as_str().unwrap();
+    let (caregiver_id, caregiver) = clinic
+        .app
+        .caregiver(&clinic.patient, "daughter", "musume@example.jp")
+        .await;
+    let by_caregiver = clinic
+        .app
+        .post(
+            &format!("/v1/treatments/{}/checkins", clinic.treatment_id),
+            Some(&caregiver),
+            json!({"client_id": "by-daughter", "symptoms": {"redness": 1}}),
+        )
+        .await;
+    assert_eq!(by_caregiver.status, 201, "{:?}", by_caregiver.body);
     clinic
         .app
         .post(
@@ -100,7 +113,23 @@ async fn the_export_is_a_valid_fhir_r4_bundle_of_the_patients_record() {
     assert_eq!(bundle["type"], "collection");
     assert_eq!(of_type(bundle, "Patient").len(), 1);
     assert_eq!(of_type(bundle, "Procedure").len(), 1);
-    assert_eq!(of_type(bundle, "QuestionnaireResponse").len(), 2);
+    assert_eq!(of_type(bundle, "QuestionnaireResponse").len(), 3);
+    let related = of_type(bundle, "RelatedPerson");
+    assert_eq!(related.len(), 1);
+    assert_eq!(related[0]["id"], caregiver_id.as_str());
+    assert_eq!(
+        related[0]["patient"]["reference"],
+        format!("urn:uuid:{}", clinic.patient_id)
+    );
+    // The caregiver's check-in names them as its author.
+    let theirs = of_type(bundle, "QuestionnaireResponse")
+        .into_iter()
+        .find(|q| q["id"] == by_caregiver.body["checkin"]["id"])
+        .unwrap();
+    assert_eq!(
+        theirs["author"]["reference"],
+        format!("urn:uuid:{caregiver_id}")
+    );
     assert_eq!(of_type(bundle, "AdverseEvent").len(), 1);
     let observations = of_type(bundle, "Observation");
     let units: HashSet<(&str, &str)> = observations

@@ -253,10 +253,24 @@ impl TestApp {
 
     /// A physician account and its access token.
     pub async fn physician(&self, name: &str) -> (String, String) {
+        self.staff("physician", name).await
+    }
+
+    /// A nurse account and its access token.
+    pub async fn nurse(&self, name: &str) -> (String, String) {
+        self.staff("nurse", name).await
+    }
+
+    /// A staff account of the role and its access token.
+    pub async fn staff(&self, role: &str, name: &str) -> (String, String) {
         let admin = self.admin_token().await;
         let email = format!("{}@clinic.example", name.to_lowercase().replace(' ', "."));
         let reply = self
-            .post("/v1/users", Some(&admin), json!({"email": email, "password": PASSWORD, "role": "physician", "display_name": name}))
+            .post(
+                "/v1/users",
+                Some(&admin),
+                json!({"email": email, "password": PASSWORD, "role": role, "display_name": name}),
+            )
             .await;
         assert_eq!(reply.status, 201, "{:?}", reply.body);
         let id = reply.body["id"].as_str().unwrap().to_owned();
@@ -273,6 +287,30 @@ impl TestApp {
         (
             reply.body["id"].as_str().unwrap().to_owned(),
             reply.body["invite"]["code"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A caregiver the patient invites, registered; returns (user id,
+    /// access token).
+    pub async fn caregiver(
+        &self,
+        patient_token: &str,
+        relationship: &str,
+        email: &str,
+    ) -> (String, String) {
+        let invited = self
+            .post(
+                "/v1/me/caregivers",
+                Some(patient_token),
+                json!({"relationship": relationship}),
+            )
+            .await;
+        assert_eq!(invited.status, 201, "{:?}", invited.body);
+        let code = invited.body["invite"]["code"].as_str().unwrap();
+        let pair = self.register(code, email).await;
+        (
+            pair["user"]["id"].as_str().unwrap().to_owned(),
+            pair["access_token"].as_str().unwrap().to_owned(),
         )
     }
 

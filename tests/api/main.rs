@@ -5,6 +5,7 @@ mod alert_rules;
 mod alerts;
 mod auth;
 mod authorisation;
+mod care_roles;
 mod checkins;
 mod cli;
 mod contract;

@@ -81,6 +81,10 @@ fn list_item(row: checkins::Checkin, photos: Vec<PhotoView>) -> Value {
         );
         fields.insert("findings".to_owned(), findings);
         fields.insert(
+            "recorded_by_role".to_owned(),
+            Value::from(row.recorded_by_role.as_deref()),
+        );
+        fields.insert(
             "photos".to_owned(),
             serde_json::to_value(photos).unwrap_or_default(),
         );

@@ -14,7 +14,7 @@ use super::assess::{guidance_for, triage_json, AlertPlans, Context, Subject};
 use super::request::{CheckinBody, NewCheckin, RawCheckin};
 use super::retriage;
 use crate::api::from_value;
-use crate::auth::access::{self, treatment_for};
+use crate::auth::access;
 use crate::auth::audit::{self, Action};
 use crate::auth::{secrets, AuthUser};
 use crate::clock::utc;
@@ -72,7 +72,7 @@ pub async fn record_checkin(
     raw: RawCheckin,
     at: DateTime<Utc>,
 ) -> Result<Recorded, ApiError> {
-    user.require(&[Role::Patient, Role::Physician])?;
+    user.require(&[Role::Patient, Role::Caregiver, Role::Physician, Role::Nurse])?;
     let hash = request_hash(&treatment_id, &raw.json);
     let mut body: CheckinBody = from_value(raw.json)?;
     body.repeated_symptoms = raw.repeated_symptoms;
@@ -119,12 +119,12 @@ fn replay(
     hash: &str,
     at: DateTime<Utc>,
 ) -> Result<Recorded, ApiError> {
-    let (_, patient) = treatment_for(conn, user, treatment_id)?;
+    let (_, patient) = access::treatment_to_report(conn, user, treatment_id)?;
     match checkins::find_by_client_id(conn, &patient.id, client_id)? {
         Some(existing) if existing.request_hash == hash => {
             let touched = [(patient.id.as_str(), "checkin", existing.id.as_str())];
             audit::record(conn, user, Action::Read, &touched, at)?;
-            Ok(Recorded::Replayed(existing.response))
+            Ok(Recorded::Replayed(with_recorder_role(&existing)))
         }
         _ => Err(ApiError::IdempotencyConflict),
     }
@@ -184,7 +184,7 @@ fn write(
 }
 
 /// The treatment and its patient, locked for the check-in (PostgreSQL), if
-/// the caller may see them.
+/// the caller may report for the patient.
 fn load(
     conn: &mut DbConnection,
     user: &AuthUser,
@@ -192,7 +192,7 @@ fn load(
 ) -> Result<(Treatment, Patient), ApiError> {
     let (treatment, patient) =
         treatments::find_for_checkin(conn, treatment_id)?.ok_or(ApiError::NotFound)?;
-    if !access::can_see_patient(conn, user, &patient.id)? {
+    if !access::may_report_for(conn, user, &patient.id)? {
         return Err(ApiError::NotFound);
     }
     Ok((treatment, patient))
@@ -293,6 +293,7 @@ fn answer(
             "impact": c.impact,
             "note": c.note,
             "recorded_by": user.id,
+            "recorded_by_role": user.role,
         },
         "triage": triage_json(result, &[], guidance),
         "alerts": plans.changes(),
@@ -333,6 +334,7 @@ fn checkin_row(
             .map(|_| c.medical_care.as_str().to_owned()),
         note: c.note.clone(),
         recorded_by: user.id.clone(),
+        recorded_by_role: Some(user.role.as_str().to_owned()),
         triage_level: result.level,
         response,
         present_symptoms: checkins::present_symptoms(symptoms),
@@ -373,4 +375,21 @@ impl Counted {
                 .collect(),
         }
     }
+}
+
+/// A stored answer with `recorded_by_role`, which answers stored before
+/// caregivers and nurses existed lack (the row has it).
+fn with_recorder_role(row: &checkins::Checkin) -> String {
+    let Ok(mut answer) = serde_json::from_str::<Value>(&row.response) else {
+        return row.response.clone();
+    };
+    if let Value::Object(fields) = &mut answer["checkin"] {
+        if !fields.contains_key("recorded_by_role") {
+            fields.insert(
+                "recorded_by_role".to_owned(),
+                Value::from(row.recorded_by_role.as_deref()),
+            );
+        }
+    }
+    answer.to_string()
 }

@@ -32,7 +32,7 @@ pub async fn sync(
     AppCaller(user): AppCaller,
     Body(body): Body<SyncRequest, SYNC_BODY_LIMIT>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Patient])?;
+    user.require(&[Role::Patient, Role::Caregiver])?;
     if body.checkins.len() > SYNC_MAX_ITEMS {
         return Err(FieldErrors::single(
             "checkins",

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::auth::audit;
 use crate::auth::{access, AuthUser};
 use crate::clock::now;
-use crate::db::{alert_queries, checkins, photos, timeline, treatments};
+use crate::db::{alert_queries, caregivers, checkins, photos, timeline, treatments};
 use crate::domain::alerts::Status;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -58,7 +58,13 @@ pub async fn bundle_of(
             }
             let alerts = alert_queries::for_treatments(conn, &ids, &Status::ALL)?;
             let photos = photos::of_patient(conn, &patient.id)?;
+            let caregivers = caregivers::all_of_patient(conn, &patient.id)?;
             let mut entries = vec![entry(resources::patient(&patient))];
+            entries.extend(
+                caregivers
+                    .iter()
+                    .map(|c| entry(resources::related_person(c, &patient.id))),
+            );
             entries.extend(given.iter().map(|t| entry(resources::procedure(t))));
             for c in &reports {
                 let symptoms = answers.remove(&c.id).unwrap_or_default();

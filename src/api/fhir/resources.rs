@@ -1,12 +1,13 @@
-//! FHIR R4 resources built from stored rows: Patient, Procedure,
-//! QuestionnaireResponse, Observation (vital signs, UCUM units), Media
-//! (photos) and AdverseEvent. Resources refer to each other by their bundle `fullUrl`
-//! (`urn:uuid:<id>`).
+//! FHIR R4 resources built from stored rows: Patient, RelatedPerson
+//! (caregivers), Procedure, QuestionnaireResponse, Observation (vital
+//! signs, UCUM units), Media (photos) and AdverseEvent. Resources refer to
+//! each other by their bundle `fullUrl` (`urn:uuid:<id>`).
 
 use serde_json::{json, Value};
 
 use crate::clock::utc;
 use crate::db::alerts::Alert;
+use crate::db::caregivers::Linked as Caregiver;
 use crate::db::checkins::Checkin;
 use crate::db::patients::Patient;
 use crate::db::photos::Photo;
@@ -39,6 +40,20 @@ pub fn patient(p: &Patient) -> Value {
         resource["birthDate"] = json!(format!("{year:04}"));
     }
     resource
+}
+
+/// A caregiver of the patient; `active` is false once the patient revoked
+/// the link.
+pub fn related_person(caregiver: &Caregiver, patient_id: &str) -> Value {
+    json!({
+        "resourceType": "RelatedPerson",
+        "id": caregiver.user_id,
+        "active": caregiver.revoked_at.is_none(),
+        "patient": reference(patient_id),
+        "identifier": [{ "system": USER_IDS, "value": caregiver.user_id }],
+        "relationship": [{ "text": caregiver.relationship }],
+        "name": [{ "text": caregiver.display_name }]
+    })
 }
 
 fn kind_text(kind: &str) -> &'static str {
@@ -107,7 +122,11 @@ pub fn questionnaire_response(c: &Checkin, symptoms: &[(String, i32)]) -> Value 
         "subject": reference(&c.patient_id),
         "partOf": [reference(&c.treatment_id)],
         "authored": utc(c.observed_at),
-        "author": user(&c.recorded_by),
+        "author": if c.recorded_by_role.as_deref() == Some("caregiver") {
+            reference(&c.recorded_by)
+        } else {
+            user(&c.recorded_by)
+        },
         "item": items
     })
 }

@@ -11,7 +11,6 @@ use super::texts::{app_texts, AppTexts};
 use super::{bare, AppError, Patient};
 use crate::api::auth::{register_patient, RegisterRequest};
 use crate::auth::web_session;
-use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::session::{self, check_login_csrf, with_login_csrf, Refused, Session};
@@ -63,7 +62,7 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, AppError> {
     let t = app_texts(locale_of(None, &req));
     let refused = match session::check_sign_in(&state, &req, &form).await? {
-        Ok(user) if user.role == Role::Patient => {
+        Ok(user) if !user.role.is_staff() => {
             return Ok(session::signed_in(&state, &req, &user, "/app/").await?);
         }
         Ok(_) => return Err(AppError::PatientsOnly),
@@ -159,6 +158,7 @@ pub async fn register(
         invite_code: invite_code.clone(),
         email: email.clone(),
         password,
+        display_name: None,
     };
     let registered = register_patient(&state, &req, asked, move |conn, user, at| {
         web_session::insert(conn, &user, secure, at)
@@ -207,7 +207,7 @@ fn status_of(error: &ApiError) -> StatusCode {
 pub async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
-    Patient(session): Patient,
+    Patient(session, _): Patient,
     form: web::Form<session::Csrf>,
 ) -> Result<HttpResponse, AppError> {
     Ok(session::sign_out(&state, &req, &session, &form, "/app/login").await?)
@@ -216,7 +216,7 @@ pub async fn sign_out(
 pub async fn switch_language(
     state: web::Data<AppState>,
     req: HttpRequest,
-    Patient(session): Patient,
+    Patient(session, _): Patient,
     form: web::Form<session::Language>,
 ) -> Result<HttpResponse, AppError> {
     Ok(session::switch_language(&state, &req, &session, &form, "/app/").await?)

@@ -196,7 +196,7 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let t = patient.texts();
     let session = &patient.0;
-    let treatments = schedule::load(state, session.caller()).await?;
+    let treatments = schedule::load(state, session.caller(), patient.reporting_for()).await?;
     let zone = session.zone();
     let at = now();
     let content = match treatments.last() {

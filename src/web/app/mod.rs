@@ -2,7 +2,8 @@
 //! today's check-in (which also works offline, see static/app.js and
 //! static/app-sw.js), the schedule and the history. Like the dashboard, it
 //! renders the API's own views through the same access checks and audit;
-//! the session cookie is the dashboard's, for patients only.
+//! the session cookie is the dashboard's, for patients and their
+//! caregivers only.
 
 pub mod account;
 pub mod checkin;
@@ -18,13 +19,22 @@ use maud::{html, Markup, DOCTYPE};
 use self::texts::{app_texts, AppTexts, EN, JA};
 use super::{page, see_other, PageError};
 use crate::auth::web_session::Session;
+use crate::domain::accounts::Role;
 use crate::error::ApiError;
+use crate::state::AppState;
 
-/// A page's caller: a patient signed in to the app. Without a session: the
-/// sign-in page; a staff member's session: the patients-only page.
-pub struct Patient(pub Session);
+/// A page's caller: a patient signed in to the app, or a caregiver with
+/// the patient they report for (their link is read with every page).
+/// Without a session: the sign-in page; a staff member's session (or a
+/// caregiver whose link was revoked): the patients-only page.
+pub struct Patient(pub Session, pub Option<String>);
 
 impl Patient {
+    /// Whose schedule the pages show: `None` for the patient's own.
+    pub fn reporting_for(&self) -> Option<String> {
+        self.1.clone()
+    }
+
     pub fn texts(&self) -> &'static AppTexts {
         app_texts(self.0.locale())
     }
@@ -37,10 +47,25 @@ impl FromRequest for Patient {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match Session::of_request(&req).await? {
+            let state = req
+                .app_data::<actix_web::web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+            match Session::of(&state, &req).await? {
                 None => Err(AppError::SignIn),
                 Some(session) if session.is_staff() => Err(AppError::PatientsOnly),
-                Some(session) => Ok(Patient(session)),
+                Some(session) if session.user.role == Role::Caregiver => {
+                    let user = session.user.id.clone();
+                    let patients = state
+                        .db
+                        .run(move |conn| crate::db::caregivers::patients_of(conn, &user))
+                        .await?;
+                    match patients.into_iter().next() {
+                        Some(patient) => Ok(Patient(session, Some(patient))),
+                        None => Err(AppError::PatientsOnly),
+                    }
+                }
+                Some(session) => Ok(Patient(session, None)),
             }
         })
     }

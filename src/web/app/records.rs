@@ -23,7 +23,7 @@ pub async fn schedule_page(
     patient: Patient,
 ) -> Result<HttpResponse, AppError> {
     let t = patient.texts();
-    let treatments = schedule::load(&state, patient.0.caller()).await?;
+    let treatments = schedule::load(&state, patient.0.caller(), patient.reporting_for()).await?;
     let zone = patient.0.zone();
     let content = html! {
         h1 { (t.schedule) }

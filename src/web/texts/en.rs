@@ -76,6 +76,7 @@ pub const EN: Texts = Texts {
     display_name: "Name",
     role: "Role",
     physician_role: "Physician",
+    nurse_role: "Nurse",
     admin_role: "Admin",
     language: "Language",
     create_staff: "Create account",

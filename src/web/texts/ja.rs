@@ -76,6 +76,7 @@ pub const JA: Texts = Texts {
     display_name: "氏名",
     role: "役割",
     physician_role: "医師",
+    nurse_role: "看護師",
     admin_role: "管理者",
     language: "言語",
     create_staff: "アカウントを作成",

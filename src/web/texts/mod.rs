@@ -85,6 +85,7 @@ pub struct Texts {
     pub display_name: &'static str,
     pub role: &'static str,
     pub physician_role: &'static str,
+    pub nurse_role: &'static str,
     pub admin_role: &'static str,
     pub language: &'static str,
     pub create_staff: &'static str,
