@@ -89,6 +89,12 @@ pub struct Settings {
     pub bind: String,
     /// Secrets print as `[REDACTED]` in `Debug`.
     pub jwt_secret: Option<SecretString>,
+    /// `AFTERCARE_DATA_KEY`: what staff TOTP secrets are sealed under (by
+    /// HKDF); the signing secret when unset.
+    pub data_key: Option<SecretString>,
+    /// `AFTERCARE_REQUIRE_STAFF_MFA`: staff without two-factor sign-in may
+    /// only enrol.
+    pub require_staff_mfa: bool,
     pub admin_email: Option<String>,
     pub admin_password: Option<SecretString>,
     pub emergency_number: String,
@@ -219,6 +225,10 @@ impl Settings {
                 bail!("AFTERCARE_JWT_SECRET must be at least 32 bytes long");
             }
         }
+        let data_key = source.get("AFTERCARE_DATA_KEY");
+        if data_key.as_ref().is_some_and(|key| key.len() < 32) {
+            bail!("AFTERCARE_DATA_KEY must be at least 32 bytes long");
+        }
         let admin_email = source.get("AFTERCARE_ADMIN_EMAIL");
         let admin_password = source.get("AFTERCARE_ADMIN_PASSWORD");
         if admin_email.is_some() != admin_password.is_some() {
@@ -264,6 +274,8 @@ impl Settings {
                 .get("AFTERCARE_BIND")
                 .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             jwt_secret: jwt_secret.map(SecretString::from),
+            data_key: data_key.map(SecretString::from),
+            require_staff_mfa: flag(source, "AFTERCARE_REQUIRE_STAFF_MFA", false)?,
             admin_email,
             admin_password: admin_password.map(SecretString::from),
             emergency_number,

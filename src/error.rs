@@ -91,7 +91,15 @@ codes! {
     InvalidCredentials => "invalid_credentials",
     InvalidRefreshToken => "invalid_refresh_token",
     RefreshTokenReused => "refresh_token_reused",
+    MfaRequired => "mfa_required",
+    InvalidMfaToken => "invalid_mfa_token",
+    InvalidMfaCode => "invalid_mfa_code",
+    MfaCodeReused => "mfa_code_reused",
     Forbidden => "forbidden",
+    MfaEnrolmentRequired => "mfa_enrolment_required",
+    MfaAlreadyEnabled => "mfa_already_enabled",
+    MfaNotPending => "mfa_not_pending",
+    MfaNotEnabled => "mfa_not_enabled",
     CsrfFailed => "csrf_failed",
     NotFound => "not_found",
     MethodNotAllowed => "method_not_allowed",
@@ -144,8 +152,29 @@ pub enum ApiError {
     InvalidRefreshToken,
     #[error("the refresh token was already used; its session has been revoked")]
     RefreshTokenReused,
+    /// The password was right; the second factor is asked next, with the
+    /// single-use token that names this sign-in.
+    #[error("this account signs in with a second factor: send a code from the authenticator app to POST /v1/auth/mfa with the mfa_token")]
+    MfaRequired { mfa_token: String, expires_in: i64 },
+    #[error("the mfa_token is unknown, used, expired, or void after too many wrong codes; sign in again")]
+    InvalidMfaToken,
+    #[error("the code is wrong")]
+    InvalidMfaCode,
+    /// A session made without a second factor, where staff must use one.
+    #[error("staff must sign in with a second factor: sign in again")]
+    SignInAgainWithMfa,
+    #[error("this code was already used; wait for the next one")]
+    MfaCodeReused,
     #[error("your role may not do this")]
     Forbidden,
+    #[error("staff must turn on two-factor sign-in first: POST /v1/me/mfa/totp, then confirm it")]
+    MfaEnrolmentRequired,
+    #[error("two-factor sign-in is already on; turn it off first to enrol another authenticator")]
+    MfaAlreadyEnabled,
+    #[error("no enrolment is pending: start one with POST /v1/me/mfa/totp")]
+    MfaNotPending,
+    #[error("two-factor sign-in is not on for this account")]
+    MfaNotEnabled,
     #[error("a request made with the session cookie needs its CSRF token in X-CSRF-Token and the service's own Origin")]
     CsrfFailed,
     #[error("no such resource")]
@@ -227,7 +256,15 @@ impl ApiError {
             Self::InvalidCredentials => Code::InvalidCredentials,
             Self::InvalidRefreshToken => Code::InvalidRefreshToken,
             Self::RefreshTokenReused => Code::RefreshTokenReused,
+            Self::MfaRequired { .. } | Self::SignInAgainWithMfa => Code::MfaRequired,
+            Self::InvalidMfaToken => Code::InvalidMfaToken,
+            Self::InvalidMfaCode => Code::InvalidMfaCode,
+            Self::MfaCodeReused => Code::MfaCodeReused,
             Self::Forbidden => Code::Forbidden,
+            Self::MfaEnrolmentRequired => Code::MfaEnrolmentRequired,
+            Self::MfaAlreadyEnabled => Code::MfaAlreadyEnabled,
+            Self::MfaNotPending => Code::MfaNotPending,
+            Self::MfaNotEnabled => Code::MfaNotEnabled,
             Self::CsrfFailed => Code::CsrfFailed,
             Self::NotFound => Code::NotFound,
             Self::MethodNotAllowed => Code::MethodNotAllowed,
@@ -280,6 +317,12 @@ pub struct Problem<'a> {
     /// The current alert, when the caller acted on another version of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert: Option<&'a serde_json::Value>,
+    /// The token of a sign-in waiting for its second factor, and its
+    /// seconds to live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_token_expires_in: Option<i64>,
 }
 
 /// A problem body for a status code that did not come from an `ApiError`.
@@ -294,6 +337,8 @@ pub fn problem_response(status: StatusCode, code: Code, detail: String) -> HttpR
         errors: None,
         contraindications: None,
         alert: None,
+        mfa_token: None,
+        mfa_token_expires_in: None,
     };
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
@@ -311,8 +356,15 @@ impl ResponseError for ApiError {
             | Self::InvalidToken
             | Self::InvalidCredentials
             | Self::InvalidRefreshToken
-            | Self::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
+            | Self::RefreshTokenReused
+            | Self::MfaRequired { .. }
+            | Self::SignInAgainWithMfa
+            | Self::InvalidMfaToken
+            | Self::InvalidMfaCode
+            | Self::MfaCodeReused => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfFailed | Self::MfaEnrolmentRequired => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken
@@ -324,7 +376,10 @@ impl ResponseError for ApiError {
             | Self::AcknowledgeFirst
             | Self::LastPhysician
             | Self::AlertChanged(_)
-            | Self::WebhookDisabled => StatusCode::CONFLICT,
+            | Self::WebhookDisabled
+            | Self::MfaAlreadyEnabled
+            | Self::MfaNotPending
+            | Self::MfaNotEnabled => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType | Self::UnsupportedImage(_) => {
@@ -382,6 +437,14 @@ impl ApiError {
             },
             alert: match self {
                 Self::AlertChanged(alert) | Self::PreconditionFailed(alert) => Some(alert),
+                _ => None,
+            },
+            mfa_token: match self {
+                Self::MfaRequired { mfa_token, .. } => Some(mfa_token),
+                _ => None,
+            },
+            mfa_token_expires_in: match self {
+                Self::MfaRequired { expires_in, .. } => Some(*expires_in),
                 _ => None,
             },
         }

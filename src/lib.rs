@@ -130,6 +130,12 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         db,
         tokens,
         cursors: auth::cursor_key::CursorKey::derive(secret.as_bytes()),
+        totp_box: auth::mfa::SecretBox::derive(
+            settings
+                .data_key
+                .as_ref()
+                .map_or(secret.as_bytes(), |key| key.expose_secret().as_bytes()),
+        ),
         registrations: auth::throttle::RegistrationGate::default(),
         sessions: auth::sessions::SessionCache::default(),
         settings,

@@ -5,8 +5,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
-    alerts, audit, auth, care_team, caregivers, checkins, events, fhir, me, ops, patients, photos,
-    push, reminders, schedule, stats, symptoms, timeline, treatments, users, webhooks, worklist,
+    alerts, audit, auth, care_team, caregivers, checkins, events, fhir, me, mfa, ops, patients, photos,
+    push, reminders, schedule, sessions, stats, symptoms, timeline, treatments, users, webhooks, worklist,
 };
 use crate::error::ApiError;
 use crate::web as web_pages;
@@ -37,8 +37,16 @@ routes! {
     "/v1/auth/refresh" => { post: auth::refresh },
     "/v1/auth/logout" => { post: auth::logout },
     "/v1/auth/register" => { post: auth::register },
+    "/v1/auth/mfa" => { post: mfa::sign_in },
     "/v1/me" => { get: me::get, patch: me::update },
+    "/v1/me/password" => { post: sessions::change_password },
+    "/v1/me/sessions" => { get: sessions::list },
+    "/v1/me/sessions/{session_id}" => { delete: sessions::end },
+    "/v1/me/mfa/totp" => { post: mfa::enrol },
+    "/v1/me/mfa/totp/confirm" => { post: mfa::confirm },
+    "/v1/me/mfa/totp/disable" => { post: mfa::disable },
     "/v1/users" => { post: users::create },
+    "/v1/users/{user_id}/mfa/reset" => { post: mfa::reset },
     "/v1/patients" => { get: patients::list, post: patients::create },
     "/v1/patients/{patient_id}" => { get: patients::get },
     "/v1/patients/{patient_id}/invite" => { post: patients::invite },
@@ -97,6 +105,7 @@ macro_rules! pages {
 
 pages! {
     "/dashboard/login" => { get: web_pages::login::show, post: web_pages::login::sign_in },
+    "/dashboard/login/mfa" => { post: web_pages::login::second_step },
     "/dashboard/logout" => { post: web_pages::login::sign_out },
     "/dashboard/language" => { post: web_pages::login::switch_language },
     "/dashboard/" => { get: web_pages::worklist::show },

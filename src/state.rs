@@ -29,6 +29,8 @@ pub struct AppState {
     pub media: crate::photos::store::MediaStore,
     /// Where uploads wait their turn to be processed.
     pub workshop: crate::photos::Workshop,
+    /// Seals staff TOTP secrets at rest.
+    pub totp_box: crate::auth::mfa::SecretBox,
 }
 
 impl AppState {

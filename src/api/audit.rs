@@ -27,7 +27,8 @@ pub struct AuditView {
     actor_id: String,
     actor_role: Role,
     action: String,
-    patient_id: String,
+    /// None for account events.
+    patient_id: Option<String>,
     resource_type: String,
     resource_id: String,
     request_id: Option<String>,
@@ -41,7 +42,7 @@ impl From<AuditEvent> for AuditView {
             actor_id: e.actor_id,
             actor_role: e.actor_role,
             action: e.action,
-            patient_id: e.patient_id,
+            patient_id: Some(e.patient_id).filter(|id| id != crate::auth::audit::NO_PATIENT),
             resource_type: e.resource_type,
             resource_id: e.resource_id,
             request_id: e.request_id,

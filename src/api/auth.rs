@@ -6,9 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::views::UserView;
-use super::Body;
+use super::{mfa, Body};
 use crate::auth::throttle::Attempt;
-use crate::auth::{password, secrets};
+use crate::auth::tokens::Amr;
+use crate::auth::{password, secrets, web_session};
 use crate::clock::now;
 use crate::db::{caregivers, invites, patients, tokens, users, DbConnection};
 use crate::domain::accounts::{self, Role};
@@ -24,19 +25,35 @@ pub struct TokenPair {
     user: UserView,
 }
 
+/// An API session: a new one (its family is made up) or the one a refresh
+/// continues, with how it was signed in and from which client.
+pub struct Family {
+    pub id: Option<String>,
+    pub amr: Amr,
+    pub user_agent: Option<String>,
+}
+
 /// Starts a session (a new refresh-token family) or continues one.
 fn issue(
     conn: &mut DbConnection,
     state: &AppState,
     user: users::User,
-    family_id: Option<String>,
+    family: Family,
     at: DateTime<Utc>,
 ) -> Result<TokenPair, ApiError> {
     let role = user.role;
-    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let family_id = family
+        .id
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let access_token = state
         .tokens
-        .issue(&user.id, role, user.patient_id.as_deref(), &family_id, at)
+        .issue(
+            &user.id,
+            role,
+            user.patient_id.as_deref(),
+            (&family_id, family.amr),
+            at,
+        )
         .map_err(ApiError::Internal)?;
     let refresh_token = secrets::random_token();
     tokens::insert(
@@ -49,6 +66,8 @@ fn issue(
             created_at: at.naive_utc(),
             expires_at: (at + Duration::days(i64::from(state.settings.refresh_token_ttl_days)))
                 .naive_utc(),
+            amr: family.amr.as_str(),
+            user_agent: family.user_agent.as_deref(),
         },
     )?;
     Ok(TokenPair {
@@ -73,8 +92,28 @@ pub async fn login(
     Body(body): Body<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let user = verify_sign_in(&state, &req, &body.email, body.password).await?;
+    // An account with a second factor gets an mfa_token, no session.
+    if let Some(second_step) = mfa::challenge(&state, &user).await? {
+        return Err(second_step);
+    }
+    let pair = start_session(&state, &req, user, Amr::Password).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+/// A new API session for a user whose sign-in is complete.
+pub async fn start_session(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    user: users::User,
+    amr: Amr,
+) -> Result<TokenPair, ApiError> {
     let at = now();
     let state_for_db = state.clone();
+    let family = Family {
+        id: None,
+        amr,
+        user_agent: web_session::user_agent(req),
+    };
     state
         .db
         .run(move |conn| {
@@ -82,17 +121,18 @@ pub async fn login(
                 // A login only writes a new session; registration and
                 // refresh, which share `issue`, stay fully durable.
                 crate::db::relaxed_commit(conn)?;
-                issue(conn, &state_for_db, user, None, at)
+                issue(conn, &state_for_db, user, family, at)
             })
         })
         .await
-        .map(|pair| HttpResponse::Ok().json(pair))
 }
 
 /// Checks an email and password as every sign-in does (the API's and the
 /// dashboard's): sizes first, the throttles, then the password; the
-/// attempt is counted either way. An unknown email and a wrong password
-/// are the same `invalid_credentials`.
+/// attempt is counted either way. An unknown email, a wrong password and a
+/// deactivated account are the same `invalid_credentials`. The second
+/// factor, if the account has one, is the caller's next step
+/// (`mfa::challenge`).
 pub async fn verify_sign_in(
     state: &AppState,
     req: &HttpRequest,
@@ -133,7 +173,7 @@ pub async fn verify_sign_in(
     state
         .db
         .run(move |conn| match user {
-            Some(user) if verified => {
+            Some(user) if verified && user.deactivated_at.is_none() => {
                 attempt.succeeded(conn)?;
                 Ok(user)
             }
@@ -182,8 +222,24 @@ pub async fn refresh(
                 tokens::revoke_family(conn, &token.family_id, at.naive_utc())?;
                 return Ok(Refreshed::Reused(token.family_id));
             }
-            let user = users::find(conn, &token.user_id)?.ok_or(ApiError::InvalidRefreshToken)?;
-            issue(conn, &state_for_db, user, Some(token.family_id), at)
+            let user = users::find(conn, &token.user_id)?
+                .filter(|user| user.deactivated_at.is_none())
+                .ok_or(ApiError::InvalidRefreshToken)?;
+            // A refresh keeps the sign-in's strength; where staff must use a
+            // second factor, a session made without one is not continued.
+            let amr = Amr::parse(&token.amr);
+            if state_for_db.settings.require_staff_mfa
+                && user.role.is_staff()
+                && !amr.has_second_factor()
+            {
+                return Err(ApiError::SignInAgainWithMfa);
+            }
+            let family = Family {
+                id: Some(token.family_id),
+                amr,
+                user_agent: token.user_agent,
+            };
+            issue(conn, &state_for_db, user, family, at)
                 .map(|pair| Refreshed::Pair(Box::new(pair)))
         })
         .await?;
@@ -245,8 +301,13 @@ pub async fn register(
     Body(body): Body<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let issuing = state.clone();
+    let family = Family {
+        id: None,
+        amr: Amr::Password,
+        user_agent: web_session::user_agent(&req),
+    };
     let pair = register_patient(&state, &req, body, move |conn, user, at| {
-        issue(conn, &issuing, user, None, at)
+        issue(conn, &issuing, user, family, at)
     })
     .await?;
     Ok(HttpResponse::Created().json(pair))

@@ -64,6 +64,30 @@ impl Audited for crate::db::alerts::Alert {
     }
 }
 
+/// The patient id of account events (roles, care-team staff, two-factor
+/// sign-in, sessions), which concern no patient; the trail shows it as
+/// null.
+pub const NO_PATIENT: &str = "";
+
+/// Records a change to an account (`resource_type` such as `mfa` or
+/// `session`, of the user `account_id`), in the caller's transaction.
+pub fn account(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    action: Action,
+    resource_type: &str,
+    account_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    record(
+        conn,
+        user,
+        action,
+        &[(NO_PATIENT, resource_type, account_id)],
+        at,
+    )
+}
+
 /// Appends one row per touched resource, in the caller's transaction.
 pub fn record(
     conn: &mut DbConnection,

@@ -18,6 +18,18 @@ pub struct AuthUser {
     pub patient_id: Option<String>,
     /// The request's id, for the audit trail.
     pub request_id: Option<String>,
+    /// Whether the sign-in passed a second factor.
+    pub mfa: bool,
+    /// The session the request came in.
+    pub session: Current,
+}
+
+/// The session a request came in: an API session (refresh-token family)
+/// or a browser session (by its stored hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Current {
+    Api(String),
+    Browser(String),
 }
 
 impl AuthUser {
@@ -67,6 +79,8 @@ fn verify(req: &HttpRequest) -> Result<(web::Data<AppState>, Signed), ApiError> 
             .extensions()
             .get::<tracing_actix_web::RequestId>()
             .map(ToString::to_string),
+        mfa: claims.amr.iter().any(|method| method == "otp"),
+        session: Current::Api(claims.sid.clone()),
     };
     let expires_at =
         chrono::DateTime::from_timestamp(claims.exp, 0).ok_or(ApiError::InvalidToken)?;
@@ -78,6 +92,23 @@ fn verify(req: &HttpRequest) -> Result<(web::Data<AppState>, Signed), ApiError> 
             expires_at,
         },
     ))
+}
+
+/// What staff without a second factor may still do where
+/// `AFTERCARE_REQUIRE_STAFF_MFA` is set: enrol (and see who they are).
+const ENROLMENT_PATHS: &[&str] = &["/v1/me", "/v1/me/mfa/totp", "/v1/me/mfa/totp/confirm"];
+
+/// 403 `mfa_enrolment_required` for staff signed in without a second
+/// factor where the clinic requires one, but on the enrolment paths.
+pub fn require_second_factor(state: &AppState, user: &AuthUser, path: &str) -> Result<(), ApiError> {
+    if state.settings.require_staff_mfa
+        && user.role.is_staff()
+        && !user.mfa
+        && !ENROLMENT_PATHS.contains(&path)
+    {
+        return Err(ApiError::MfaEnrolmentRequired);
+    }
+    Ok(())
 }
 
 /// Whether the session was revoked (a sign-out, a reused refresh token):
@@ -103,11 +134,13 @@ impl FromRequest for Signed {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let verified = verify(req);
+        let path = req.path().to_owned();
         Box::pin(async move {
             let (state, signed) = verified?;
             if session_revoked(&state, &signed.session).await? {
                 return Err(ApiError::InvalidToken);
             }
+            require_second_factor(&state, &signed.user, &path)?;
             Ok(signed)
         })
     }
@@ -174,8 +207,10 @@ impl FromRequest for ReadCaller {
         }
         let req = req.clone();
         Box::pin(async move {
-            let (_, session) = browser_session(&req).await?;
-            Ok(ReadCaller(caller_of(&session, &req)))
+            let (state, session) = browser_session(&req).await?;
+            let caller = caller_of(&session, &req);
+            require_second_factor(&state, &caller, req.path())?;
+            Ok(ReadCaller(caller))
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod client_address;
 pub mod cursor_key;
 pub mod extractor;
+pub mod mfa;
 pub mod password;
 pub mod read_log;
 pub mod secrets;

@@ -1,4 +1,5 @@
-//! Random secrets handed to clients (refresh tokens, invite codes) and the
+//! Random secrets handed to clients (refresh tokens, invite and recovery
+//! codes) and the
 //! hashes under which they are stored.
 
 use base64::Engine;
@@ -18,8 +19,19 @@ const INVITE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// An invite code such as `7K3M-Q9XD-2FHT-B8NC` (80 bits).
 pub fn invite_code() -> String {
+    grouped_code(4)
+}
+
+/// A recovery code such as `Q9XD-2FHT-B8NC` (60 bits; single-use and
+/// throttled like any code).
+pub fn recovery_code() -> String {
+    grouped_code(3)
+}
+
+/// `groups` groups of 4 characters of `INVITE_ALPHABET`, joined by dashes.
+fn grouped_code(groups: usize) -> String {
     let mut rng = rand::rngs::OsRng;
-    let chars: Vec<char> = (0..16)
+    let chars: Vec<char> = (0..groups * 4)
         .map(|_| char::from(INVITE_ALPHABET[rng.gen_range(0..INVITE_ALPHABET.len())]))
         .collect();
     chars

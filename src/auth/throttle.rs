@@ -121,6 +121,51 @@ impl Attempt {
     }
 }
 
+/// Wrong second-factor codes of one user, from anywhere: a new
+/// `mfa_token` per guess changes nothing.
+const SECOND_FACTOR: Policy = Policy {
+    max_failures: 5,
+    window: Duration::minutes(15),
+    block_for: Duration::minutes(15),
+};
+
+/// The counter of one user's wrong codes.
+pub struct SecondFactor(String);
+
+impl SecondFactor {
+    pub fn of(user_id: &str) -> Self {
+        Self(format!("mfa:{user_id}"))
+    }
+
+    /// 429 if the user has had too many wrong codes lately.
+    pub fn check(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), ApiError> {
+        match throttle::counter(conn, &self.0)?.and_then(|c| c.blocked_for(now)) {
+            Some(retry_after) => Err(ApiError::TooManyAttempts { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a wrong code; the one that reaches the limit is answered
+    /// 429 itself, the others `wrong`.
+    pub fn failed(
+        &self,
+        conn: &mut DbConnection,
+        now: NaiveDateTime,
+        wrong: ApiError,
+    ) -> Result<ApiError, ApiError> {
+        Ok(
+            match throttle::record_failure(conn, &self.0, SECOND_FACTOR, now)? {
+                Some(retry_after) => ApiError::TooManyAttempts { retry_after },
+                None => wrong,
+            },
+        )
+    }
+
+    pub fn succeeded(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        throttle::clear(conn, &self.0)
+    }
+}
+
 /// An unknown peer (a Unix socket, a test) shares one counter.
 fn address_key(address: Option<IpAddr>) -> String {
     address.map_or_else(|| "unknown".to_owned(), |address| address.to_string())

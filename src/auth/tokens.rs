@@ -20,11 +20,53 @@ pub struct Claims {
     /// The session (refresh-token family) the token belongs to: a request
     /// with a token of a revoked session is refused at once.
     pub sid: String,
+    /// How the session was signed in (RFC 8176): `pwd`, and `otp` after a
+    /// second factor; a refresh keeps it.
+    #[serde(default)]
+    pub amr: Vec<String>,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+}
+
+/// How a session was signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Amr {
+    Password,
+    /// Password and a one-time code (or a recovery code).
+    PasswordAndOtp,
+}
+
+impl Amr {
+    /// As stored with the session.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "pwd",
+            Self::PasswordAndOtp => "pwd otp",
+        }
+    }
+
+    /// A stored value; anything unknown counts as the weaker.
+    pub fn parse(raw: &str) -> Self {
+        if raw.split(' ').any(|method| method == "otp") {
+            Self::PasswordAndOtp
+        } else {
+            Self::Password
+        }
+    }
+
+    pub fn methods(self) -> &'static [&'static str] {
+        match self {
+            Self::Password => &["pwd"],
+            Self::PasswordAndOtp => &["pwd", "otp"],
+        }
+    }
+
+    pub fn has_second_factor(self) -> bool {
+        self == Self::PasswordAndOtp
+    }
 }
 
 #[derive(Clone)]
@@ -57,14 +99,16 @@ impl TokenKeys {
         user_id: &str,
         role: Role,
         patient_id: Option<&str>,
-        session_id: &str,
+        session: (&str, Amr),
         now: DateTime<Utc>,
     ) -> anyhow::Result<String> {
+        let (session_id, amr) = session;
         let claims = Claims {
             sub: user_id.to_owned(),
             role,
             pid: patient_id.map(str::to_owned),
             sid: session_id.to_owned(),
+            amr: amr.methods().iter().map(|m| (*m).to_owned()).collect(),
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             iat: now.timestamp(),
@@ -98,7 +142,7 @@ mod tests {
     fn a_fresh_token_verifies_and_carries_its_claims() {
         let keys = TokenKeys::new(SECRET, 900);
         let token = keys
-            .issue("u1", Role::Patient, Some("p1"), "s1", Utc::now())
+            .issue("u1", Role::Patient, Some("p1"), ("s1", Amr::Password), Utc::now())
             .unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(
@@ -115,7 +159,7 @@ mod tests {
                 "u1",
                 Role::Admin,
                 None,
-                "s1",
+                ("s1", Amr::Password),
                 Utc::now() - Duration::hours(1),
             )
             .unwrap();
@@ -125,7 +169,7 @@ mod tests {
                 "u1",
                 Role::Admin,
                 None,
-                "s1",
+                ("s1", Amr::Password),
                 Utc::now() + Duration::hours(1),
             )
             .unwrap();
@@ -134,12 +178,12 @@ mod tests {
         assert!(keys
             .verify(
                 &other
-                    .issue("u1", Role::Admin, None, "s1", Utc::now())
+                    .issue("u1", Role::Admin, None, ("s1", Amr::Password), Utc::now())
                     .unwrap()
             )
             .is_none());
         let token = keys
-            .issue("u1", Role::Patient, None, "s1", Utc::now())
+            .issue("u1", Role::Patient, None, ("s1", Amr::Password), Utc::now())
             .unwrap();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let parts: Vec<&str> = token.split('.').collect();

@@ -9,6 +9,7 @@ use actix_web::HttpRequest;
 use chrono::{DateTime, Duration, Utc};
 use subtle::ConstantTimeEq;
 
+use super::tokens::Amr;
 use super::{secrets, AuthUser};
 use crate::clock::now;
 use crate::db::users::User;
@@ -107,13 +108,41 @@ pub fn csrf_holds(state: &AppState, req: &HttpRequest, expected: &str, given: &s
     same_origin && token_matches
 }
 
+/// How a browser signed in: over TLS or not (the cookie's name), with a
+/// second factor or not, and the browser's User-Agent for the sessions
+/// list.
+#[derive(Clone)]
+pub struct SignIn {
+    pub secure: bool,
+    pub amr: Amr,
+    pub user_agent: Option<String>,
+}
+
+impl SignIn {
+    pub fn of(state: &AppState, req: &HttpRequest, amr: Amr) -> Self {
+        Self {
+            secure: is_secure(state, req),
+            amr,
+            user_agent: user_agent(req),
+        }
+    }
+}
+
+/// The request's User-Agent, cut to 200 characters.
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|agent| agent.chars().take(200).collect())
+}
+
 /// Stores a new session for the user in the caller's transaction; returns
 /// the cookie that carries it. A new random id at every sign-in: a session
 /// id planted before it is useless.
 pub fn insert(
     conn: &mut DbConnection,
     user: &User,
-    secure: bool,
+    how: &SignIn,
     at: DateTime<Utc>,
 ) -> Result<Cookie<'static>, ApiError> {
     let token = secrets::random_token();
@@ -126,8 +155,12 @@ pub fn insert(
             csrf_token: &secrets::random_token(),
             created_at: at.naive_utc(),
             expires_at: (at + length).naive_utc(),
+            amr: how.amr.as_str(),
+            user_agent: how.user_agent.as_deref(),
+            last_used_at: Some(at.naive_utc()),
         },
     )?;
+    let secure = how.secure;
     Ok(cookie(
         cookie_name(secure).to_owned(),
         token,
@@ -141,13 +174,18 @@ pub async fn start(
     state: &AppState,
     req: &HttpRequest,
     user: &User,
+    amr: Amr,
 ) -> Result<Cookie<'static>, ApiError> {
-    let (user, secure, at) = (user.clone(), is_secure(state, req), now());
+    let (user, how, at) = (user.clone(), SignIn::of(state, req, amr), now());
     state
         .db
-        .transaction(move |conn| insert(conn, &user, secure, at))
+        .transaction(move |conn| insert(conn, &user, &how, at))
         .await
 }
+
+/// How often a session's `last_used_at` is written: at most once in this
+/// long, so that reading pages does not mean writing on each.
+const TOUCH_EVERY: Duration = Duration::minutes(5);
 
 /// The session the request's cookie names, if it is live.
 pub struct Session {
@@ -156,6 +194,8 @@ pub struct Session {
     /// The hash the session is stored under.
     pub id_hash: String,
     pub expires_at: DateTime<Utc>,
+    /// How it was signed in.
+    pub amr: Amr,
 }
 
 impl Session {
@@ -171,11 +211,22 @@ impl Session {
             .db
             .run(move |conn| web_sessions::find_live(conn, &lookup, at))
             .await?;
-        Ok(found.map(|session| Session {
+        let Some(session) = found else {
+            return Ok(None);
+        };
+        if session.last_used_at.is_none_or(|last| last + TOUCH_EVERY < at) {
+            let touched = id_hash.clone();
+            state
+                .db
+                .background_transaction(move |conn| web_sessions::touch(conn, &touched, at))
+                .await?;
+        }
+        Ok(Some(Session {
             user: session.user,
             csrf: session.csrf_token,
             id_hash,
             expires_at: crate::clock::utc(session.expires_at),
+            amr: Amr::parse(&session.amr),
         }))
     }
 
@@ -196,6 +247,8 @@ impl Session {
             role: self.user.role,
             patient_id: self.user.patient_id.clone(),
             request_id: None,
+            mfa: self.amr.has_second_factor(),
+            session: super::extractor::Current::Browser(self.id_hash.clone()),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod caregivers;
 pub mod checkins;
 pub mod findings;
 pub mod invites;
+pub mod mfa;
 pub mod outbox;
 pub mod patients;
 pub mod photos;

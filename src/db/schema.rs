@@ -60,6 +60,8 @@ diesel::table! {
         expires_at -> Timestamp,
         spent_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        amr -> Text,
+        user_agent -> Nullable<Text>,
     }
 }
 
@@ -244,6 +246,39 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        amr -> Text,
+        user_agent -> Nullable<Text>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mfa_totp (user_id) {
+        user_id -> Text,
+        secret_sealed -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    mfa_recovery_codes (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        failures -> Integer,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -450,6 +485,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     caregivers,
     caregiver_invites,
+    mfa_totp,
+    mfa_recovery_codes,
+    mfa_challenges,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(checkins::day, checkin_symptoms::symptom);

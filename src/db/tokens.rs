@@ -19,6 +19,8 @@ pub struct RefreshToken {
     pub expires_at: NaiveDateTime,
     pub spent_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub amr: String,
+    pub user_agent: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -30,6 +32,8 @@ pub struct NewRefreshToken<'a> {
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub amr: &'a str,
+    pub user_agent: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, token: &NewRefreshToken<'_>) -> Result<(), ApiError> {
@@ -83,5 +87,120 @@ pub fn revoke_family(
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?;
+    Ok(())
+}
+
+/// A session (refresh-token family) as the sessions list shows it.
+#[derive(Clone, Debug, Queryable)]
+pub struct Family {
+    pub family_id: String,
+    pub created_at: NaiveDateTime,
+    /// When its newest token was issued (the sign-in or the last refresh).
+    pub last_used_at: NaiveDateTime,
+    pub user_agent: Option<String>,
+}
+
+/// The user's sessions that are neither revoked nor past their last
+/// token's expiry.
+pub fn families_of(
+    conn: &mut DbConnection,
+    user_id: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<Family>, ApiError> {
+    use diesel::dsl::{max, min};
+    let rows: Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .group_by(refresh_tokens::family_id)
+            .select((
+                refresh_tokens::family_id,
+                min(refresh_tokens::created_at),
+                max(refresh_tokens::created_at),
+                max(refresh_tokens::expires_at),
+            ))
+            .load(conn)?;
+    let revoked: Vec<String> = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_not_null())
+        .select(refresh_tokens::family_id)
+        .distinct()
+        .load(conn)?;
+    let mut families = Vec::new();
+    for (family_id, first, last, expires) in rows {
+        let (Some(created_at), Some(last_used_at), Some(expires)) = (first, last, expires) else {
+            continue;
+        };
+        if expires <= at || revoked.contains(&family_id) {
+            continue;
+        }
+        let user_agent = refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(&family_id))
+            .filter(refresh_tokens::user_agent.is_not_null())
+            .select(refresh_tokens::user_agent)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
+        families.push(Family {
+            family_id,
+            created_at,
+            last_used_at,
+            user_agent,
+        });
+    }
+    Ok(families)
+}
+
+/// Whether the family is the user's.
+pub fn family_of_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    family_id: &str,
+) -> Result<bool, ApiError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::user_id.eq(user_id)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Revokes every live session of the user but `keep`; the families ended.
+pub fn revoke_all_of_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    keep: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Vec<String>, ApiError> {
+    let mut live = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .select(refresh_tokens::family_id)
+        .distinct()
+        .into_boxed();
+    if let Some(keep) = keep {
+        live = live.filter(refresh_tokens::family_id.ne(keep));
+    }
+    let families: Vec<String> = live.load(conn)?;
+    for family in &families {
+        revoke_family(conn, family, now)?;
+    }
+    Ok(families)
+}
+
+/// How the family was signed in (its first token's `amr`).
+pub fn amr_of_family(conn: &mut DbConnection, family_id: &str) -> Result<String, ApiError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family_id))
+        .select(refresh_tokens::amr)
+        .first(conn)
+        .optional()?
+        .unwrap_or_else(|| "pwd".to_owned()))
+}
+
+/// Sets how the family counts as signed in, for its next refreshes.
+pub fn set_family_amr(conn: &mut DbConnection, family_id: &str, amr: &str) -> Result<(), ApiError> {
+    diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(family_id)))
+        .set(refresh_tokens::amr.eq(amr))
+        .execute(conn)?;
     Ok(())
 }

@@ -111,3 +111,36 @@ pub fn find_by_patient(
 pub fn care_team_staff(conn: &mut DbConnection, id: &str) -> Result<Option<User>, ApiError> {
     Ok(find(conn, id)?.filter(|user| user.role.is_care_team()))
 }
+
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deactivates the account (it signs in no more); false if it already was.
+pub fn deactivate(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, ApiError> {
+    Ok(diesel::update(
+        users::table
+            .find(id)
+            .filter(users::deactivated_at.is_null()),
+    )
+    .set(users::deactivated_at.eq(Some(at)))
+    .execute(conn)?
+        > 0)
+}
+
+/// The staff accounts, active first, by name.
+pub fn staff(conn: &mut DbConnection) -> Result<Vec<User>, ApiError> {
+    Ok(users::table
+        .filter(users::role.eq_any([Role::Physician, Role::Nurse, Role::Admin]))
+        .order((users::deactivated_at.is_not_null(), users::display_name.asc()))
+        .select(User::as_select())
+        .load(conn)?)
+}

@@ -167,7 +167,12 @@ pub async fn audit_trail(
                             th scope="row" { (local_time(&row["at"], zone)) }
                             td { (text(&row["actor_role"])) " " span.muted { (text(&row["actor_id"])) } }
                             td { (text(&row["action"])) }
-                            td { a href={ "/dashboard/patients/" (text(&row["patient_id"])) } { (text(&row["patient_id"])) } }
+                            td {
+                                // Account events concern no patient.
+                                @if row["patient_id"].is_string() {
+                                    a href={ "/dashboard/patients/" (text(&row["patient_id"])) } { (text(&row["patient_id"])) }
+                                } @else { "—" }
+                            }
                             td { (text(&row["resource_type"])) " " span.muted { (text(&row["resource_id"])) } }
                         }
                     }

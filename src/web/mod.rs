@@ -180,6 +180,9 @@ pub enum PageError {
     SignIn,
     /// A patient's session on a staff page.
     StaffOnly,
+    /// Staff without a second factor where the clinic requires one: to
+    /// the page that turns it on.
+    EnrolFirst,
     /// A form without the session's token, or from another origin.
     Csrf,
     Api(ApiError),
@@ -196,6 +199,7 @@ impl std::fmt::Display for PageError {
         match self {
             PageError::SignIn => write!(f, "not signed in"),
             PageError::StaffOnly => write!(f, "staff only"),
+            PageError::EnrolFirst => write!(f, "two-factor sign-in required"),
             PageError::Csrf => write!(f, "csrf check failed"),
             PageError::Api(error) => write!(f, "{error}"),
         }
@@ -205,15 +209,17 @@ impl std::fmt::Display for PageError {
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
-            PageError::SignIn => StatusCode::SEE_OTHER,
+            PageError::SignIn | PageError::EnrolFirst => StatusCode::SEE_OTHER,
             PageError::StaffOnly | PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::Api(error) => error.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let PageError::SignIn = self {
-            return see_other("/dashboard/login");
+        match self {
+            PageError::SignIn => return see_other("/dashboard/login"),
+            PageError::EnrolFirst => return see_other(SECURITY_PAGE),
+            _ => {}
         }
         let status = self.status_code();
         let message = |t: &Texts| match self {
@@ -246,6 +252,10 @@ impl ResponseError for PageError {
         page(status, markup)
     }
 }
+
+/// The staff member's own security page: two-factor sign-in, sessions,
+/// password.
+pub const SECURITY_PAGE: &str = "/dashboard/security";
 
 /// The texts of a signed-in page.
 pub fn texts_of(session: &Session) -> &'static Texts {

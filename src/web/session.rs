@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::PageError;
 use crate::api::auth::verify_sign_in;
 use crate::auth::secrets;
+use crate::auth::tokens::Amr;
 use crate::auth::web_session::{cookie, csrf_holds};
 pub use crate::auth::web_session::{is_secure, own_origin, removal, start, Session};
 use crate::db::users::User;
@@ -140,9 +141,10 @@ pub async fn signed_in(
     state: &AppState,
     req: &HttpRequest,
     user: &User,
+    amr: Amr,
     then: &str,
 ) -> Result<HttpResponse, PageError> {
-    let cookie = start(state, req, user).await?;
+    let cookie = start(state, req, user, amr).await?;
     let mut response = crate::web::see_other(then);
     response.add_cookie(&cookie).map_err(ApiError::internal)?;
     Ok(response)
@@ -205,6 +207,20 @@ pub async fn switch_language(
     Ok(crate::web::see_other(if ours { back } else { home }))
 }
 
+/// Where `AFTERCARE_REQUIRE_STAFF_MFA` is set, staff signed in without a
+/// second factor see only the security page (and may sign out or switch
+/// language).
+fn must_enrol(req: &HttpRequest, session: &Session) -> bool {
+    let required = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .is_some_and(|state| state.settings.require_staff_mfa);
+    let path = req.path();
+    let allowed = path.starts_with(crate::web::SECURITY_PAGE)
+        || path == "/dashboard/logout"
+        || path == "/dashboard/language";
+    required && !session.amr.has_second_factor() && !allowed
+}
+
 /// A page's caller: a staff member signed in to the dashboard. Without a
 /// session: the sign-in page; a patient's session: the staff-only page.
 pub struct Staff(pub Session);
@@ -219,6 +235,7 @@ impl FromRequest for Staff {
             match Session::of_request(&req).await? {
                 None => Err(PageError::SignIn),
                 Some(session) if !session.is_staff() => Err(PageError::StaffOnly),
+                Some(session) if must_enrol(&req, &session) => Err(PageError::EnrolFirst),
                 Some(session) => Ok(Staff(session)),
             }
         })

@@ -10,6 +10,7 @@ use super::checkin::field_messages;
 use super::texts::{app_texts, AppTexts};
 use super::{bare, AppError, Patient};
 use crate::api::auth::{register_patient, RegisterRequest};
+use crate::auth::tokens::Amr;
 use crate::auth::web_session;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -63,7 +64,9 @@ pub async fn sign_in(
     let t = app_texts(locale_of(None, &req));
     let refused = match session::check_sign_in(&state, &req, &form).await? {
         Ok(user) if !user.role.is_staff() => {
-            return Ok(session::signed_in(&state, &req, &user, "/app/").await?);
+            // Patients and caregivers have no second factor (staff do,
+            // and are refused here before any session).
+            return Ok(session::signed_in(&state, &req, &user, Amr::Password, "/app/").await?);
         }
         Ok(_) => return Err(AppError::PatientsOnly),
         Err(refused) => refused,
@@ -153,7 +156,7 @@ pub async fn register(
         email,
         password,
     } = form.into_inner();
-    let secure = web_session::is_secure(&state, &req);
+    let how = web_session::SignIn::of(&state, &req, Amr::Password);
     let asked = RegisterRequest {
         invite_code: invite_code.clone(),
         email: email.clone(),
@@ -161,7 +164,7 @@ pub async fn register(
         display_name: None,
     };
     let registered = register_patient(&state, &req, asked, move |conn, user, at| {
-        web_session::insert(conn, &user, secure, at)
+        web_session::insert(conn, &user, &how, at)
     })
     .await;
     let refused = |message: String, status: StatusCode| {

@@ -91,7 +91,7 @@ impl From<PageError> for AppError {
     fn from(error: PageError) -> Self {
         match error {
             PageError::SignIn => AppError::SignIn,
-            PageError::StaffOnly => AppError::Api(ApiError::Forbidden),
+            PageError::StaffOnly | PageError::EnrolFirst => AppError::Api(ApiError::Forbidden),
             PageError::Csrf => AppError::Csrf,
             PageError::Api(error) => AppError::Api(error),
         }
