@@ -5,8 +5,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
-    alerts, audit, auth, care_team, caregivers, checkins, events, fhir, me, mfa, ops, patients, photos,
-    push, reminders, schedule, sessions, stats, symptoms, timeline, treatments, users, webhooks, worklist,
+    alerts, audit, auth, care_team, caregivers, checkins, events, fhir, me, mfa, ops, patients,
+    photos, push, reminders, schedule, sessions, stats, symptoms, timeline, treatments, users,
+    webhooks, worklist,
 };
 use crate::error::ApiError;
 use crate::web as web_pages;

@@ -239,8 +239,7 @@ pub async fn refresh(
                 amr,
                 user_agent: token.user_agent,
             };
-            issue(conn, &state_for_db, user, family, at)
-                .map(|pair| Refreshed::Pair(Box::new(pair)))
+            issue(conn, &state_for_db, user, family, at).map(|pair| Refreshed::Pair(Box::new(pair)))
         })
         .await?;
     match outcome {

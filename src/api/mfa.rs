@@ -273,8 +273,7 @@ pub async fn confirm_enrolment(
                 Some(_) => return Ok(Err(ApiError::MfaAlreadyEnabled)),
                 None => return Ok(Err(ApiError::MfaNotPending)),
             };
-            if let Err(refused) =
-                check_code(conn, &sealer, &user.id, &row, &Given::Code(code), at)?
+            if let Err(refused) = check_code(conn, &sealer, &user.id, &row, &Given::Code(code), at)?
             {
                 return Ok(Err(refused));
             }
@@ -315,8 +314,7 @@ pub async fn turn_off(state: &AppState, user: AuthUser, code: String) -> Result<
             else {
                 return Ok(Err(ApiError::MfaNotEnabled));
             };
-            if let Err(refused) =
-                check_code(conn, &sealer, &user.id, &row, &Given::Code(code), at)?
+            if let Err(refused) = check_code(conn, &sealer, &user.id, &row, &Given::Code(code), at)?
             {
                 return Ok(Err(refused));
             }

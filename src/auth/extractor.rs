@@ -100,7 +100,11 @@ const ENROLMENT_PATHS: &[&str] = &["/v1/me", "/v1/me/mfa/totp", "/v1/me/mfa/totp
 
 /// 403 `mfa_enrolment_required` for staff signed in without a second
 /// factor where the clinic requires one, but on the enrolment paths.
-pub fn require_second_factor(state: &AppState, user: &AuthUser, path: &str) -> Result<(), ApiError> {
+pub fn require_second_factor(
+    state: &AppState,
+    user: &AuthUser,
+    path: &str,
+) -> Result<(), ApiError> {
     if state.settings.require_staff_mfa
         && user.role.is_staff()
         && !user.mfa

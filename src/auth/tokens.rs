@@ -142,7 +142,13 @@ mod tests {
     fn a_fresh_token_verifies_and_carries_its_claims() {
         let keys = TokenKeys::new(SECRET, 900);
         let token = keys
-            .issue("u1", Role::Patient, Some("p1"), ("s1", Amr::Password), Utc::now())
+            .issue(
+                "u1",
+                Role::Patient,
+                Some("p1"),
+                ("s1", Amr::Password),
+                Utc::now(),
+            )
             .unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(

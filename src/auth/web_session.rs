@@ -214,7 +214,10 @@ impl Session {
         let Some(session) = found else {
             return Ok(None);
         };
-        if session.last_used_at.is_none_or(|last| last + TOUCH_EVERY < at) {
+        if session
+            .last_used_at
+            .is_none_or(|last| last + TOUCH_EVERY < at)
+        {
             let touched = id_hash.clone();
             state
                 .db

@@ -54,9 +54,11 @@ pub fn start(
 /// it is not (the code was used already, maybe by a concurrent sign-in).
 pub fn spend_step(conn: &mut DbConnection, user_id: &str, step: i64) -> Result<bool, ApiError> {
     let spent = diesel::update(
-        mfa_totp::table
-            .find(user_id)
-            .filter(mfa_totp::last_step.is_null().or(mfa_totp::last_step.lt(step))),
+        mfa_totp::table.find(user_id).filter(
+            mfa_totp::last_step
+                .is_null()
+                .or(mfa_totp::last_step.lt(step)),
+        ),
     )
     .set(mfa_totp::last_step.eq(step))
     .execute(conn)?;

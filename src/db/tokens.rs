@@ -108,17 +108,23 @@ pub fn families_of(
     at: NaiveDateTime,
 ) -> Result<Vec<Family>, ApiError> {
     use diesel::dsl::{max, min};
-    let rows: Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .group_by(refresh_tokens::family_id)
-            .select((
-                refresh_tokens::family_id,
-                min(refresh_tokens::created_at),
-                max(refresh_tokens::created_at),
-                max(refresh_tokens::expires_at),
-            ))
-            .load(conn)?;
+    // (family, first issued, last issued, last expiry)
+    type Row = (
+        String,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .group_by(refresh_tokens::family_id)
+        .select((
+            refresh_tokens::family_id,
+            min(refresh_tokens::created_at),
+            max(refresh_tokens::created_at),
+            max(refresh_tokens::expires_at),
+        ))
+        .load(conn)?;
     let revoked: Vec<String> = refresh_tokens::table
         .filter(refresh_tokens::user_id.eq(user_id))
         .filter(refresh_tokens::revoked_at.is_not_null())

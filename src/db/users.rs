@@ -140,7 +140,10 @@ pub fn deactivate(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Resul
 pub fn staff(conn: &mut DbConnection) -> Result<Vec<User>, ApiError> {
     Ok(users::table
         .filter(users::role.eq_any([Role::Physician, Role::Nurse, Role::Admin]))
-        .order((users::deactivated_at.is_not_null(), users::display_name.asc()))
+        .order((
+            users::deactivated_at.is_not_null(),
+            users::display_name.asc(),
+        ))
         .select(User::as_select())
         .load(conn)?)
 }

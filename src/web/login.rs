@@ -88,26 +88,25 @@ pub async fn second_step(
         code: Some(form_data.code.trim().to_owned()).filter(|c| !c.is_empty()),
         recovery_code: Some(form_data.recovery_code.trim().to_owned()).filter(|c| !c.is_empty()),
     };
-    let (status, message) =
-        match mfa::complete_sign_in(&state, &form_data.mfa_token, given).await {
-            Ok(user) => {
-                return session::signed_in(&state, &req, &user, Amr::PasswordAndOtp, "/dashboard/")
-                    .await;
-            }
-            Err(ApiError::InvalidMfaToken) => {
-                // Over: back to the start, with the reason.
-                let markup = form(t, &form_data.csrf, "", Some(t.sign_in_again));
-                return Ok(page(StatusCode::UNAUTHORIZED, markup));
-            }
-            Err(ApiError::TooManyAttempts { .. }) => {
-                (StatusCode::TOO_MANY_REQUESTS, t.too_many_attempts)
-            }
-            Err(ApiError::MfaCodeReused) => (StatusCode::UNAUTHORIZED, t.code_reused),
-            Err(ApiError::InvalidMfaCode | ApiError::Validation(_)) => {
-                (StatusCode::UNAUTHORIZED, t.wrong_code)
-            }
-            Err(error) => return Err(error.into()),
-        };
+    let (status, message) = match mfa::complete_sign_in(&state, &form_data.mfa_token, given).await {
+        Ok(user) => {
+            return session::signed_in(&state, &req, &user, Amr::PasswordAndOtp, "/dashboard/")
+                .await;
+        }
+        Err(ApiError::InvalidMfaToken) => {
+            // Over: back to the start, with the reason.
+            let markup = form(t, &form_data.csrf, "", Some(t.sign_in_again));
+            return Ok(page(StatusCode::UNAUTHORIZED, markup));
+        }
+        Err(ApiError::TooManyAttempts { .. }) => {
+            (StatusCode::TOO_MANY_REQUESTS, t.too_many_attempts)
+        }
+        Err(ApiError::MfaCodeReused) => (StatusCode::UNAUTHORIZED, t.code_reused),
+        Err(ApiError::InvalidMfaCode | ApiError::Validation(_)) => {
+            (StatusCode::UNAUTHORIZED, t.wrong_code)
+        }
+        Err(error) => return Err(error.into()),
+    };
     let markup = code_form(t, &form_data.csrf, &form_data.mfa_token, Some(message));
     Ok(page(status, markup))
 }
@@ -138,9 +137,7 @@ pub async fn sign_in(
                     code_form(t, &form_data.csrf, &mfa_token, None),
                 )),
                 Some(other) => Err(other.into()),
-                None => {
-                    session::signed_in(&state, &req, &user, Amr::Password, "/dashboard/").await
-                }
+                None => session::signed_in(&state, &req, &user, Amr::Password, "/dashboard/").await,
             };
         }
         Ok(_) | Err(Refused::Credentials) => Refused::Credentials,

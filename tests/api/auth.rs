@@ -206,7 +206,7 @@ async fn bad_tokens_are_401_problems() {
             "x",
             aftercare::domain::accounts::Role::Admin,
             None,
-            "s",
+            ("s", aftercare::auth::tokens::Amr::Password),
             now,
         )
         .unwrap();
@@ -218,7 +218,7 @@ async fn bad_tokens_are_401_problems() {
             "x",
             aftercare::domain::accounts::Role::Admin,
             None,
-            "s",
+            ("s", aftercare::auth::tokens::Amr::Password),
             now - chrono::Duration::hours(2),
         )
         .unwrap();

@@ -34,6 +34,7 @@ mod rules_v2;
 mod scenarios;
 mod shapes;
 mod spec;
+mod staff_security;
 mod storage;
 mod treatments;
 mod views;
