@@ -43,6 +43,19 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Whether `field` failed.
+    pub fn names(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// Each failed field with its messages, as a sentence per field.
+    pub fn sentences(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|(field, messages)| format!("{field}: {}", messages.join("; ")))
+            .collect()
+    }
+
     /// `Ok(())` when no field failed, else the 422 error carrying them all.
     pub fn into_result(self) -> Result<(), ApiError> {
         if self.is_empty() {

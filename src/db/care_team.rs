@@ -102,3 +102,16 @@ pub fn remove(
     .execute(conn)?;
     Ok(Removed::Removed)
 }
+
+/// The patients on whose care teams the member is: (id, display name).
+pub fn patients_of_member(
+    conn: &mut DbConnection,
+    member_id: &str,
+) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(care_team_members::table
+        .inner_join(patients::table)
+        .filter(care_team_members::physician_id.eq(member_id))
+        .order(patients::display_name.asc())
+        .select((patients::id, patients::display_name))
+        .load(conn)?)
+}

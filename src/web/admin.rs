@@ -12,7 +12,9 @@ use super::worklist::local_time;
 use super::{layout, page, text, texts_of, PageError};
 use crate::api::audit::{self, AuditQuery};
 use crate::api::paging::PageQuery;
-use crate::api::users::{create_staff, CreateUser, NewStaff};
+use crate::api::users::{
+    create_by_admin, deactivate_staff, list_staff, CreateUser, Deactivated, NewStaff, StaffView,
+};
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -42,11 +44,81 @@ fn notice(message: Option<&str>) -> Markup {
     html! { @if let Some(message) = message { p.notice role="alert" { (message) } } }
 }
 
-fn staff_form(t: &Texts, staff: &Staff, message: Option<&str>, created: Option<&str>) -> Markup {
+/// What the staff page says once, after a form.
+#[derive(Default)]
+struct Outcome<'a> {
+    error: Option<&'a str>,
+    done: Option<String>,
+    /// A deactivated member's care teams, to be given someone else.
+    reassign: Option<Deactivated>,
+}
+
+fn role_name(t: &Texts, role: Role) -> &'static str {
+    match role {
+        Role::Physician => t.physician_role,
+        Role::Nurse => t.nurse_role,
+        Role::Admin => t.admin_role,
+        Role::Patient | Role::Caregiver => "—",
+    }
+}
+
+fn staff_list(t: &Texts, staff: &Staff, listed: &[StaffView]) -> Markup {
+    html! {
+        div.scroll tabindex="0" {
+            table {
+                caption { (t.staff_accounts) }
+                thead { tr {
+                    th scope="col" { (t.display_name) } th scope="col" { (t.email) } th scope="col" { (t.role) }
+                    th scope="col" { (t.two_factor) } th scope="col" { (t.status) } th scope="col" { (t.actions) }
+                } }
+                tbody {
+                    @for member in listed {
+                        @let id = &member.user.id;
+                        tr {
+                            th scope="row" { (member.user.display_name) }
+                            td { (member.user.email) }
+                            td { (role_name(t, member.user.role)) }
+                            td { (if member.mfa_enabled { t.on } else { t.off }) }
+                            td { (if member.active { t.active } else { t.deactivated }) }
+                            td {
+                                @if member.mfa_enabled {
+                                    form.inline method="post" action={ "/dashboard/admin/staff/" (id) "/mfa-reset" } {
+                                        input type="hidden" name="csrf" value=(staff.0.csrf);
+                                        button type="submit" aria-label={ (t.reset_two_factor) ": " (member.user.display_name) } { (t.reset_two_factor) }
+                                    }
+                                }
+                                @if member.active && *id != staff.0.user.id {
+                                    form.inline method="post" action={ "/dashboard/admin/staff/" (id) "/deactivate" } {
+                                        input type="hidden" name="csrf" value=(staff.0.csrf);
+                                        button type="submit" aria-label={ (t.deactivate) ": " (member.user.display_name) } { (t.deactivate) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn staff_form(t: &Texts, staff: &Staff, listed: &[StaffView], outcome: &Outcome<'_>) -> Markup {
     html! {
         h1 { (t.staff_accounts) }
-        (notice(message))
-        @if let Some(created) = created { p role="status" { (t.created) ": " (created) } }
+        (notice(outcome.error))
+        @if let Some(done) = &outcome.done { p role="status" { (done) } }
+        @if let Some(gone) = &outcome.reassign {
+            @if !gone.care_team_patients.is_empty() {
+                section.card aria-labelledby="reassign-heading" {
+                    h2 #reassign-heading { (t.reassign_care_teams) }
+                    ul { @for patient in &gone.care_team_patients {
+                        li { a href={ "/dashboard/patients/" (patient.id) } { (patient.display_name) } }
+                    } }
+                }
+            }
+        }
+        (staff_list(t, staff, listed))
+        h2 { (t.create_staff) }
         form.card method="post" action="/dashboard/admin/staff" {
             input type="hidden" name="csrf" value=(staff.0.csrf);
             label for="staff-name" { (t.display_name) }
@@ -68,17 +140,65 @@ fn staff_form(t: &Texts, staff: &Staff, message: Option<&str>, created: Option<&
     }
 }
 
-pub async fn staff(staff: Staff) -> Result<HttpResponse, PageError> {
-    admin_only(&staff)?;
+/// The staff page with the current list.
+async fn staff_page(
+    state: &AppState,
+    staff: &Staff,
+    status: StatusCode,
+    outcome: Outcome<'_>,
+) -> Result<HttpResponse, PageError> {
     let t = texts_of(&staff.0);
+    let listed = list_staff(state, staff.0.caller()).await?;
     Ok(admin_page(
         t,
-        &staff,
-        StatusCode::OK,
+        staff,
+        status,
         t.staff_accounts,
         "/dashboard/admin/staff",
-        staff_form(t, &staff, None, None),
+        staff_form(t, staff, &listed, &outcome),
     ))
+}
+
+pub async fn staff(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, PageError> {
+    admin_only(&staff)?;
+    staff_page(&state, &staff, StatusCode::OK, Outcome::default()).await
+}
+
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: Staff,
+    path: web::Path<uuid::Uuid>,
+    form: web::Form<super::session::Csrf>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&state, &req, &staff.0.csrf, &form.csrf)?;
+    admin_only(&staff)?;
+    let t = texts_of(&staff.0);
+    let gone = deactivate_staff(&state, staff.0.caller(), path.into_inner().to_string()).await?;
+    let outcome = Outcome {
+        done: Some(format!("{}: {}", t.deactivated, gone.user.display_name)),
+        reassign: Some(gone),
+        ..Outcome::default()
+    };
+    staff_page(&state, &staff, StatusCode::OK, outcome).await
+}
+
+pub async fn reset_mfa(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: Staff,
+    path: web::Path<uuid::Uuid>,
+    form: web::Form<super::session::Csrf>,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&state, &req, &staff.0.csrf, &form.csrf)?;
+    admin_only(&staff)?;
+    let t = texts_of(&staff.0);
+    crate::api::mfa::reset_for(&state, staff.0.caller(), path.into_inner().to_string()).await?;
+    let outcome = Outcome {
+        done: Some(t.two_factor_reset.to_owned()),
+        ..Outcome::default()
+    };
+    staff_page(&state, &staff, StatusCode::OK, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -115,31 +235,28 @@ pub async fn create_staff_account(
         locale: form.locale,
     };
     let created = match NewStaff::try_from(body) {
-        Ok(new) => create_staff(&state, new).await,
+        Ok(new) => create_by_admin(&state, staff.0.caller(), new).await,
         Err(error) => Err(error),
     };
-    let (status, markup) = match created {
-        Ok(user) => (
-            StatusCode::CREATED,
-            staff_form(t, &staff, None, Some(&user.email)),
-        ),
+    match created {
+        Ok(user) => {
+            let outcome = Outcome {
+                done: Some(format!("{}: {}", t.created, user.email)),
+                ..Outcome::default()
+            };
+            staff_page(&state, &staff, StatusCode::CREATED, outcome).await
+        }
         Err(error @ (ApiError::Validation(_) | ApiError::EmailTaken)) => {
             let message = format!("{}{error}", t.invalid_form);
-            (
-                actix_web::ResponseError::status_code(&error),
-                staff_form(t, &staff, Some(&message), None),
-            )
+            let outcome = Outcome {
+                error: Some(&message),
+                ..Outcome::default()
+            };
+            let status = actix_web::ResponseError::status_code(&error);
+            staff_page(&state, &staff, status, outcome).await
         }
-        Err(error) => return Err(error.into()),
-    };
-    Ok(admin_page(
-        t,
-        &staff,
-        status,
-        t.staff_accounts,
-        "/dashboard/admin/staff",
-        markup,
-    ))
+        Err(error) => Err(error.into()),
+    }
 }
 
 pub async fn audit_trail(

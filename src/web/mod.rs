@@ -11,6 +11,7 @@ pub mod chart;
 pub mod login;
 pub mod patient;
 pub mod photos;
+pub mod security;
 pub mod session;
 pub mod stats;
 pub mod texts;
@@ -117,6 +118,7 @@ pub fn layout(t: &Texts, session: &Session, title: &str, here: &str, content: Ma
                             a href="/dashboard/" { (t.worklist) }
                         }
                         a href="/dashboard/stats" { (t.statistics) }
+                        a href="/dashboard/security" { (t.security) }
                         @if session.user.role == crate::domain::accounts::Role::Admin {
                             a href="/dashboard/admin/staff" { (t.staff_accounts) }
                             a href="/dashboard/admin/webhooks" { (t.webhooks) }
@@ -251,6 +253,16 @@ impl ResponseError for PageError {
         );
         page(status, markup)
     }
+}
+
+/// A QR code of `text` as an inline SVG (an invite link, an authenticator's
+/// `otpauth://` URL), made by the qrcode crate.
+pub fn qr_svg(text: &str) -> Result<String, ApiError> {
+    Ok(qrcode::QrCode::new(text.as_bytes())
+        .map_err(ApiError::internal)?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build())
 }
 
 /// The staff member's own security page: two-factor sign-in, sessions,

@@ -240,14 +240,9 @@ pub async fn invite(
                 own_origin(&state, &req),
                 invite.code
             );
-            let qr_svg = qrcode::QrCode::new(link.as_bytes())
-                .map_err(ApiError::internal)?
-                .render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .build();
             let made = NewInvite {
                 code: invite.code,
-                qr_svg,
+                qr_svg: crate::web::qr_svg(&link)?,
             };
             Ok(patient_page(
                 t,

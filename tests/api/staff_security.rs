@@ -603,3 +603,175 @@ async fn where_the_clinic_requires_it_staff_without_a_second_factor_may_only_enr
     let access = signed.body["access_token"].as_str().unwrap();
     assert_eq!(app.get("/v1/worklist", access).await.status, 200);
 }
+
+/// The value of the `name` attribute's input on a page.
+fn field_value(body: &str, pattern: &str) -> String {
+    let at = body.find(pattern).unwrap_or_else(|| panic!("no {pattern}")) + pattern.len();
+    body[at..].split(['"', '<']).next().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn the_security_page_turns_two_factor_sign_in_on_with_a_qr_code() {
+    let app = spawn_app().await;
+    let (_, _) = app.physician("Dr Mfa").await;
+    let mut browser = Browser::new(&app);
+    assert_eq!(browser.sign_in(EMAIL, PASSWORD).await.status, 303);
+    let page = browser.get("/dashboard/security").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Turn on two-factor sign-in")
+            || page.body.contains("2段階認証を有効にする")
+    );
+    let csrf = csrf_of(&page.body);
+    let started = browser
+        .post("/dashboard/security/mfa", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(started.status, 200);
+    assert!(started.body.contains("<svg"), "a QR code");
+    let secret = field_value(&started.body, "<strong class=\"code\">");
+    let enrolment =
+        json!({"secret": secret, "otpauth_url": format!("otpauth://x?secret={secret}")});
+    let authenticator = Authenticator::from_enrolment(&enrolment).await;
+    let confirmed = browser
+        .post(
+            "/dashboard/security/mfa/confirm",
+            &[("csrf", &csrf), ("code", &authenticator.code(0))],
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert_eq!(confirmed.body.matches("<li class=\"code\">").count(), 10);
+    // This browser's session now counts with both factors; a new sign-in
+    // asks for the code.
+    assert_eq!(browser.get("/dashboard/").await.status, 200);
+    let reply = app.login(EMAIL, PASSWORD).await;
+    assert_eq!(reply.code(), "mfa_required");
+    // The sessions table lists this browser; the password form names a
+    // wrong current password.
+    let page = browser.get("/dashboard/security").await;
+    assert!(page.body.contains("<table"));
+    let wrong = browser
+        .post(
+            "/dashboard/security/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "not it at all"),
+                ("new_password", "another fine passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+}
+
+#[actix_web::test]
+async fn admins_deactivate_staff_and_reset_their_two_factor_sign_in_on_the_dashboard() {
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    let (id, pair, _, _) = enrolled(app).await;
+    let added = app
+        .call(
+            Method::PUT,
+            &format!("/v1/patients/{}/care-team/{id}", clinic.patient_id),
+            Some(&clinic.physician),
+            None,
+        )
+        .await;
+    assert_eq!(added.status, 204);
+    let mut browser = Browser::new(app);
+    browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = browser.get("/dashboard/admin/staff").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("dr.mfa@clinic.example"));
+    let csrf = csrf_of(&page.body);
+    let reset = browser
+        .post(
+            &format!("/dashboard/admin/staff/{id}/mfa-reset"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    assert_eq!(app.login(EMAIL, PASSWORD).await.status, 200);
+    let gone = browser
+        .post(
+            &format!("/dashboard/admin/staff/{id}/deactivate"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    // Their patients are listed for reassignment.
+    assert!(gone
+        .body
+        .contains(&format!("/dashboard/patients/{}", clinic.patient_id)));
+    let token = pair["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/v1/me", token).await.status, 401);
+    assert_eq!(
+        app.login(EMAIL, PASSWORD).await.code(),
+        "invalid_credentials"
+    );
+    // Deactivated accounts join no team.
+    let again = app
+        .call(
+            Method::PUT,
+            &format!("/v1/patients/{}/care-team/{id}", clinic.patient_id),
+            Some(&clinic.physician),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 404);
+    let admin = app.admin_token().await;
+    let own = app
+        .post(
+            &format!(
+                "/v1/users/{}/deactivate",
+                app.get("/v1/me", &admin).await.body["id"].as_str().unwrap()
+            ),
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(own.status, 422);
+    // Each change is an audit row with the admin as actor.
+    assert!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE actor_role = 'admin' \
+             AND resource_id = '{id}' AND resource_type IN ('mfa', 'user')"
+        )) >= 2
+    );
+}
+
+#[actix_web::test]
+async fn a_nurse_sees_the_patient_page_without_the_forms_that_are_not_theirs() {
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    let (nurse_id, _) = app.nurse("Nurse Ito").await;
+    app.call(
+        Method::PUT,
+        &format!("/v1/patients/{}/care-team/{nurse_id}", clinic.patient_id),
+        Some(&clinic.physician),
+        None,
+    )
+    .await;
+    let mut browser = Browser::new(app);
+    assert_eq!(
+        browser
+            .sign_in("nurse.ito@clinic.example", PASSWORD)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(browser.get("/dashboard/").await.status, 200);
+    let page = browser
+        .get(&format!("/dashboard/patients/{}", clinic.patient_id))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Tanaka Yui"));
+    assert!(!page.body.contains("/invite\""));
+    assert!(!page.body.contains("/treatments\""));
+    let csrf = csrf_of(&page.body);
+    let invite = browser
+        .post(
+            &format!("/dashboard/patients/{}/invite", clinic.patient_id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(invite.status, 403);
+}
