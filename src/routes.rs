@@ -142,6 +142,8 @@ pages! {
     "/app/history" => { get: web_pages::app::records::history_page },
     "/app/reminders" => { get: web_pages::app::reminders::reminders_page, post: web_pages::app::reminders::save },
     "/app/reminders/push" => { post: web_pages::app::reminders::subscribe },
+    "/app/caregivers" => { get: web_pages::app::caregivers::caregivers_page, post: web_pages::app::caregivers::invite },
+    "/app/caregivers/{user_id}/revoke" => { post: web_pages::app::caregivers::revoke },
     "/app/manifest.webmanifest" => { get: web_pages::app::files::manifest },
     "/app/sw.js" => { get: web_pages::app::files::service_worker },
     "/static/{name}" => { get: web_pages::assets::file },

@@ -162,7 +162,7 @@ impl FromRequest for AuthUser {
 
 /// The caller of the few `/v1` routes the patient app posts to with its
 /// session cookie (check-ins, sync): a bearer token as anywhere else, or
-/// a patient's browser session whose request carries the session's CSRF
+/// a patient's (or caregiver's) browser session whose request carries the session's CSRF
 /// token in `X-CSRF-Token` and the service's own `Origin`.
 pub struct AppCaller(pub AuthUser);
 
@@ -186,7 +186,7 @@ impl FromRequest for AppCaller {
             if !web_session::csrf_holds(&state, &req, &session.csrf, given) {
                 return Err(ApiError::CsrfFailed);
             }
-            if session.user.role != Role::Patient {
+            if !matches!(session.user.role, Role::Patient | Role::Caregiver) {
                 return Err(ApiError::Forbidden);
             }
             Ok(AppCaller(caller_of(&session, &req)))

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::alerts::Alert;
 use super::patients::Scope;
-use super::schema::{alert_events, alert_evidence, alerts, care_team_members};
+use super::schema::{alert_events, alert_evidence, alerts, care_team_members, checkins};
 use super::DbConnection;
 use crate::domain::alerts::Status;
 use crate::domain::triage::{Level, Rule};
@@ -92,17 +92,19 @@ pub struct Evidence {
     pub superseded: bool,
 }
 
-/// The evidence of these alerts, oldest first.
+/// The evidence of these alerts, oldest first, each with the role of
+/// whoever recorded its check-in (the patient, a caregiver, staff).
 pub fn evidence_for(
     conn: &mut DbConnection,
     alert_ids: &[String],
-) -> Result<Vec<Evidence>, ApiError> {
+) -> Result<Vec<(Evidence, Option<String>)>, ApiError> {
     if alert_ids.is_empty() {
         return Ok(Vec::new());
     }
     Ok(alert_evidence::table
+        .left_join(checkins::table.on(alert_evidence::checkin_id.eq(checkins::id.nullable())))
         .filter(alert_evidence::alert_id.eq_any(alert_ids))
-        .select(Evidence::as_select())
+        .select((Evidence::as_select(), checkins::recorded_by_role.nullable()))
         .order((alert_evidence::observed_at.asc(), alert_evidence::id.asc()))
         .load(conn)?)
 }

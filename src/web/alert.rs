@@ -115,7 +115,11 @@ fn render(t: &Texts, staff: &Staff, shown: &Shown, notice: Option<&str>) -> Mark
             @for item in alert["evidence"].as_array().into_iter().flatten() {
                 li {
                     (level_badge(t, &text(&item["level"]))) " "
-                    time { (local_time(&item["observed_at"], zone)) } ": "
+                    time { (local_time(&item["observed_at"], zone)) }
+                    @if let Some(role) = item["recorded_by_role"].as_str().filter(|r| *r != "patient") {
+                        " (" (t.reported_by) " " (t.role_word(role)) ")"
+                    }
+                    ": "
                     (item["reasons"].as_array().map(|r| r.iter().map(text).collect::<Vec<_>>().join("; ")).unwrap_or_default())
                     (thumbnails(&item["photos"], (t.photos, t.photo), &local_time(&item["observed_at"], zone)))
                 }

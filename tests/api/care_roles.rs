@@ -426,3 +426,65 @@ async fn photos_answer_each_care_role_as_expected() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[actix_web::test]
+async fn the_patient_app_invites_a_caregiver_who_then_reports_there() {
+    use crate::dashboard::{csrf_of, Browser};
+    let clinic = Clinic::new(30).await;
+    let app = &clinic.app;
+    let mut patient = Browser::new(app);
+    assert_eq!(
+        patient.app_sign_in("yui@example.jp", PASSWORD).await.status,
+        303
+    );
+    let page = patient.get("/app/caregivers").await;
+    assert_eq!(page.status, 200);
+    let csrf = csrf_of(&page.body);
+    let empty = patient
+        .post("/app/caregivers", &[("csrf", &csrf), ("relationship", " ")])
+        .await;
+    assert_eq!(empty.status, 422);
+    let invited = patient
+        .post(
+            "/app/caregivers",
+            &[("csrf", &csrf), ("relationship", "娘")],
+        )
+        .await;
+    assert_eq!(invited.status, 201, "{}", invited.body);
+    assert!(
+        invited.body.contains("<svg"),
+        "a QR code of the sign-up link"
+    );
+    let at = invited.body.find("<strong class=\"code\">").unwrap() + 21;
+    let code = invited.body[at..].split('<').next().unwrap().to_owned();
+
+    // The caregiver signs up in the app with the code and sees the
+    // patient's check-in.
+    let mut caregiver = Browser::new(app);
+    let form = caregiver.get(&format!("/app/register?invite={code}")).await;
+    let csrf_form = csrf_of(&form.body);
+    let registered = caregiver
+        .post(
+            "/app/register",
+            &[
+                ("csrf", &csrf_form),
+                ("invite_code", &code),
+                ("email", "musume@example.jp"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(registered.status, 303, "{}", registered.body);
+    let today = caregiver.get("/app/").await;
+    assert_eq!(today.status, 200);
+    assert!(today.body.contains("送信する") || today.body.contains("Send"));
+    assert_eq!(caregiver.get("/app/caregivers").await.status, 403);
+    // The patient sees them and revokes them; their pages close at once.
+    let page = patient.get("/app/caregivers").await;
+    let at = page.body.find("/revoke\"").unwrap();
+    let start = page.body[..at].rfind("/app/caregivers/").unwrap();
+    let action = page.body[start..at + 7].to_owned();
+    let revoked = patient.post(&action, &[("csrf", &csrf)]).await;
+    assert_eq!(revoked.status, 303);
+    assert_eq!(caregiver.get("/app/").await.status, 403);
+}

@@ -1,21 +1,25 @@
 //! The authorisation matrix of the pages: every page of the dashboard and
-//! the patient app, opened with the session of the patient, another
-//! patient, a care-team physician, another physician, an admin, and with
-//! none. A page added to the routes without a row here fails the test.
+//! the patient app, opened with the session of the patient, their
+//! caregiver, another patient, a care-team physician, a care-team nurse,
+//! another physician, an admin, and with none. A page added to the routes
+//! without a row here fails the test.
 
 use serde_json::json;
 
 use crate::dashboard::Browser;
 use crate::helpers::*;
 
-/// Expected statuses for [patient, other patient, care team, other
-/// physician, admin, anonymous].
-type Expected = [u16; 6];
+/// Expected statuses for [patient, caregiver, other patient, care team,
+/// nurse, other physician, admin, anonymous].
+type Expected = [u16; 8];
 
-const STAFF_ONLY: Expected = [403, 403, 200, 200, 200, 303];
-const CARE_TEAM: Expected = [403, 403, 200, 404, 200, 303];
-const ADMIN_ONLY: Expected = [403, 403, 403, 403, 200, 303];
-const PATIENTS_ONLY: Expected = [200, 200, 403, 403, 403, 303];
+const STAFF_ONLY: Expected = [403, 403, 403, 200, 200, 200, 200, 303];
+const CARE_TEAM: Expected = [403, 403, 403, 200, 200, 404, 200, 303];
+const ADMIN_ONLY: Expected = [403, 403, 403, 403, 403, 403, 200, 303];
+const PATIENTS_ONLY: Expected = [200, 403, 200, 403, 403, 403, 403, 303];
+/// The pages a caregiver shares with the patient: today's check-in and
+/// the schedule, for the patient they report for.
+const REPORTING: Expected = [200, 200, 200, 403, 403, 403, 403, 303];
 
 #[actix_web::test]
 async fn every_page_answers_each_caller_as_expected() {
@@ -33,6 +37,18 @@ async fn every_page_answers_each_caller_as_expected() {
     app.register(&code, "other@example.jp").await;
     Clinic::give(app, &other_physician, &other_patient_id, 10).await;
     app.physician("Dr Lone").await;
+    app.caregiver(&clinic.patient, "mother", "mother@example.jp")
+        .await;
+    let (nurse_id, _) = app.nurse("Nurse Ito").await;
+    let team = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/v1/patients/{}/care-team/{nurse_id}", clinic.patient_id),
+            Some(&clinic.physician),
+            None,
+        )
+        .await;
+    assert_eq!(team.status, 204);
     let admin = app.admin_token().await;
     let hook = app
         .post(
@@ -46,8 +62,10 @@ async fn every_page_answers_each_caller_as_expected() {
     let mut callers = Vec::new();
     for (email, patient) in [
         ("yui@example.jp", true),
+        ("mother@example.jp", true),
         ("other@example.jp", true),
         ("dr.sato@clinic.example", false),
+        ("nurse.ito@clinic.example", false),
         ("dr.lone@clinic.example", false),
         (ADMIN_EMAIL, false),
     ] {
@@ -73,12 +91,12 @@ async fn every_page_answers_each_caller_as_expected() {
         (
             "/dashboard/",
             "/dashboard/".to_owned(),
-            [403, 403, 200, 200, 303, 303],
+            [403, 403, 403, 200, 200, 200, 303, 303],
         ),
         (
             "/dashboard/worklist/rows",
             "/dashboard/worklist/rows".to_owned(),
-            [403, 403, 200, 200, 403, 303],
+            [403, 403, 403, 200, 200, 200, 403, 303],
         ),
         (
             "/dashboard/alerts/{alert_id}",
@@ -101,6 +119,11 @@ async fn every_page_answers_each_caller_as_expected() {
             STAFF_ONLY,
         ),
         (
+            "/dashboard/security",
+            "/dashboard/security".to_owned(),
+            STAFF_ONLY,
+        ),
+        (
             "/dashboard/admin/staff",
             "/dashboard/admin/staff".to_owned(),
             ADMIN_ONLY,
@@ -120,8 +143,13 @@ async fn every_page_answers_each_caller_as_expected() {
             "/dashboard/admin/audit".to_owned(),
             ADMIN_ONLY,
         ),
-        ("/app/", "/app/".to_owned(), PATIENTS_ONLY),
-        ("/app/schedule", "/app/schedule".to_owned(), PATIENTS_ONLY),
+        ("/app/", "/app/".to_owned(), REPORTING),
+        ("/app/schedule", "/app/schedule".to_owned(), REPORTING),
+        (
+            "/app/caregivers",
+            "/app/caregivers".to_owned(),
+            PATIENTS_ONLY,
+        ),
         ("/app/history", "/app/history".to_owned(), PATIENTS_ONLY),
         ("/app/reminders", "/app/reminders".to_owned(), PATIENTS_ONLY),
         // Before sign-in: open to all (a signed-in caller of the page's
@@ -129,25 +157,25 @@ async fn every_page_answers_each_caller_as_expected() {
         (
             "/dashboard/login",
             "/dashboard/login".to_owned(),
-            [200, 200, 303, 303, 303, 200],
+            [200, 200, 200, 303, 303, 303, 303, 200],
         ),
         (
             "/app/login",
             "/app/login".to_owned(),
-            [303, 303, 200, 200, 200, 200],
+            [303, 303, 303, 200, 200, 200, 200, 200],
         ),
         (
             "/app/register",
             "/app/register?invite=ABCD".to_owned(),
-            [200; 6],
+            [200; 8],
         ),
         (
             "/app/manifest.webmanifest",
             "/app/manifest.webmanifest".to_owned(),
-            [200; 6],
+            [200; 8],
         ),
-        ("/app/sw.js", "/app/sw.js".to_owned(), [200; 6]),
-        ("/static/{name}", "/static/app.js".to_owned(), [200; 6]),
+        ("/app/sw.js", "/app/sw.js".to_owned(), [200; 8]),
+        ("/static/{name}", "/static/app.js".to_owned(), [200; 8]),
     ];
 
     let mut wrong = Vec::new();

@@ -11,6 +11,7 @@ use crate::clock::utc;
 use crate::db::alert_queries::{self, Evidence, HistoryEntry};
 use crate::db::alerts::Alert;
 use crate::db::DbConnection;
+use crate::domain::accounts::Role;
 use crate::domain::alerts::Status;
 use crate::domain::triage::{Level, Rule};
 use crate::error::ApiError;
@@ -18,6 +19,8 @@ use crate::error::ApiError;
 #[derive(Serialize, Debug)]
 pub struct EvidenceView {
     checkin_id: Option<String>,
+    /// Who recorded the check-in: the patient, a caregiver, staff.
+    recorded_by_role: Option<Role>,
     observed_at: DateTime<Utc>,
     level: Level,
     reasons: Vec<String>,
@@ -85,9 +88,14 @@ impl From<HistoryEntry> for HistoryView {
     }
 }
 
-fn evidence_view(e: Evidence, photos: Vec<PhotoView>) -> EvidenceView {
+fn evidence_view(
+    e: Evidence,
+    recorded_by_role: Option<String>,
+    photos: Vec<PhotoView>,
+) -> EvidenceView {
     EvidenceView {
         checkin_id: e.checkin_id,
+        recorded_by_role: recorded_by_role.as_deref().and_then(Role::parse),
         observed_at: utc(e.observed_at),
         level: e.level,
         reasons: serde_json::from_str(&e.reasons).unwrap_or_default(),
@@ -134,11 +142,11 @@ pub fn with_evidence(
     let evidence = alert_queries::evidence_for(conn, &ids)?;
     let checkin_ids: Vec<String> = evidence
         .iter()
-        .filter_map(|e| e.checkin_id.clone())
+        .filter_map(|(e, _)| e.checkin_id.clone())
         .collect();
     let photos = photos::by_checkin(conn, &checkin_ids)?;
     let mut by_alert: HashMap<String, Vec<EvidenceView>> = HashMap::new();
-    for e in evidence {
+    for (e, recorded_by_role) in evidence {
         let shown = e
             .checkin_id
             .as_ref()
@@ -148,7 +156,7 @@ pub fn with_evidence(
         by_alert
             .entry(e.alert_id.clone())
             .or_default()
-            .push(evidence_view(e, shown));
+            .push(evidence_view(e, recorded_by_role, shown));
     }
     Ok(rows
         .into_iter()

@@ -6,6 +6,7 @@
 //! caregivers only.
 
 pub mod account;
+pub mod caregivers;
 pub mod checkin;
 pub mod files;
 pub mod records;
@@ -214,6 +215,9 @@ pub fn layout(t: &AppTexts, session: &Session, title: &str, here: &str, content:
                     a href="/app/schedule" aria-current=[(here == "/app/schedule").then_some("page")] { (t.schedule) }
                     a href="/app/history" aria-current=[(here == "/app/history").then_some("page")] { (t.history) }
                     a href="/app/reminders" aria-current=[(here == "/app/reminders").then_some("page")] { (t.reminders) }
+                    @if session.user.role == Role::Patient {
+                        a href="/app/caregivers" aria-current=[(here == "/app/caregivers").then_some("page")] { (t.caregivers) }
+                    }
                 }
                 p #queue role="status" aria-live="polite" hidden
                     data-waiting=(t.waiting) data-sending=(t.sending) data-sent=(t.all_sent)

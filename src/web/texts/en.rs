@@ -49,6 +49,8 @@ pub const EN: Texts = Texts {
     reset_two_factor: "Reset two-factor sign-in",
     two_factor_reset: "Two-factor sign-in was reset; their sessions have ended.",
     reassign_care_teams: "Their patients: give each care team someone else",
+    reported_by: "reported by the",
+    caregiver_role: "caregiver",
     sign_in: "Sign in",
     email: "Email",
     password: "Password",

@@ -49,6 +49,8 @@ pub const JA: Texts = Texts {
     reset_two_factor: "2段階認証をリセット",
     two_factor_reset: "2段階認証をリセットしました。セッションは終了しました。",
     reassign_care_teams: "担当していた患者：各ケアチームに別の担当者を追加してください",
+    reported_by: "報告者:",
+    caregiver_role: "家族・介護者",
     sign_in: "ログイン",
     email: "メールアドレス",
     password: "パスワード",

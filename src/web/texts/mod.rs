@@ -58,6 +58,8 @@ pub struct Texts {
     pub reset_two_factor: &'static str,
     pub two_factor_reset: &'static str,
     pub reassign_care_teams: &'static str,
+    pub reported_by: &'static str,
+    pub caregiver_role: &'static str,
     pub sign_in: &'static str,
     pub email: &'static str,
     pub password: &'static str,
@@ -326,6 +328,17 @@ impl Texts {
             en
         } else {
             ja
+        }
+    }
+
+    /// A role as a word (who reported a check-in).
+    pub fn role_word(&self, role: &str) -> &'static str {
+        match role {
+            "caregiver" => self.caregiver_role,
+            "physician" => self.physician_role,
+            "nurse" => self.nurse_role,
+            "admin" => self.admin_role,
+            _ => self.patient,
         }
     }
 
