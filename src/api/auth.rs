@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::views::UserView;
 use super::{mfa, Body};
+use crate::auth::audit::{self, Action};
+use crate::auth::extractor::Current;
 use crate::auth::throttle::Attempt;
 use crate::auth::tokens::Amr;
+use crate::auth::AuthUser;
 use crate::auth::{password, secrets, web_session};
 use crate::clock::now;
 use crate::db::{caregivers, invites, patients, tokens, users, DbConnection};
@@ -410,6 +413,16 @@ where
                     let name = display_name.unwrap_or_else(|| relationship.clone());
                     new_user(conn, Role::Caregiver, &name, &patient)?;
                     caregivers::link(conn, &patient_id, &id, &relationship, at.naive_utc())?;
+                    let caregiver = AuthUser {
+                        id: id.clone(),
+                        role: Role::Caregiver,
+                        patient_id: None,
+                        request_id: None,
+                        mfa: false,
+                        session: Current::Api(String::new()),
+                    };
+                    let link = [(patient_id.as_str(), "caregiver", id.as_str())];
+                    audit::record(conn, &caregiver, Action::Create, &link, at)?;
                 }
                 let user = users::find(conn, &id)?.ok_or(ApiError::NotFound)?;
                 then(conn, user, at)

@@ -53,7 +53,6 @@ async fn render(
             h2 #mfa-heading { (t.two_factor) }
             @if let Shown::RecoveryCodes(codes) = &shown {
                 div.card role="status" {
-                    p { strong { (t.two_factor_on) } }
                     p { (t.recovery_codes_once) }
                     ul.codes aria-label=(t.recovery_codes) { @for code in codes { li.code { (code) } } }
                 }

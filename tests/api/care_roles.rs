@@ -337,6 +337,15 @@ async fn a_caregiver_reports_for_their_patient_until_the_patient_revokes_them() 
         )),
         2
     );
+    // The link itself was made by the caregiver's registration.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE actor_id = '{caregiver_id}' \
+             AND action = 'create' AND resource_type = 'caregiver' AND patient_id = '{}'",
+            clinic.patient_id
+        )),
+        1
+    );
 }
 
 async fn me_id(app: &TestApp, token: &str) -> String {

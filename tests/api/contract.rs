@@ -253,3 +253,33 @@ async fn the_catalogue_gives_every_code_with_both_labels() {
         .await;
     assert_eq!(anonymous.status, 401);
 }
+
+/// The table of roles: its rows as the README and openapi.yaml give them.
+fn roles_table(text: &str) -> Vec<String> {
+    let start = text
+        .find("| Role | Who | May | May not |")
+        .expect("a table of roles");
+    text[start..]
+        .lines()
+        .take_while(|line| line.trim_start().starts_with('|'))
+        .map(|line| line.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_readme_and_the_spec_describe_the_roles_in_one_table() {
+    let readme = include_str!("../../README.md");
+    let description = spec()["info"]["description"].as_str().unwrap().to_owned();
+    let table = roles_table(readme);
+    assert_eq!(table, roles_table(&description));
+    // A row per role of the service, no more.
+    let named: BTreeSet<String> = table[2..]
+        .iter()
+        .map(|row| row.split('`').nth(1).unwrap().to_owned())
+        .collect();
+    let roles: BTreeSet<String> = aftercare::domain::accounts::Role::ALL
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    assert_eq!(named, roles);
+}
