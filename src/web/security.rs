@@ -159,8 +159,17 @@ pub struct CodeForm {
     code: String,
 }
 
-/// Why a code was refused, in the page's words; other errors go on.
-fn refusal(t: &Texts, error: ApiError) -> Result<(StatusCode, Shown), PageError> {
+/// What a two-factor form shows: `shown` of what it did, or why a code
+/// was refused in the page's words (other errors go on).
+fn outcome<T>(
+    t: &Texts,
+    done: Result<T, ApiError>,
+    shown: impl FnOnce(T) -> Shown,
+) -> Result<(StatusCode, Shown), PageError> {
+    let error = match done {
+        Ok(value) => return Ok((StatusCode::OK, shown(value))),
+        Err(error) => error,
+    };
     let status = actix_web::ResponseError::status_code(&error);
     let message = match error {
         ApiError::InvalidMfaCode | ApiError::Validation(_) => t.wrong_code,
@@ -181,11 +190,8 @@ pub async fn start(
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &req, &staff.0.csrf, &form.csrf)?;
-    let t = texts_of(&staff.0);
-    let (status, shown) = match mfa::start_enrolment(&state, staff.0.caller()).await {
-        Ok(enrolment) => (StatusCode::OK, Shown::Enrolment(enrolment)),
-        Err(error) => refusal(t, error)?,
-    };
+    let started = mfa::start_enrolment(&state, staff.0.caller()).await;
+    let (status, shown) = outcome(texts_of(&staff.0), started, Shown::Enrolment)?;
     render(&state, &staff, status, shown).await
 }
 
@@ -196,12 +202,10 @@ pub async fn confirm(
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &req, &staff.0.csrf, &form.csrf)?;
-    let t = texts_of(&staff.0);
-    let code = form.into_inner().code;
-    let (status, shown) = match mfa::confirm_enrolment(&state, staff.0.caller(), code).await {
-        Ok(codes) => (StatusCode::OK, Shown::RecoveryCodes(codes.recovery_codes)),
-        Err(error) => refusal(t, error)?,
-    };
+    let confirmed = mfa::confirm_enrolment(&state, staff.0.caller(), form.into_inner().code).await;
+    let (status, shown) = outcome(texts_of(&staff.0), confirmed, |codes| {
+        Shown::RecoveryCodes(codes.recovery_codes)
+    })?;
     render(&state, &staff, status, shown).await
 }
 
@@ -213,11 +217,8 @@ pub async fn disable(
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &req, &staff.0.csrf, &form.csrf)?;
     let t = texts_of(&staff.0);
-    let code = form.into_inner().code;
-    let (status, shown) = match mfa::turn_off(&state, staff.0.caller(), code).await {
-        Ok(()) => (StatusCode::OK, Shown::Notice(t.two_factor_off.to_owned())),
-        Err(error) => refusal(t, error)?,
-    };
+    let off = mfa::turn_off(&state, staff.0.caller(), form.into_inner().code).await;
+    let (status, shown) = outcome(t, off, |()| Shown::Notice(t.two_factor_off.to_owned()))?;
     render(&state, &staff, status, shown).await
 }
 
