@@ -102,8 +102,10 @@ impl Caller {
         let session = Session::of(state, req)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        let user = session.caller();
+        crate::auth::extractor::require_second_factor(state, &user, req.path())?;
         Ok(Caller {
-            user: session.caller(),
+            user,
             expires_at: session.expires_at,
             credential: Credential::Cookie(session.id_hash),
         })

@@ -569,6 +569,10 @@ async fn where_the_clinic_requires_it_staff_without_a_second_factor_may_only_enr
         worklist.headers.get("location").unwrap(),
         "/dashboard/security"
     );
+    // Nor does its cookie open the event stream.
+    let stream = browser.get("/v1/events").await;
+    assert_eq!(stream.status, 403);
+    assert!(stream.body.contains("mfa_enrolment_required"));
     // A session made without a second factor is not refreshed.
     let pair = app.login(EMAIL, PASSWORD).await.body;
     let refreshed = app
