@@ -108,11 +108,15 @@ pub fn families_of(
     at: NaiveDateTime,
 ) -> Result<Vec<Family>, ApiError> {
     use diesel::dsl::{max, min};
-    // (family, first issued, last issued, last expiry)
+    // (family, first issued, last issued, last expiry, a user agent, the
+    // revocation): one grouped read; every token of a family shares its
+    // client and is revoked with it.
     type Row = (
         String,
         Option<NaiveDateTime>,
         Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<String>,
         Option<NaiveDateTime>,
     );
     let rows: Vec<Row> = refresh_tokens::table
@@ -123,37 +127,23 @@ pub fn families_of(
             min(refresh_tokens::created_at),
             max(refresh_tokens::created_at),
             max(refresh_tokens::expires_at),
+            max(refresh_tokens::user_agent),
+            max(refresh_tokens::revoked_at),
         ))
         .load(conn)?;
-    let revoked: Vec<String> = refresh_tokens::table
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .filter(refresh_tokens::revoked_at.is_not_null())
-        .select(refresh_tokens::family_id)
-        .distinct()
-        .load(conn)?;
-    let mut families = Vec::new();
-    for (family_id, first, last, expires) in rows {
-        let (Some(created_at), Some(last_used_at), Some(expires)) = (first, last, expires) else {
-            continue;
-        };
-        if expires <= at || revoked.contains(&family_id) {
-            continue;
-        }
-        let user_agent = refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(&family_id))
-            .filter(refresh_tokens::user_agent.is_not_null())
-            .select(refresh_tokens::user_agent)
-            .first::<Option<String>>(conn)
-            .optional()?
-            .flatten();
-        families.push(Family {
-            family_id,
-            created_at,
-            last_used_at,
-            user_agent,
-        });
-    }
-    Ok(families)
+    Ok(rows
+        .into_iter()
+        .filter_map(|(family_id, first, last, expires, user_agent, revoked)| {
+            let live = revoked.is_none() && expires.is_some_and(|expires| expires > at);
+            Some(Family {
+                family_id,
+                created_at: first?,
+                last_used_at: last?,
+                user_agent,
+            })
+            .filter(|_| live)
+        })
+        .collect())
 }
 
 /// Whether the family is the user's.

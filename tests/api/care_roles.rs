@@ -8,27 +8,11 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::photos::{fetch, jpeg_coloured, upload};
 
-/// A care-team nurse of the clinic's patient: (id, token).
-async fn nurse_on_team(clinic: &Clinic) -> (String, String) {
-    let app = &clinic.app;
-    let (id, token) = app.nurse("Nurse Ito").await;
-    let added = app
-        .call(
-            Method::PUT,
-            &format!("/v1/patients/{}/care-team/{id}", clinic.patient_id),
-            Some(&clinic.physician),
-            None,
-        )
-        .await;
-    assert_eq!(added.status, 204, "{:?}", added.body);
-    (id, token)
-}
-
 #[actix_web::test]
 async fn a_nurse_triages_the_care_teams_alerts_but_does_not_run_the_clinic() {
     let clinic = Clinic::new(30).await;
     let app = &clinic.app;
-    let (nurse_id, nurse) = nurse_on_team(&clinic).await;
+    let (nurse_id, nurse) = clinic.nurse_on_team().await;
     let me = app.get("/v1/me", &nurse).await;
     assert_eq!(me.body["role"], "nurse");
 
@@ -108,7 +92,7 @@ async fn a_nurse_triages_the_care_teams_alerts_but_does_not_run_the_clinic() {
 async fn the_last_physician_stays_however_many_nurses_the_team_has() {
     let clinic = Clinic::new(30).await;
     let app = &clinic.app;
-    let (nurse_id, _) = nurse_on_team(&clinic).await;
+    let (nurse_id, _) = clinic.nurse_on_team().await;
     let member = |id: &str| format!("/v1/patients/{}/care-team/{id}", clinic.patient_id);
     let admin = app.admin_token().await;
     let last = app
@@ -361,7 +345,7 @@ async fn me_id(app: &TestApp, token: &str) -> String {
 async fn photos_answer_each_care_role_as_expected() {
     let clinic = Clinic::new(30).await;
     let app = &clinic.app;
-    let (_, nurse) = nurse_on_team(&clinic).await;
+    let (_, nurse) = clinic.nurse_on_team().await;
     let (_, caregiver) = app
         .caregiver(&clinic.patient, "father", "father@example.jp")
         .await;

@@ -414,6 +414,23 @@ impl Clinic {
         }
     }
 
+    /// A nurse ("Nurse Ito") the physician puts on the patient's care
+    /// team: (id, access token).
+    pub async fn nurse_on_team(&self) -> (String, String) {
+        let (id, token) = self.app.nurse("Nurse Ito").await;
+        let added = self
+            .app
+            .call(
+                reqwest::Method::PUT,
+                &format!("/v1/patients/{}/care-team/{id}", self.patient_id),
+                Some(&self.physician),
+                None,
+            )
+            .await;
+        assert_eq!(added.status, 204, "{:?}", added.body);
+        (id, token)
+    }
+
     pub async fn give(app: &TestApp, physician: &str, patient_id: &str, hours_ago: i64) -> String {
         let at = chrono::Utc::now() - chrono::Duration::hours(hours_ago);
         let reply = app

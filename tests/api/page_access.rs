@@ -39,16 +39,7 @@ async fn every_page_answers_each_caller_as_expected() {
     app.physician("Dr Lone").await;
     app.caregiver(&clinic.patient, "mother", "mother@example.jp")
         .await;
-    let (nurse_id, _) = app.nurse("Nurse Ito").await;
-    let team = app
-        .call(
-            reqwest::Method::PUT,
-            &format!("/v1/patients/{}/care-team/{nurse_id}", clinic.patient_id),
-            Some(&clinic.physician),
-            None,
-        )
-        .await;
-    assert_eq!(team.status, 204);
+    clinic.nurse_on_team().await;
     let admin = app.admin_token().await;
     let hook = app
         .post(

@@ -746,14 +746,7 @@ async fn admins_deactivate_staff_and_reset_their_two_factor_sign_in_on_the_dashb
 async fn a_nurse_sees_the_patient_page_without_the_forms_that_are_not_theirs() {
     let clinic = Clinic::new(30).await;
     let app = &clinic.app;
-    let (nurse_id, _) = app.nurse("Nurse Ito").await;
-    app.call(
-        Method::PUT,
-        &format!("/v1/patients/{}/care-team/{nurse_id}", clinic.patient_id),
-        Some(&clinic.physician),
-        None,
-    )
-    .await;
+    clinic.nurse_on_team().await;
     let mut browser = Browser::new(app);
     assert_eq!(
         browser
