@@ -130,6 +130,8 @@ pub struct Settings {
     pub refresh_token_ttl_days: u32,
     pub log_json: bool,
     pub job_interval: Duration,
+    /// How often the audit rows written since are sealed into the chain.
+    pub audit_seal_interval: Duration,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
     /// The bearer token `/metrics` asks for.
@@ -330,6 +332,10 @@ impl Settings {
             job_interval: Duration::from_secs(u64::from(positive(
                 "AFTERCARE_JOB_INTERVAL_SECONDS",
                 number(source, "AFTERCARE_JOB_INTERVAL_SECONDS", 60)?,
+            )?)),
+            audit_seal_interval: Duration::from_secs(u64::from(positive(
+                "AFTERCARE_AUDIT_SEAL_SECONDS",
+                number(source, "AFTERCARE_AUDIT_SEAL_SECONDS", 5)?,
             )?)),
             trusted_proxies,
             metrics_token: metrics_token.map(SecretString::from),

@@ -124,6 +124,7 @@ codes! {
     ImageTooLarge => "image_too_large",
     TooManyPhotos => "too_many_photos",
     Validation => "validation_failed",
+    RangeTooLarge => "range_too_large",
     Contraindicated => "contraindicated",
     IdempotencyConflict => "idempotency_conflict",
     AlertResolved => "alert_resolved",
@@ -215,6 +216,9 @@ pub enum ApiError {
     PhotoKeyReused,
     #[error("some fields are invalid")]
     Validation(FieldErrors),
+    /// A date range longer than the request may cover (its limit named).
+    #[error("{0}")]
+    RangeTooLarge(String),
     #[error("the screening shows contraindications; give an override_reason to record the treatment anyway")]
     Contraindicated(Vec<&'static str>),
     #[error("this client_id was already used with a different check-in")]
@@ -290,6 +294,7 @@ impl ApiError {
             Self::TooManyPhotos(_) => Code::TooManyPhotos,
             Self::PhotoKeyReused => Code::IdempotencyConflict,
             Self::Validation(_) => Code::Validation,
+            Self::RangeTooLarge(_) => Code::RangeTooLarge,
             Self::Contraindicated(_) => Code::Contraindicated,
             Self::IdempotencyConflict => Code::IdempotencyConflict,
             Self::AlertResolved => Code::AlertResolved,
@@ -399,6 +404,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             Self::Validation(_)
+            | Self::RangeTooLarge(_)
             | Self::InvalidImage(_)
             | Self::ImageTooLarge { .. }
             | Self::Contraindicated(_)

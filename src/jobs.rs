@@ -1,6 +1,6 @@
 //! Periodic work: the `missed_checkins` rule, snoozes that end, alerts
 //! that become overdue, reminders that came due and sign-in failure
-//! counters that no longer count. Every replica may run it; it is idempotent, so
+//! counters that no longer count; and the sealing of the audit trail. Every replica may run it; it is idempotent, so
 //! running it twice, or in two places, opens one alert and reports each
 //! overdue alert once.
 
@@ -11,6 +11,7 @@ use chrono::{DateTime, DurationRound, Utc};
 use crate::alerting::{self, workflow, AlertChange};
 use crate::clock::utc;
 use crate::db::alerts::Alert;
+use crate::db::audit_chain::{self, Seal};
 use crate::db::{self, alerts, checkins, patients, standings, treatments, Db};
 use crate::domain::schedule::{day_of, missed_daily_run};
 use crate::domain::triage::{Level, Rule};
@@ -154,6 +155,69 @@ pub fn spawn_reminders(db: Db, email: bool, sender: Wakeup) {
                 + chrono::Duration::minutes(1);
             let wait = (next - crate::clock::now()).to_std().unwrap_or_default();
             actix_web::rt::time::sleep(wait).await;
+        }
+    });
+}
+
+/// Audit rows sealed per transaction: a short hold of SQLite's write turn.
+const SEAL_BATCH: i64 = 1_000;
+
+/// Seals every audit row written so far, a batch per transaction (each
+/// lets a waiting writer go first on SQLite); returns the newest seal it
+/// made, if any.
+pub async fn seal_audit_trail(db: &Db, at: DateTime<Utc>) -> Result<Option<Seal>, ApiError> {
+    let mut newest = None;
+    loop {
+        let sealed = db
+            .background_transaction(move |conn| {
+                audit_chain::seal_next(conn, SEAL_BATCH, at.naive_utc())
+            })
+            .await?;
+        match sealed {
+            Some((count, seal)) => {
+                newest = Some(seal);
+                if count < SEAL_BATCH as usize {
+                    return Ok(newest);
+                }
+            }
+            None => return Ok(newest),
+        }
+    }
+}
+
+/// How often at most the chain's head goes out as `audit.sealed`: each
+/// seal covers every row before it, so one a minute anchors them all.
+const ANCHOR_EVERY: Duration = Duration::from_secs(60);
+
+/// Seals the audit trail every `every` until the process stops, and sends
+/// a new head, at most once a minute, to the webhook endpoints that asked
+/// for it.
+pub fn spawn_sealer(db: Db, every: Duration, deliveries: Wakeup) {
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(every);
+        let mut anchored: Option<std::time::Instant> = None;
+        loop {
+            ticker.tick().await;
+            let at = crate::clock::now();
+            match seal_audit_trail(&db, at).await {
+                Ok(Some(head)) if anchored.is_none_or(|sent| sent.elapsed() >= ANCHOR_EVERY) => {
+                    match db
+                        .transaction(move |conn| crate::webhooks::fan_out_seal(conn, &head, at))
+                        .await
+                    {
+                        Ok(true) => {
+                            anchored = Some(std::time::Instant::now());
+                            deliveries.notify();
+                        }
+                        Ok(false) => {}
+                        Err(error) => {
+                            tracing::warn!(code = error.code(), "audit seal not sent out")
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(code = error.code(), "audit trail not sealed"),
+            }
         }
     });
 }

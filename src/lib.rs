@@ -46,6 +46,7 @@ pub mod routes;
 pub mod state;
 pub mod stream;
 pub mod telemetry;
+pub mod verify;
 pub mod web;
 pub mod webhooks;
 
@@ -202,6 +203,11 @@ impl Application {
             state.db.clone(),
             state.settings.job_interval,
             chrono::Duration::minutes(i64::from(state.settings.overdue_minutes)),
+            state.deliveries.clone(),
+        );
+        jobs::spawn_sealer(
+            state.db.clone(),
+            state.settings.audit_seal_interval,
             state.deliveries.clone(),
         );
         let reminders = webhooks::Wakeup::default();

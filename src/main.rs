@@ -1,4 +1,5 @@
-//! The command line: serve (the default), migrate, and user create.
+//! The command line: serve (the default), migrate, user create and audit
+//! verify.
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
@@ -6,8 +7,9 @@ use std::io::Read;
 
 use aftercare::api::users::{create_staff, NewStaff};
 use aftercare::config::Settings;
+use aftercare::db::Db;
 use aftercare::domain::accounts::{self, Locale, Role};
-use aftercare::{telemetry, Application};
+use aftercare::{telemetry, verify, Application};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
@@ -32,6 +34,27 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check that the audit chain is whole, in an export file (`GET
+    /// /v1/audit/export`) or in the database (`AFTERCARE_DATABASE_URL`).
+    /// Exits 0 when it is whole, 1 naming the first changed, removed,
+    /// inserted or reordered row, 2 when the input cannot be read.
+    Verify {
+        /// An export: JSON lines and its trailer line.
+        #[arg(required_unless_present = "database")]
+        file: Option<std::path::PathBuf>,
+        /// Check the chain in the database instead.
+        #[arg(long, conflicts_with = "file")]
+        database: bool,
     },
 }
 
@@ -116,6 +139,34 @@ async fn main() -> anyhow::Result<()> {
             .map_err(|error| anyhow::anyhow!("{error}"))?;
             println!("{}", user.id);
         }
+        Command::Audit {
+            command: AuditCommand::Verify { file, database: _ },
+        } => {
+            let verdict = match file {
+                Some(path) => verify::file(&path),
+                None => verify_database(&settings).await,
+            };
+            match verdict {
+                Ok(verdict) => {
+                    println!("{verdict}");
+                    if !verdict.is_whole() {
+                        std::process::exit(1);
+                    }
+                }
+                Err(error) => {
+                    eprintln!("cannot verify the audit chain: {error:#}");
+                    std::process::exit(2);
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The chain in the database, read through one connection of its own.
+async fn verify_database(settings: &Settings) -> anyhow::Result<verify::Verdict> {
+    let db = Db::connect(&settings.database_url, 1, settings.db_checkout_timeout)?;
+    db.run(verify::database)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))
 }

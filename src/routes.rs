@@ -72,6 +72,7 @@ routes! {
     "/v1/worklist" => { get: worklist::list },
     "/v1/stats/symptoms" => { get: stats::symptoms },
     "/v1/audit" => { get: audit::list },
+    "/v1/audit/export" => { get: audit::export },
     "/v1/webhooks" => { get: webhooks::list, post: webhooks::create },
     "/v1/webhooks/{webhook_id}" => { get: webhooks::get, patch: webhooks::update, delete: webhooks::delete },
     "/v1/webhooks/{webhook_id}/rotate-secret" => { post: webhooks::rotate_secret },

@@ -117,6 +117,9 @@ pub struct Metrics {
     pub reminder_attempts: prometheus::IntCounterVec,
     /// Alerts by status and level, read from the database at each scrape.
     pub alerts: prometheus::IntGaugeVec,
+    /// The audit chain's newest seal: its seq, labelled with its hash, so
+    /// that every scrape keeps a copy of the head outside the service.
+    pub audit_chain_head: prometheus::IntGaugeVec,
 }
 
 impl Metrics {
@@ -169,7 +172,15 @@ impl Metrics {
         registry.register(Box::new(findings.clone()))?;
         registry.register(Box::new(webhook_attempts.clone()))?;
         registry.register(Box::new(reminder_attempts.clone()))?;
+        let audit_chain_head = IntGaugeVec::new(
+            Opts::new(
+                "aftercare_audit_chain_head",
+                "The seq of the audit chain's newest seal, labelled with its hash",
+            ),
+            &["hash"],
+        )?;
         registry.register(Box::new(alerts.clone()))?;
+        registry.register(Box::new(audit_chain_head.clone()))?;
         Ok(Self {
             registry,
             pool_connections,
@@ -179,6 +190,7 @@ impl Metrics {
             webhook_attempts,
             reminder_attempts,
             alerts,
+            audit_chain_head,
         })
     }
 

@@ -6,7 +6,7 @@ use prometheus::{Encoder, TextEncoder};
 use serde_json::json;
 
 use crate::db;
-use crate::db::alert_queries;
+use crate::db::{alert_queries, audit_chain};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry::Metrics;
@@ -74,6 +74,13 @@ pub async fn metrics(
                 .with_label_values(&[status.as_str(), level.as_str()])
                 .set(count);
         }
+    }
+    if let Ok(Some(head)) = state.db.run(audit_chain::head).await {
+        metrics.audit_chain_head.reset();
+        metrics
+            .audit_chain_head
+            .with_label_values(&[head.hash.as_str()])
+            .set(head.seq);
     }
     let mut buffer = Vec::new();
     let encoder = TextEncoder::new();

@@ -4,6 +4,7 @@
 pub mod alert_queries;
 pub mod alerts;
 pub mod audit;
+pub mod audit_chain;
 pub mod care_team;
 pub mod caregivers;
 pub mod checkins;
@@ -72,6 +73,12 @@ macro_rules! insert_rows {
     }};
 }
 pub(crate) use insert_rows;
+
+diesel::define_sql_function! {
+    /// PostgreSQL's lock for one job at a time across replicas, held until
+    /// the transaction ends; false when another holds it.
+    fn pg_try_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

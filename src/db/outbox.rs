@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::outbox_events;
-use super::DbConnection;
+use super::{pg_try_advisory_xact_lock, DbConnection};
 use crate::error::ApiError;
 
 #[derive(Insertable)]
@@ -68,10 +68,6 @@ pub fn sequence(conn: &mut DbConnection) -> Result<usize, ApiError> {
 /// The advisory lock the stream's sequencers share (any constant not used
 /// elsewhere: migrations take 727274).
 const STREAM_SEQUENCER_LOCK: i64 = 727_275;
-
-diesel::define_sql_function! {
-    fn pg_try_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool;
-}
 
 /// Portable SQL (PostgreSQL, SQLite 3.33+): the next positions, in
 /// (created_at, id) order, for every event without one.

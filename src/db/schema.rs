@@ -353,6 +353,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_chain (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        event_at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+        sealed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Text,
         at -> Timestamp,
@@ -452,11 +463,13 @@ diesel::joinable!(alerts -> treatments (treatment_id));
 diesel::joinable!(treatment_standings -> treatments (treatment_id));
 diesel::joinable!(treatment_standings -> patients (patient_id));
 diesel::joinable!(alert_evidence -> alerts (alert_id));
+diesel::joinable!(audit_chain -> audit_events (event_id));
 diesel::joinable!(alert_events -> alerts (alert_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_chain,
     patients,
     users,
     care_team_members,

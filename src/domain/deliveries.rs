@@ -2,7 +2,7 @@
 //! delivery is tried again, and which events an endpoint may ask for.
 
 /// Events an endpoint may subscribe to.
-pub const EVENTS: [&str; 9] = [
+pub const EVENTS: [&str; 10] = [
     "alert.created",
     "alert.escalated",
     "alert.reopened",
@@ -11,8 +11,13 @@ pub const EVENTS: [&str; 9] = [
     "alert.acknowledged",
     "alert.resolved",
     "checkin.due",
+    "audit.sealed",
     "ping",
 ];
+
+/// The event that sends out the audit chain's newest seal (clinic
+/// endpoints only: it concerns no patient).
+pub const AUDIT_SEALED: &str = "audit.sealed";
 
 codes! {
     /// Where a webhook delivery stands.

@@ -63,6 +63,7 @@ macro_rules! codes {
 
 pub mod accounts;
 pub mod alerts;
+pub mod audit_chain;
 pub mod deliveries;
 pub mod guidance;
 pub mod reminders;

@@ -1,6 +1,6 @@
 //! Webhooks: Standard Webhooks signatures, the URL policy, the fan-out of
 //! events to endpoints (in the transaction that makes the event: an
-//! alert's, a reminder slot's) and the dispatcher that delivers them.
+//! alert's, a reminder slot's, the audit chain's seal) and the dispatcher that delivers them.
 
 pub mod dispatcher;
 pub mod policy;
@@ -11,9 +11,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use serde_json::json;
+
+use crate::auth::audit::NO_PATIENT;
+use crate::clock::utc;
+use crate::db::audit_chain::Seal;
 use crate::db::webhooks::{self, Delivery};
 use crate::db::{care_team, DbConnection};
-use crate::domain::deliveries::{DeliveryStatus, EndpointScope};
+use crate::domain::deliveries::{DeliveryStatus, EndpointScope, AUDIT_SEALED};
 use crate::error::ApiError;
 
 /// Rung after a commit that may have written outbox events, so that the
@@ -95,6 +100,46 @@ pub fn fan_out_to(
         }
         webhooks::insert_delivery(conn, &new_delivery(endpoint, event, at))?;
         created += 1;
+    }
+    Ok(created)
+}
+
+/// Creates a pending `audit.sealed` delivery of the chain's newest seal for
+/// every enabled clinic endpoint that subscribes to it, so that a copy of
+/// the head lives outside the service (whoever can write the database
+/// could otherwise rebuild the chain); returns whether it made any.
+pub fn fan_out_seal(
+    conn: &mut DbConnection,
+    head: &Seal,
+    at: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("aftercare:{AUDIT_SEALED}:{}", head.seq).as_bytes(),
+    )
+    .to_string();
+    let payload = json!({
+        "type": AUDIT_SEALED,
+        "timestamp": at,
+        "data": {"seq": head.seq, "head_hash": head.hash, "sealed_at": utc(head.sealed_at)},
+    })
+    .to_string();
+    let event = Event {
+        id: &id,
+        event_type: AUDIT_SEALED,
+        patient_id: NO_PATIENT,
+        payload: &payload,
+        clinical_payload: &payload,
+    };
+    let mut created = false;
+    for endpoint in webhooks::enabled_endpoints(conn)? {
+        if endpoint.enabled
+            && endpoint.scope == EndpointScope::Clinic
+            && endpoint.wants(AUDIT_SEALED)
+        {
+            webhooks::insert_delivery(conn, &new_delivery(&endpoint, &event, at))?;
+            created = true;
+        }
     }
     Ok(created)
 }

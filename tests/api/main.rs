@@ -3,6 +3,7 @@
 
 mod alert_rules;
 mod alerts;
+mod audit_chain;
 mod auth;
 mod authorisation;
 mod care_roles;
