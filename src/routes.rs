@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::api::{
     alerts, audit, auth, care_team, caregivers, checkins, events, fhir, me, mfa, ops, patients,
-    photos, push, reminders, schedule, sessions, stats, symptoms, timeline, treatments, users,
-    webhooks, worklist,
+    photos, push, reminders, replay, schedule, sessions, stats, symptoms, timeline, treatments,
+    users, webhooks, worklist,
 };
 use crate::error::ApiError;
 use crate::web as web_pages;
@@ -71,6 +71,7 @@ routes! {
     "/v1/events" => { get: events::stream },
     "/v1/worklist" => { get: worklist::list },
     "/v1/stats/symptoms" => { get: stats::symptoms },
+    "/v1/triage/replay" => { post: replay::replay },
     "/v1/audit" => { get: audit::list },
     "/v1/audit/export" => { get: audit::export },
     "/v1/webhooks" => { get: webhooks::list, post: webhooks::create },

@@ -153,6 +153,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         treatments: scaled(20_000.0),
         checkins: scaled(1_000_000.0),
         small: scaled(10_000.0),
+        spread_days: 365,
         fresh: 1000,
     };
     let dir = tempfile::tempdir()?;

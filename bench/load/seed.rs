@@ -71,6 +71,8 @@ pub struct Plan {
     pub checkins: usize,
     /// How many of the check-ins (the most recent) the small data set holds.
     pub small: usize,
+    /// Treatments are given over this many days up to now.
+    pub spread_days: i64,
     /// Treatments given the day before, without check-ins, for the alert
     /// stream (each gets one severe check-in and so one new alert).
     pub fresh: usize,
@@ -449,7 +451,7 @@ impl Clinic {
         for n in 0..plan.treatments {
             let patient = n % plan.patients;
             let iv = n % 4 == 3;
-            let seconds = rng.gen_range(0..365 * 86_400);
+            let seconds = rng.gen_range(0..plan.spread_days * 86_400);
             let given = at - Duration::seconds(seconds);
             let id = uuid(&mut rng);
             clinic.treatments.push(new_treatment(

@@ -19,6 +19,7 @@ pub mod patients;
 pub mod photos;
 pub mod push;
 pub mod reminders;
+pub mod replay;
 pub mod schedule;
 pub mod sessions;
 pub mod stats;

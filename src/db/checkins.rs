@@ -53,15 +53,48 @@ impl Checkin {
         treatment: TreatmentFacts,
         administered_at: NaiveDateTime,
     ) -> Observation {
+        Reported {
+            day: self.day,
+            observed_at: self.observed_at,
+            present_symptoms: &self.present_symptoms,
+            glucose_value: self.glucose_value,
+            glucose_unit: self.glucose_unit.as_deref(),
+            systolic_bp: self.systolic_bp,
+            temperature_c: self.temperature_c,
+            medical_care: self.medical_care.as_deref(),
+        }
+        .observation(treatment, administered_at)
+    }
+}
+
+/// What a check-in reported, as the triage rules read it (from a whole
+/// row or from the columns a replay reads).
+pub struct Reported<'a> {
+    pub day: i32,
+    pub observed_at: NaiveDateTime,
+    pub present_symptoms: &'a str,
+    pub glucose_value: Option<f64>,
+    pub glucose_unit: Option<&'a str>,
+    pub systolic_bp: Option<f64>,
+    pub temperature_c: Option<f64>,
+    pub medical_care: Option<&'a str>,
+}
+
+impl Reported<'_> {
+    pub fn observation(
+        &self,
+        treatment: TreatmentFacts,
+        administered_at: NaiveDateTime,
+    ) -> Observation {
         let glucose = self
             .glucose_value
-            .zip(self.glucose_unit.as_deref().and_then(GlucoseUnit::parse))
+            .zip(self.glucose_unit.and_then(GlucoseUnit::parse))
             .map(|(value, unit)| Glucose { value, unit });
         Observation {
             day: i64::from(self.day),
             elapsed: self.observed_at - administered_at,
             treatment,
-            severities: severities(&self.present_symptoms),
+            severities: severities(self.present_symptoms),
             vitals: Vitals {
                 glucose,
                 systolic_bp: self.systolic_bp,
@@ -69,7 +102,6 @@ impl Checkin {
             },
             medical_care: self
                 .medical_care
-                .as_deref()
                 .and_then(MedicalCare::parse)
                 .unwrap_or_default(),
         }

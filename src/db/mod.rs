@@ -18,6 +18,7 @@ mod pool;
 pub mod push_subscriptions;
 pub mod reminder_sends;
 pub mod reminders;
+pub mod replay;
 pub mod schema;
 pub mod service_settings;
 pub mod standings;

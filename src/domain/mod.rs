@@ -67,6 +67,7 @@ pub mod audit_chain;
 pub mod deliveries;
 pub mod guidance;
 pub mod reminders;
+pub mod replay;
 pub mod schedule;
 pub mod screening;
 pub mod symptoms;

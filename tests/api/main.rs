@@ -31,6 +31,7 @@ mod push;
 mod receiver;
 mod reminder_delivery;
 mod reminders;
+mod replay;
 mod rules_v2;
 mod scenarios;
 mod shapes;

@@ -213,6 +213,6 @@ pub fn triage_later(
 }
 
 #[cfg(test)]
-mod props;
+pub(crate) mod props;
 #[cfg(test)]
 mod tests;

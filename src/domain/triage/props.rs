@@ -134,7 +134,7 @@ fn case() -> impl Strategy<Value = (Observation, History)> {
     })
 }
 
-fn thresholds() -> impl Strategy<Value = Thresholds> {
+pub(crate) fn thresholds() -> impl Strategy<Value = Thresholds> {
     Thresholds::PERSISTENCE_DAYS.prop_map(|persistence_days| Thresholds { persistence_days })
 }
 
@@ -153,14 +153,17 @@ fn course() -> impl Strategy<Value = Vec<Observation>> {
 }
 
 /// A course and the order its check-ins arrive in.
-fn course_and_arrival() -> impl Strategy<Value = (Vec<Observation>, Vec<Observation>)> {
+pub(crate) fn course_and_arrival() -> impl Strategy<Value = (Vec<Observation>, Vec<Observation>)> {
     course().prop_flat_map(|course| (Just(course.clone()), Just(course).prop_shuffle()))
 }
 
 /// Simulates arrival in `arrival` order: a store sorted by elapsed time;
 /// each new check-in is triaged against those observed before it, and
 /// every stored check-in observed after it is triaged again.
-fn arrive(arrival: &[Observation], thresholds: &Thresholds) -> Vec<(Observation, Triage)> {
+pub(crate) fn arrive(
+    arrival: &[Observation],
+    thresholds: &Thresholds,
+) -> Vec<(Observation, Triage)> {
     let mut store: Vec<(Observation, Triage)> = Vec::new();
     for new in arrival {
         let at = store.partition_point(|(o, _)| o.elapsed < new.elapsed);
