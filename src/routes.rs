@@ -121,6 +121,7 @@ pages! {
     "/dashboard/patients/{patient_id}/treatments" => { post: web_pages::patient::record_treatment },
     "/dashboard/patients/{patient_id}/fhir" => { get: web_pages::patient::fhir },
     "/dashboard/stats" => { get: web_pages::stats::show },
+    "/dashboard/stats/replay" => { get: web_pages::replay::show },
     "/dashboard/security" => { get: web_pages::security::show },
     "/dashboard/security/mfa" => { post: web_pages::security::start },
     "/dashboard/security/mfa/confirm" => { post: web_pages::security::confirm },

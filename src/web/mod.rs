@@ -13,6 +13,7 @@ pub mod patient;
 pub mod photos;
 pub mod security;
 pub mod session;
+pub mod replay;
 pub mod stats;
 pub mod texts;
 pub mod worklist;

@@ -1,7 +1,8 @@
 //! `/dashboard/stats`: the cohort's symptom curves by day since treatment,
 //! as `GET /v1/stats/symptoms` counts them: the share of patients who
 //! checked in that day and reported each symptom (the clinic's own "does
-//! it settle within a week"), and at moderate or worse, in a table.
+//! it settle within a week"), and at moderate or worse, in a table; for
+//! admins, the rule replay's form.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -12,7 +13,7 @@ use super::session::Staff;
 use super::texts::Texts;
 use super::{layout, page, texts_of, PageError};
 use crate::api::stats::{self, StatsQuery};
-use crate::domain::accounts::Locale;
+use crate::domain::accounts::{Locale, Role};
 use crate::domain::symptoms::Symptom;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -99,6 +100,7 @@ pub async fn show(
     reported.sort_by(|a, b| b.1.total_cmp(&a.1));
     let shown: Vec<Symptom> = reported.iter().take(LINES).map(|(s, _)| *s).collect();
     let percent = |value: f64| format!("{:.0}%", value * 100.0);
+    let admin = staff.0.user.role == Role::Admin;
     let content = html! {
         h1 { (t.stats_title) }
         form.filters method="get" action="/dashboard/stats" {
@@ -134,6 +136,7 @@ pub async fn show(
                 }
             }
         }
+        @if admin { (super::replay::offer(t, &state)) }
     };
     Ok(page(
         StatusCode::OK,

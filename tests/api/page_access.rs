@@ -110,6 +110,11 @@ async fn every_page_answers_each_caller_as_expected() {
             STAFF_ONLY,
         ),
         (
+            "/dashboard/stats/replay",
+            "/dashboard/stats/replay".to_owned(),
+            ADMIN_ONLY,
+        ),
+        (
             "/dashboard/security",
             "/dashboard/security".to_owned(),
             STAFF_ONLY,

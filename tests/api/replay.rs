@@ -192,3 +192,47 @@ async fn a_replay_is_the_admins_over_at_most_92_days_of_known_settings() {
     assert_eq!(empty.body["checkins"], 0);
     assert_eq!(empty.body["days"], json!([]));
 }
+
+#[actix_web::test]
+async fn the_statistics_page_offers_the_replay_to_admins_with_a_side_by_side_chart() {
+    use crate::dashboard::Browser;
+    let app = seeded().await;
+    let (from, to) = range(92);
+    let mut physician = Browser::new(&app);
+    app.physician("Dr Sato").await;
+    physician.sign_in("dr.sato@clinic.example", PASSWORD).await;
+    let stats = physician.get("/dashboard/stats").await;
+    assert_eq!(stats.status, 200);
+    assert!(!stats.body.contains("/dashboard/stats/replay"));
+    let refused = physician
+        .get(&format!("/dashboard/stats/replay?from={from}&to={to}"))
+        .await;
+    assert_eq!(refused.status, 403);
+
+    // The admin reads the dashboard in Japanese.
+    let mut admin = Browser::new(&app);
+    admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let stats = admin.get("/dashboard/stats").await;
+    assert!(stats.body.contains("ルールの再評価"), "{}", stats.body);
+    assert!(stats.body.contains("action=\"/dashboard/stats/replay\""));
+    let page = admin
+        .get(&format!(
+            "/dashboard/stats/replay?from={from}&to={to}&persistence_days=21"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("ルールごとのアラート（現在と提案）"));
+    assert!(page.body.contains("role=\"img\""));
+    assert!(page.body.contains("長引く局所反応"));
+    assert!(page.body.contains("value=\"21\""));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE resource_type = 'triage_replay'"),
+        1
+    );
+    let (from, to) = range(93);
+    let long = admin
+        .get(&format!("/dashboard/stats/replay?from={from}&to={to}"))
+        .await;
+    assert_eq!(long.status, 422);
+    assert!(long.body.contains("92"), "{}", long.body);
+}

@@ -116,6 +116,29 @@ pub struct Texts {
     pub rule: &'static str,
     pub statistics: &'static str,
     pub stats_title: &'static str,
+    pub replay_title: &'static str,
+    pub replay_intro: &'static str,
+    pub persistence_days: &'static str,
+    pub replay_run: &'static str,
+    pub replay_hint: &'static str,
+    pub from_date: &'static str,
+    pub replay_chart: &'static str,
+    pub replay_legend: &'static str,
+    pub replay_table: &'static str,
+    pub stored: &'static str,
+    pub proposed: &'static str,
+    pub findings: &'static str,
+    pub disappearing: &'static str,
+    pub appearing: &'static str,
+    pub precision: &'static str,
+    pub checkins_replayed: &'static str,
+    pub differing: &'static str,
+    pub not_comparable: &'static str,
+    pub no_alerts_in_range: &'static str,
+    pub replay_refused: &'static str,
+    pub unresolved: &'static str,
+    pub no_alert: &'static str,
+    pub resolved_plain: &'static str,
     pub stats_legend: &'static str,
     pub stats_table: &'static str,
     pub from: &'static str,
@@ -300,6 +323,15 @@ impl Texts {
                     "紹介"
                 }
             }
+        }
+    }
+
+    /// A verdict of the rule replay: an outcome, or what stands for one.
+    pub fn verdict(&self, code: &str) -> &'static str {
+        match code {
+            crate::domain::replay::UNRESOLVED => self.unresolved,
+            crate::domain::replay::NO_ALERT => self.no_alert,
+            other => Outcome::parse(other).map_or(self.resolved_plain, |o| self.outcome(o)),
         }
     }
 
