@@ -57,8 +57,15 @@ impl Service {
                 perf
             }
         };
+        // The settings an operator may vary between runs pass through
+        // (AFTERCARE_AUDIT_SEAL_SECONDS: how often the audit chain is sealed).
+        command.env_clear();
+        for name in ["AFTERCARE_AUDIT_SEAL_SECONDS"] {
+            if let Ok(value) = std::env::var(name) {
+                command.env(name, value);
+            }
+        }
         let child = command
-            .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", url)
             .env("AFTERCARE_BIND", format!("127.0.0.1:{port}"))

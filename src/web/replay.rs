@@ -204,7 +204,9 @@ pub async fn show(
                 },
             };
             match replay::run(&state, user, request).await {
-                Ok(answer) => Ok(Some(serde_json::to_value(answer).map_err(ApiError::internal)?)),
+                Ok(answer) => Ok(Some(
+                    serde_json::to_value(answer).map_err(ApiError::internal)?,
+                )),
                 Err(error @ (ApiError::Validation(_) | ApiError::RangeTooLarge(_))) => Err(error),
                 Err(error) => return Err(error.into()),
             }
