@@ -105,8 +105,8 @@ fn results(t: &Texts, answer: &Value) -> Markup {
         .unwrap_or_default();
     html! {
         p.hint {
-            (t.checkins_replayed) ": " (number(&answer["checkins"])) ". "
-            (t.differing) ": " (number(&answer["differing"])) ". "
+            (t.checkins_replayed) ": " (number(&answer["checkins"])) "; "
+            (t.differing) ": " (number(&answer["differing"])) "; "
             (t.not_comparable) ": " (number(&answer["not_comparable"])) "."
         }
         @if rules.is_empty() {

@@ -123,7 +123,7 @@ pub const EN: Texts = Texts {
     appearing: "Alerts that would appear, by the verdict on the patient's other alerts",
     precision: "Not a false alarm",
     checkins_replayed: "Check-ins replayed",
-    differing: "with other findings",
+    differing: "of them with other findings",
     not_comparable: "of an earlier rules version, not compared",
     no_alerts_in_range: "No alerts in this range.",
     replay_refused: "The replay was refused:",
