@@ -180,14 +180,16 @@ pub fn database(conn: &mut DbConnection) -> Result<Verdict, ApiError> {
     loop {
         let page = audit_chain::seals_after(conn, after, i64::MAX, PAGE)?;
         for (seal, event) in &page {
-            if walk.head().is_none() && (seal.seq != 1 || seal.prev_hash != GENESIS) {
-                let how = if seal.seq != 1 {
-                    Break::Removed
-                } else {
-                    Break::Changed
+            if walk.head().is_none() {
+                // The database holds the chain from its first row.
+                let how = match (seal.seq == 1, seal.prev_hash == GENESIS) {
+                    (false, _) => Some(Break::Removed),
+                    (true, false) => Some(Break::Changed),
+                    (true, true) => None,
                 };
-                let seq = if seal.seq != 1 { 1 } else { seal.seq };
-                return Ok(Verdict::Broken(Broken { seq, how }));
+                if let Some(how) = how {
+                    return Ok(Verdict::Broken(Broken { seq: 1, how }));
+                }
             }
             let Some(event) = event else {
                 return Ok(Verdict::Broken(Broken {
