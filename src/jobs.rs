@@ -160,29 +160,55 @@ pub fn spawn_reminders(db: Db, email: bool, sender: Wakeup) {
 }
 
 /// Audit rows sealed per transaction: a short hold of SQLite's write turn.
-const SEAL_BATCH: i64 = 1_000;
+const SEAL_BATCH: i64 = 500;
 
-/// Seals every audit row written so far, a batch per transaction (each
-/// lets a waiting writer go first on SQLite); returns the newest seal it
-/// made, if any.
-pub async fn seal_audit_trail(db: &Db, at: DateTime<Utc>) -> Result<Option<Seal>, ApiError> {
+/// Seals every audit row written so far, a batch at a time; with `sweep`,
+/// first those that committed after later rows were sealed. Each batch is
+/// read and hashed outside the write transaction, which only inserts it
+/// (and lets a waiting writer go first on SQLite). Returns the newest seal
+/// it made, if any; none also when another replica is sealing.
+pub async fn seal_audit_trail(
+    db: &Db,
+    at: DateTime<Utc>,
+    sweep: bool,
+) -> Result<Option<Seal>, ApiError> {
     let mut newest = None;
-    loop {
-        let sealed = db
-            .background_transaction(move |conn| {
-                audit_chain::seal_next(conn, SEAL_BATCH, at.naive_utc())
-            })
-            .await?;
-        match sealed {
-            Some((count, seal)) => {
-                newest = Some(seal);
-                if count < SEAL_BATCH as usize {
-                    return Ok(newest);
-                }
+    for late in [true, false] {
+        if late && !sweep {
+            continue;
+        }
+        loop {
+            let (head_seq, seals) = db
+                .run(move |conn| {
+                    let position = audit_chain::position(conn)?;
+                    let events = match late {
+                        true => audit_chain::late(conn, &position, SEAL_BATCH)?,
+                        false => audit_chain::fresh(conn, &position, SEAL_BATCH)?,
+                    };
+                    let head = position.head.as_ref();
+                    Ok((
+                        head.map_or(0, |h| h.seq),
+                        audit_chain::seals_after_head(head, &events, at.naive_utc()),
+                    ))
+                })
+                .await?;
+            let Some(last) = seals.last().cloned() else {
+                break;
+            };
+            let full = seals.len() == SEAL_BATCH as usize;
+            let stored = db
+                .background_transaction(move |conn| audit_chain::store(conn, head_seq, &seals))
+                .await?;
+            if !stored {
+                return Ok(newest);
             }
-            None => return Ok(newest),
+            newest = Some(last);
+            if !full {
+                break;
+            }
         }
     }
+    Ok(newest)
 }
 
 /// How often at most the chain's head goes out as `audit.sealed`: each
@@ -196,10 +222,15 @@ pub fn spawn_sealer(db: Db, every: Duration, deliveries: Wakeup) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(every);
         let mut anchored: Option<std::time::Instant> = None;
+        let mut swept: Option<std::time::Instant> = None;
         loop {
             ticker.tick().await;
             let at = crate::clock::now();
-            match seal_audit_trail(&db, at).await {
+            let sweep = swept.is_none_or(|at| at.elapsed() >= audit_chain::SWEEP_EVERY);
+            if sweep {
+                swept = Some(std::time::Instant::now());
+            }
+            match seal_audit_trail(&db, at, sweep).await {
                 Ok(Some(head)) if anchored.is_none_or(|sent| sent.elapsed() >= ANCHOR_EVERY) => {
                     match db
                         .transaction(move |conn| crate::webhooks::fan_out_seal(conn, &head, at))

@@ -120,7 +120,7 @@ pub async fn export(
         )));
     }
     let at = now();
-    crate::jobs::seal_audit_trail(&state.db, at).await?;
+    crate::jobs::seal_audit_trail(&state.db, at, true).await?;
     let range = format!("{}/{}", from.to_rfc3339(), to.to_rfc3339());
     let stretch = state
         .db

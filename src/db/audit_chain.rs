@@ -17,11 +17,15 @@ use crate::domain::accounts::Role;
 use crate::domain::audit_chain::{link, Sealed, GENESIS, HASH, PREV_HASH};
 use crate::error::ApiError;
 
-/// How long after its time an audit row may still commit and be sealed:
-/// the sealer looks this far back before the newest sealed row for rows
-/// that committed late (a transaction that took long). A row older than
-/// that and not sealed was put in behind the chain's back.
-pub const HORIZON: chrono::Duration = chrono::Duration::minutes(2);
+/// How long after its time an audit row may still commit (a transaction
+/// that waited for the write turn, a read log's shared commit).
+pub const LATE_COMMIT: chrono::Duration = chrono::Duration::seconds(30);
+/// How often the sealer looks back for rows that committed late.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// How far behind the newest sealed row a sweep looks: a row that commits
+/// late is still within it at the next sweep. A row older than that and
+/// not sealed was put in behind the sealer's back.
+pub const HORIZON: chrono::Duration = chrono::Duration::seconds(90);
 
 /// The advisory lock the sealers share (see `outbox::STREAM_SEQUENCER_LOCK`).
 const SEALER_LOCK: i64 = 727_276;
@@ -101,73 +105,130 @@ pub fn head(conn: &mut DbConnection) -> Result<Option<Seal>, ApiError> {
         .optional()?)
 }
 
-/// Seals up to `limit` rows not sealed yet, oldest first, after the newest
-/// seal; returns how many and the new head, or none when there was nothing
-/// to seal (or another replica is sealing). Run it in a transaction.
-pub fn seal_next(
-    conn: &mut DbConnection,
-    limit: i64,
-    at: NaiveDateTime,
-) -> Result<Option<(usize, Seal)>, ApiError> {
-    if let DbConnection::Postgres(pg) = conn {
-        let locked: bool = diesel::select(pg_try_advisory_xact_lock(SEALER_LOCK)).get_result(pg)?;
-        if !locked {
-            return Ok(None);
-        }
-    }
-    let head = head(conn)?;
-    let events = unsealed(conn, head.as_ref().map(|h| h.event_at - HORIZON), limit)?;
-    let (mut seq, mut prev_hash) = match head {
-        Some(head) => (head.seq, head.hash),
-        None => (0, GENESIS.to_owned()),
-    };
-    let mut seals = Vec::with_capacity(events.len());
-    for event in &events {
-        seq += 1;
-        let hash = link(&prev_hash, &chain_row(event, seq));
-        seals.push(Seal {
-            seq,
-            event_id: event.id.clone(),
-            event_at: event.at,
-            prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
-            hash,
-            sealed_at: at,
-        });
-    }
-    super::insert_rows!(conn, audit_chain::table, seals);
-    let count = seals.len();
-    Ok(seals.pop().map(|head| (count, head)))
+/// Where the sealer stands: the newest seal (by seq), and the key (time,
+/// id) of the latest row sealed, which is not the newest seal's when a row
+/// that committed late was sealed after later ones.
+#[derive(Clone, Debug, Default)]
+pub struct Position {
+    pub head: Option<Seal>,
+    pub cursor: Option<(NaiveDateTime, String)>,
 }
 
-/// Audit rows at or after `since` (all when none) that have no seal, in
-/// (at, id) order.
-fn unsealed(
+pub fn position(conn: &mut DbConnection) -> Result<Position, ApiError> {
+    let cursor = audit_chain::table
+        .order((audit_chain::event_at.desc(), audit_chain::event_id.desc()))
+        .select((audit_chain::event_at, audit_chain::event_id))
+        .first(conn)
+        .optional()?;
+    Ok(Position {
+        head: head(conn)?,
+        cursor,
+    })
+}
+
+/// Up to `limit` rows after the cursor, in (at, id) order: those written
+/// since the last batch. An index range, however long the trail.
+pub fn fresh(
     conn: &mut DbConnection,
-    since: Option<NaiveDateTime>,
+    position: &Position,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, ApiError> {
-    let sealed = audit_chain::table.filter(audit_chain::event_id.eq(audit_events::id));
     let mut query = audit_events::table
-        .filter(diesel::dsl::not(diesel::dsl::exists(sealed)))
         .order((audit_events::at.asc(), audit_events::id.asc()))
         .select(AuditEvent::as_select())
         .limit(limit)
         .into_boxed();
-    if let Some(since) = since {
-        query = query.filter(audit_events::at.ge(since));
+    if let Some((at, id)) = &position.cursor {
+        query = query
+            .filter(audit_events::at.ge(*at))
+            .filter(audit_events::at.gt(*at).or(audit_events::id.gt(id.clone())));
     }
     Ok(query.load(conn)?)
 }
 
-/// Audit rows older than the horizon before the newest seal that have no
-/// seal: rows the sealer will never see, written behind its back.
-pub fn behind_the_chain(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
-    let Some(head) = head(conn)? else {
+/// Up to `limit` rows at or before the cursor, within the horizon, that
+/// have no seal: rows that committed after later ones were sealed.
+pub fn late(
+    conn: &mut DbConnection,
+    position: &Position,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, ApiError> {
+    let Some((at, id)) = &position.cursor else {
         return Ok(Vec::new());
     };
     let sealed = audit_chain::table.filter(audit_chain::event_id.eq(audit_events::id));
     Ok(audit_events::table
-        .filter(audit_events::at.lt(head.event_at - HORIZON))
+        .filter(audit_events::at.ge(*at - HORIZON))
+        .filter(
+            audit_events::at.lt(*at).or(audit_events::at
+                .eq(*at)
+                .and(audit_events::id.le(id.clone()))),
+        )
+        .filter(diesel::dsl::not(diesel::dsl::exists(sealed)))
+        .order((audit_events::at.asc(), audit_events::id.asc()))
+        .select(AuditEvent::as_select())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// The seals of `events`, in their order, after `head`.
+pub fn seals_after_head(
+    head: Option<&Seal>,
+    events: &[AuditEvent],
+    at: NaiveDateTime,
+) -> Vec<Seal> {
+    let (mut seq, mut prev_hash) = match head {
+        Some(head) => (head.seq, head.hash.clone()),
+        None => (0, GENESIS.to_owned()),
+    };
+    events
+        .iter()
+        .map(|event| {
+            seq += 1;
+            let hash = link(&prev_hash, &chain_row(event, seq));
+            Seal {
+                seq,
+                event_id: event.id.clone(),
+                event_at: event.at,
+                prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+                hash,
+                sealed_at: at,
+            }
+        })
+        .collect()
+}
+
+/// Stores seals made after the head at `head_seq` (0 for none), unless
+/// another sealer moved the head since or is storing now (the advisory
+/// lock on PostgreSQL): then nothing, and false. Run it in a transaction;
+/// it only inserts, so it holds SQLite's write turn briefly.
+pub fn store(conn: &mut DbConnection, head_seq: i64, seals: &[Seal]) -> Result<bool, ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        let locked: bool = diesel::select(pg_try_advisory_xact_lock(SEALER_LOCK)).get_result(pg)?;
+        if !locked {
+            return Ok(false);
+        }
+    }
+    let now = audit_chain::table
+        .select(diesel::dsl::max(audit_chain::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0);
+    if now != head_seq {
+        return Ok(false);
+    }
+    super::insert_rows!(conn, audit_chain::table, seals);
+    Ok(true)
+}
+
+/// Audit rows older than the horizon before the latest sealed row that
+/// have no seal: rows no sweep will see, written behind the sealer's back.
+pub fn behind_the_chain(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
+    let Some((cursor, _)) = position(conn)?.cursor else {
+        return Ok(Vec::new());
+    };
+    let sealed = audit_chain::table.filter(audit_chain::event_id.eq(audit_events::id));
+    Ok(audit_events::table
+        .filter(audit_events::at.lt(cursor - HORIZON))
         .filter(diesel::dsl::not(diesel::dsl::exists(sealed)))
         .order((audit_events::at.asc(), audit_events::id.asc()))
         .select(audit_events::id)

@@ -244,14 +244,36 @@ async fn an_old_row_slipped_in_behind_the_chain_is_inserted() {
 }
 
 #[actix_web::test]
+async fn a_row_that_commits_after_later_ones_were_sealed_is_sealed_too() {
+    let clinic = busy_clinic().await;
+    let app = &clinic.app;
+    let admin = app.admin_token().await;
+    export(app, &admin, &around_now()).await;
+    // Its time is before the newest sealed row's, as a transaction's that
+    // waited for its commit.
+    let earlier = (Utc::now() - Duration::seconds(20)).naive_utc();
+    app.execute(&format!(
+        "INSERT INTO audit_events (id, at, actor_id, actor_role, action, patient_id, \
+         resource_type, resource_id) VALUES ('late-row', '{}', 'someone', 'admin', 'read', \
+         '', 'patient', 'x')",
+        earlier.format("%Y-%m-%d %H:%M:%S")
+    ));
+    let (_, _, lines) = export(app, &admin, &around_now()).await;
+    assert!(lines.iter().any(|l| l.contains("\"late-row\"")));
+    assert_eq!(verify_lines(&lines).0, 0);
+    let (code, said) = verify(&["--database"], Some(&app.database_url()));
+    assert_eq!(code, 0, "{said}");
+}
+
+#[actix_web::test]
 async fn sealers_on_two_replicas_make_one_chain() {
     let clinic = busy_clinic().await;
     let app = &clinic.app;
     let (one, two) = (app.db(), app.db());
     let at = Utc::now();
     let (a, b) = tokio::join!(
-        aftercare::jobs::seal_audit_trail(&one, at),
-        aftercare::jobs::seal_audit_trail(&two, at)
+        aftercare::jobs::seal_audit_trail(&one, at, true),
+        aftercare::jobs::seal_audit_trail(&two, at, true)
     );
     a.unwrap();
     b.unwrap();

@@ -10,7 +10,7 @@ CREATE TABLE audit_chain (
     hash TEXT NOT NULL,
     sealed_at TIMESTAMP NOT NULL
 );
-CREATE INDEX audit_chain_event_at_idx ON audit_chain (event_at, seq);
+CREATE INDEX audit_chain_event_at_idx ON audit_chain (event_at, event_id);
 CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
 BEGIN
     SELECT RAISE(ABORT, 'the audit chain is append-only');
