@@ -1,8 +1,8 @@
 //! The audit chain's seals (see `domain::audit_chain`): sealing the audit
 //! rows not sealed yet, a batch at a time, and reading the chain back in
 //! order. Writers of audit rows never wait for it: rows are sealed after
-//! they commit, by one sealer at a time (an advisory lock on PostgreSQL,
-//! the write turn on SQLite).
+//! they commit; a batch is stored only on the head it was made after (and
+//! under an advisory lock on PostgreSQL), so replicas make one chain.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -17,14 +17,13 @@ use crate::domain::accounts::Role;
 use crate::domain::audit_chain::{link, Sealed, GENESIS, HASH, PREV_HASH};
 use crate::error::ApiError;
 
-/// How long after its time an audit row may still commit (a transaction
-/// that waited for the write turn, a read log's shared commit).
-pub const LATE_COMMIT: chrono::Duration = chrono::Duration::seconds(30);
 /// How often the sealer looks back for rows that committed late.
 pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-/// How far behind the newest sealed row a sweep looks: a row that commits
-/// late is still within it at the next sweep. A row older than that and
-/// not sealed was put in behind the sealer's back.
+/// How far behind the latest sealed row a sweep looks: the 60 s between
+/// sweeps and 30 s for a row to commit after its time (a transaction that
+/// waited for the write turn, a read log's shared commit), so that a row
+/// that commits late is within it at the next sweep. A row older than that
+/// and not sealed was put in behind the sealer's back.
 pub const HORIZON: chrono::Duration = chrono::Duration::seconds(90);
 
 /// The advisory lock the sealers share (see `outbox::STREAM_SEQUENCER_LOCK`).
