@@ -378,13 +378,31 @@ async fn the_head_is_in_every_scrape_and_goes_out_as_audit_sealed() {
     // No health data: identifiers of the chain only.
     assert!(!String::from_utf8_lossy(&seen[0].body).contains(&clinic.patient_id));
 
-    let metrics = app.call(Method::GET, "/metrics", None, None).await;
-    let text = metrics.body.as_str().unwrap_or_default().to_owned();
-    let head = app.count("SELECT MAX(seq) AS n FROM audit_chain");
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("aftercare_audit_chain_head{"))
-        .unwrap_or_else(|| panic!("{text}"));
-    assert!(line.ends_with(&format!(" {head}")), "{line}");
-    assert!(line.contains("hash=\""), "{line}");
+    // The scrape reads the head of the moment; the sealer may move it
+    // between the scrape and the count, so they are compared until equal.
+    let mut last = String::new();
+    for _ in 0..50 {
+        let metrics = app.call(Method::GET, "/metrics", None, None).await;
+        let text = metrics.body.as_str().unwrap_or_default().to_owned();
+        last = text
+            .lines()
+            .find(|l| l.starts_with("aftercare_audit_chain_head{hash=\""))
+            .unwrap_or_default()
+            .to_owned();
+        let scraped = last
+            .split_once("hash=\"")
+            .and_then(|(_, rest)| rest.split_once("\"} "))
+            .map(|(hash, seq)| (hash.to_owned(), seq.to_owned()));
+        if let Some((hash, seq)) = scraped {
+            let head = app.count("SELECT MAX(seq) AS n FROM audit_chain");
+            let matching = app.count(&format!(
+                "SELECT COUNT(*) AS n FROM audit_chain WHERE seq = {head} AND hash = '{hash}'"
+            ));
+            if seq == head.to_string() && matching == 1 {
+                return;
+            }
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the scrape's head is not the chain's: {last}");
 }
