@@ -55,6 +55,11 @@ enum AuditCommand {
         /// Check the chain in the database instead.
         #[arg(long, conflicts_with = "file")]
         database: bool,
+        /// A head kept outside the service (`audit.sealed`, a scrape of
+        /// /metrics), as SEQ:HASH: the row at SEQ must still have HASH, or
+        /// the chain was rebuilt.
+        #[arg(long)]
+        anchor: Option<verify::Anchor>,
     },
 }
 
@@ -140,11 +145,16 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", user.id);
         }
         Command::Audit {
-            command: AuditCommand::Verify { file, database: _ },
+            command:
+                AuditCommand::Verify {
+                    file,
+                    database: _,
+                    anchor,
+                },
         } => {
             let verdict = match file {
-                Some(path) => verify::file(&path),
-                None => verify_database(&settings).await,
+                Some(path) => verify::file(&path, anchor.as_ref()),
+                None => verify_database(&settings, anchor).await,
             };
             match verdict {
                 Ok(verdict) => {
@@ -164,9 +174,12 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// The chain in the database, read through one connection of its own.
-async fn verify_database(settings: &Settings) -> anyhow::Result<verify::Verdict> {
+async fn verify_database(
+    settings: &Settings,
+    anchor: Option<verify::Anchor>,
+) -> anyhow::Result<verify::Verdict> {
     let db = Db::connect(&settings.database_url, 1, settings.db_checkout_timeout)?;
-    db.run(verify::database)
+    db.run(move |conn| verify::database(conn, anchor.as_ref()))
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))
 }

@@ -29,6 +29,11 @@ pub enum Verdict {
     /// Audit rows that the chain does not hold and never will (written
     /// behind the sealer's back), by id.
     Unsealed(Vec<String>),
+    /// The row at a head kept outside the service has another hash (or is
+    /// gone): the chain was rebuilt from there or before.
+    Unanchored {
+        seq: i64,
+    },
 }
 
 impl Verdict {
@@ -50,11 +55,76 @@ impl fmt::Display for Verdict {
             Self::Whole { rows, head: None } => write!(f, "the audit chain is whole: {rows} rows"),
             Self::Broken(broken) => write!(f, "the audit chain is broken: {broken}"),
             Self::Trailer(why) => write!(f, "the audit chain is broken: {why}"),
+            Self::Unanchored { seq } => write!(
+                f,
+                "the audit chain is broken: row {seq} is not the one anchored; the chain was rebuilt from there or before"
+            ),
             Self::Unsealed(ids) => write!(
                 f,
                 "the audit chain is broken: rows {} were inserted (not sealed, older than the chain)",
                 ids.join(", ")
             ),
+        }
+    }
+}
+
+/// A head kept outside the service (from `audit.sealed` or a scrape):
+/// `SEQ:HASH`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::str::FromStr for Anchor {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let (seq, hash) = raw.split_once(':').ok_or("an anchor is SEQ:HASH")?;
+        let seq = seq
+            .parse()
+            .map_err(|_| "the anchor's seq is not a number")?;
+        Ok(Self {
+            seq,
+            hash: hash.to_owned(),
+        })
+    }
+}
+
+/// Whether the anchored row, if any, was seen with its hash: none when no
+/// row of the copy has its seq.
+struct Anchored<'a> {
+    anchor: Option<&'a Anchor>,
+    matched: Option<bool>,
+}
+
+impl<'a> Anchored<'a> {
+    fn new(anchor: Option<&'a Anchor>) -> Self {
+        Self {
+            anchor,
+            matched: None,
+        }
+    }
+
+    fn see(&mut self, row: &Sealed) {
+        if let Some(anchor) = self.anchor.filter(|a| a.seq == row.seq) {
+            self.matched = Some(anchor.hash == row.hash);
+        }
+    }
+
+    /// The anchored seq when no row of the copy has it.
+    fn unseen(&self) -> Option<i64> {
+        self.anchor
+            .filter(|_| self.matched.is_none())
+            .map(|anchor| anchor.seq)
+    }
+
+    /// The verdict on a copy that is otherwise whole: the anchored row
+    /// must be in it with its hash.
+    fn verdict(&self, whole: Verdict) -> Verdict {
+        match (self.anchor, self.matched) {
+            (None, _) | (_, Some(true)) => whole,
+            (Some(anchor), _) => Verdict::Unanchored { seq: anchor.seq },
         }
     }
 }
@@ -104,7 +174,7 @@ fn lines(path: &std::path::Path) -> anyhow::Result<impl Iterator<Item = anyhow::
 /// Checks an export file. It is read twice, so that a row missing from its
 /// place can be told from one moved further on; an error means the file
 /// cannot be read as an export.
-pub fn file(path: &std::path::Path) -> anyhow::Result<Verdict> {
+pub fn file(path: &std::path::Path, anchor: Option<&Anchor>) -> anyhow::Result<Verdict> {
     let mut seqs: HashMap<i64, u32> = HashMap::new();
     let mut trailers = 0;
     for line in lines(path)? {
@@ -114,6 +184,7 @@ pub fn file(path: &std::path::Path) -> anyhow::Result<Verdict> {
         }
     }
     let mut walk = Walk::new(Some(&seqs));
+    let mut anchored = Anchored::new(anchor);
     let mut first = None;
     let mut trailer = None;
     for line in lines(path)? {
@@ -126,6 +197,7 @@ pub fn file(path: &std::path::Path) -> anyhow::Result<Verdict> {
                 if let Err(broken) = walk.next(&row) {
                     return Ok(Verdict::Broken(broken));
                 }
+                anchored.see(&row);
             }
             Line::Trailer(found) => trailer = Some(found),
         }
@@ -135,7 +207,14 @@ pub fn file(path: &std::path::Path) -> anyhow::Result<Verdict> {
             "the export has no single trailer line; rows at its end may have been removed".into(),
         ));
     };
-    Ok(match_trailer(&walk, first, &trailer))
+    match match_trailer(&walk, first, &trailer) {
+        Verdict::Whole { .. } if anchored.unseen().is_some() => {
+            // An export of another stretch of the chain cannot say.
+            anyhow::bail!("row {} is not in this export", anchor.map_or(0, |a| a.seq))
+        }
+        whole @ Verdict::Whole { .. } => Ok(anchored.verdict(whole)),
+        broken => Ok(broken),
+    }
 }
 
 /// Whether the trailer describes the rows: rows removed from the end show
@@ -174,8 +253,9 @@ const PAGE: i64 = 5_000;
 
 /// Checks the whole chain in the database, from its first row: every seal
 /// against its audit row, every link, and no audit row left behind it.
-pub fn database(conn: &mut DbConnection) -> Result<Verdict, ApiError> {
+pub fn database(conn: &mut DbConnection, anchor: Option<&Anchor>) -> Result<Verdict, ApiError> {
     let mut walk = Walk::new(None);
+    let mut anchored = Anchored::new(anchor);
     let mut after = 0;
     loop {
         let page = audit_chain::seals_after(conn, after, i64::MAX, PAGE)?;
@@ -197,9 +277,11 @@ pub fn database(conn: &mut DbConnection) -> Result<Verdict, ApiError> {
                     how: Break::Removed,
                 }));
             };
-            if let Err(broken) = walk.next(&audit_chain::sealed(seal, event)) {
+            let row = audit_chain::sealed(seal, event);
+            if let Err(broken) = walk.next(&row) {
                 return Ok(Verdict::Broken(broken));
             }
+            anchored.see(&row);
             after = seal.seq;
         }
         if page.len() < PAGE as usize {
@@ -210,8 +292,9 @@ pub fn database(conn: &mut DbConnection) -> Result<Verdict, ApiError> {
     if !behind.is_empty() {
         return Ok(Verdict::Unsealed(behind));
     }
-    Ok(Verdict::Whole {
+    let whole = Verdict::Whole {
         rows: walk.rows(),
         head: walk.head().map(|(seq, hash)| (seq, hash.to_owned())),
-    })
+    };
+    Ok(anchored.verdict(whole))
 }

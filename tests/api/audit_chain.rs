@@ -135,6 +135,41 @@ async fn an_export_is_a_whole_chain_that_anyone_can_verify() {
 }
 
 #[actix_web::test]
+async fn a_head_kept_outside_is_checked_against_the_chain() {
+    let clinic = busy_clinic().await;
+    let app = &clinic.app;
+    let admin = app.admin_token().await;
+    let (_, _, lines) = export(app, &admin, &around_now()).await;
+    let row = parse(&lines[lines.len() - 2]);
+    let (seq, hash) = (row["seq"].as_i64().unwrap(), row["hash"].as_str().unwrap());
+    let kept = format!("{seq}:{hash}");
+    let url = app.database_url();
+    assert_eq!(verify(&["--database", "--anchor", &kept], Some(&url)).0, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.ndjson");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let file = path.to_str().unwrap();
+    assert_eq!(verify(&[file, "--anchor", &kept], None).0, 0);
+    // A chain rebuilt after the head was sent out no longer has it.
+    let other = format!("{seq}:{}", "0".repeat(64));
+    let (code, said) = verify(&["--database", "--anchor", &other], Some(&url));
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains(&format!("row {seq} is not the one anchored")),
+        "{said}"
+    );
+    assert_eq!(verify(&[file, "--anchor", &other], None).0, 1);
+    // An export that does not reach the anchored row cannot tell.
+    let beyond = format!("{}:{hash}", seq + 1000);
+    assert_eq!(verify(&[file, "--anchor", &beyond], None).0, 2);
+    assert_eq!(
+        verify(&["--database", "--anchor", &beyond], Some(&url)).0,
+        1
+    );
+    assert_eq!(verify(&[file, "--anchor", "not-an-anchor"], None).0, 2);
+}
+
+#[actix_web::test]
 async fn verify_names_the_first_row_changed_removed_inserted_or_reordered_in_an_export() {
     let clinic = busy_clinic().await;
     let admin = clinic.app.admin_token().await;
