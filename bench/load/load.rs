@@ -99,6 +99,10 @@ impl Client {
         Self {
             http: reqwest::Client::builder()
                 .pool_max_idle_per_host(connections)
+                // Shorter than the service's keep-alive (5 s): a connection
+                // the service is closing is never picked for a request,
+                // which would fail with nothing sent (between phases).
+                .pool_idle_timeout(Duration::from_secs(2))
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("an HTTP client"),
