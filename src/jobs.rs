@@ -173,10 +173,8 @@ pub async fn seal_audit_trail(
     sweep: bool,
 ) -> Result<Option<Seal>, ApiError> {
     let mut newest = None;
-    for late in [true, false] {
-        if late && !sweep {
-            continue;
-        }
+    let passes: &[bool] = if sweep { &[true, false] } else { &[false] };
+    for &late in passes {
         loop {
             let (head_seq, seals) = db
                 .run(move |conn| {

@@ -208,11 +208,11 @@ pub fn file(path: &std::path::Path, anchor: Option<&Anchor>) -> anyhow::Result<V
         ));
     };
     match match_trailer(&walk, first, &trailer) {
-        Verdict::Whole { .. } if anchored.unseen().is_some() => {
+        whole @ Verdict::Whole { .. } => match anchored.unseen() {
             // An export of another stretch of the chain cannot say.
-            anyhow::bail!("row {} is not in this export", anchor.map_or(0, |a| a.seq))
-        }
-        whole @ Verdict::Whole { .. } => Ok(anchored.verdict(whole)),
+            Some(seq) => anyhow::bail!("row {seq} is not in this export"),
+            None => Ok(anchored.verdict(whole)),
+        },
         broken => Ok(broken),
     }
 }

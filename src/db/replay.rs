@@ -13,7 +13,7 @@ use super::schema::{alerts, checkins, findings, treatments};
 use super::treatments::Treatment;
 use super::DbConnection;
 use crate::domain::replay::{Replayed, Stored, Verdicts, UNRESOLVED};
-use crate::domain::triage::{Level, Rule, RULES_VERSION};
+use crate::domain::triage::{Level, Rule, TreatmentFacts, RULES_VERSION};
 use crate::error::ApiError;
 
 /// Treatments per page.
@@ -106,9 +106,13 @@ pub fn courses(
     let mut stored = stored_findings(conn, &ids, range)?;
     let mut verdicts = verdicts(conn, &ids)?;
     let mut courses: HashMap<&str, Vec<Replayed>> = HashMap::new();
-    let by_id: HashMap<&str, &Treatment> = page.iter().map(|t| (t.id.as_str(), t)).collect();
+    // What the rules need from each treatment, read from its row once.
+    let by_id: HashMap<&str, (&Treatment, TreatmentFacts)> = page
+        .iter()
+        .map(|t| (t.id.as_str(), (t, t.facts())))
+        .collect();
     for row in &rows {
-        let Some(treatment) = by_id.get(row.treatment_id.as_str()) else {
+        let Some((treatment, facts)) = by_id.get(row.treatment_id.as_str()) else {
             continue;
         };
         let in_range = row.observed_at >= range.from;
@@ -124,7 +128,7 @@ pub fn courses(
             .push(Replayed {
                 observation: row
                     .reported()
-                    .observation(treatment.facts(), treatment.administered_at),
+                    .observation(*facts, treatment.administered_at),
                 observed_at: row.observed_at,
                 in_range,
                 stored: findings,
